@@ -1,0 +1,41 @@
+# 评查助手 — one-command setup, demo and tests (see README.md).
+SHELL := /bin/bash
+VENV ?= .venv
+PY := $(VENV)/bin/python
+PIP := $(VENV)/bin/pip
+SHARED ?= $(abspath ../shared)
+export ASSISTANT_SHARED_DIR ?= $(SHARED)
+export HF_HUB_OFFLINE := 1
+export TRANSFORMERS_OFFLINE := 1
+
+.PHONY: setup system-deps demo test bench clean
+
+system-deps:
+	@if ! fc-list 2>/dev/null | grep -qi "wqy"; then \
+	  if command -v apt-get >/dev/null; then \
+	    SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	    $$SUDO apt-get update -q && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -q fonts-wqy-microhei fonts-arphic-ukai fontconfig; \
+	  else echo "请手动安装中文字体 fonts-wqy-microhei"; fi; \
+	fi
+
+$(VENV)/.installed: pyproject.toml
+	test -x $(PY) || python3 -m venv $(VENV)
+	$(PIP) install -q --upgrade pip wheel setuptools
+	$(PIP) install -q torch==2.13.0
+	$(PIP) install -q -e ".[dev]"
+	touch $@
+
+setup: system-deps $(VENV)/.installed
+
+demo: setup
+	$(VENV)/bin/assistant scan fixtures/sample/dossier --out out/demo
+	@echo "HTML 报告：out/demo/report.html"
+
+test: setup
+	$(VENV)/bin/python -m pytest -n 2 -q
+
+bench: setup
+	$(PY) bench/text_pages.py
+
+clean:
+	rm -rf out var .pytest_cache

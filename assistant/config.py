@@ -1,0 +1,75 @@
+"""Configuration: every path and switch, from environment variables (prefix ``ASSISTANT_``).
+
+| variable | meaning | default |
+|---|---|---|
+| ASSISTANT_SHARED_DIR | the read-only shared folder (catalog, laws, data, models) | ``../shared`` beside the repo |
+| ASSISTANT_CATALOG | rule catalog YAML | ``$SHARED/rules/catalog.yaml`` |
+| ASSISTANT_EMBED_MODEL | sentence-transformers model folder | ``$SHARED/models/multilingual-e5-small-zh`` |
+| ASSISTANT_INDEX_DIR | similar-case index folder used by ``scan`` | none (no index) |
+| ASSISTANT_OCR_ENGINE | ``rapidocr`` (default) or ``paddleocr`` or ``none`` | rapidocr |
+| ASSISTANT_OCR_WORKERS | OCR worker processes | number of cores |
+| ASSISTANT_DATA_DIR | storage for the service and dispositions | ``./var`` |
+| DATABASE_URL / ASSISTANT_DATABASE_URL | SQLAlchemy URL; PostgreSQL by URL | ``sqlite:///$DATA_DIR/assistant.sqlite3`` |
+| ASSISTANT_PROFILE | default profile YAML for scans | none |
+| ASSISTANT_MAX_* | ingest limits (see :class:`Limits`) | see below |
+"""
+
+from __future__ import annotations
+
+import os
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import AliasChoices, Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+class Limits(BaseSettings):
+    """Ingest limits that protect the batch from hostile or broken input."""
+
+    model_config = SettingsConfigDict(env_prefix="ASSISTANT_MAX_", extra="ignore")
+
+    file_bytes: int = 200 * 1024 * 1024
+    zip_total_bytes: int = 1024 * 1024 * 1024
+    zip_members: int = 5000
+    zip_ratio: float = 200.0
+    image_pixels: int = 80_000_000
+    pages: int = 5000
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="ASSISTANT_", extra="ignore")
+
+    shared_dir: Path = REPO_ROOT.parent / "shared"
+    catalog: Path | None = None
+    embed_model: Path | None = None
+    index_dir: Path | None = None
+    ocr_engine: str = "rapidocr"
+    ocr_workers: int = Field(default_factory=lambda: max(1, min(os.cpu_count() or 1, 4)))
+    ocr_dpi: int = 200
+    data_dir: Path = Path("var")
+    database_url: str | None = Field(default=None, validation_alias=AliasChoices("ASSISTANT_DATABASE_URL", "DATABASE_URL"))
+    profile: Path | None = None
+    limits: Limits = Field(default_factory=Limits)
+
+    @property
+    def catalog_path(self) -> Path:
+        return self.catalog or self.shared_dir / "rules" / "catalog.yaml"
+
+    @property
+    def embed_model_path(self) -> Path:
+        return self.embed_model or self.shared_dir / "models" / "multilingual-e5-small-zh"
+
+    @property
+    def db_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        return f"sqlite:///{(self.data_dir / 'assistant.sqlite3').resolve()}"
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()

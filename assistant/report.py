@@ -1,0 +1,66 @@
+"""Build the contract report (``../shared/contract/report.md``) from a scanned case."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from models import CaseFile, Finding
+
+from assistant.grading import Grade
+
+SEVERITY_ORDER = {"期限": 0, "签名签章": 1, "文书内容": 2, "一致性": 3}
+
+
+def _document(doc) -> dict[str, Any]:
+    return {
+        "id": doc.id,
+        "type": doc.type,
+        "title": doc.title,
+        "source": {"file": doc.file, "pages": doc.pages},
+        "text_source": doc.text_source if doc.text_source != "none" else "ocr",
+        "fields": {k: v.contract() for k, v in doc.fields.items()},
+        "slots": [
+            {"role": s.role, "kind": s.kind, "page": s.page, "filled": s.filled, "confidence": round(s.confidence, 3),
+             "who": s.who, "bbox": [round(x, 1) for x in s.bbox] if s.bbox else None}
+            for s in doc.slots
+        ],
+        "classification_confidence": round(doc.classification_confidence, 3),
+    }
+
+
+def build_report(
+    case: CaseFile,
+    findings: list[Finding],
+    g: Grade,
+    similar: dict[str, Any] | None = None,
+    rule_warnings: list[str] | None = None,
+    profile: Any = None,
+) -> dict[str, Any]:
+    """The report dict: the contract's keys plus additive ones (``hints``, ``accumulation`` …)."""
+    main = [f for f in findings if not f.preview]
+    hints = [f for f in findings if f.preview]
+    main.sort(key=lambda f: (-f.severity_points, f.rule_id))
+    by_category: dict[str, int] = {}
+    for f in main:
+        by_category[f.category] = by_category.get(f.category, 0) + 1
+    warnings = list(dict.fromkeys([*case.warnings, *(rule_warnings or [])]))
+    report: dict[str, Any] = {
+        "schema_version": "1",
+        "dossier": {"name": case.name, "files": [f.name for f in case.files], "pages": len(case.pages)},
+        "documents": [_document(d) for d in case.documents],
+        "case": case.case.contract(),
+        "findings": [f.contract() for f in main],
+        "key_review": g.key_review.model_dump(),
+        "grade": g.grade,
+        "points": g.points,
+        "warnings": warnings,
+        "hints": [f.contract() for f in hints],
+        "findings_by_category": by_category,
+        "accumulation": g.accumulation,
+        "file_errors": [{"file": f.name, "message": f.error} for f in case.files if f.error],
+    }
+    if profile is not None and getattr(profile, "name", None):
+        report["profile"] = profile.name
+    if similar is not None:
+        report["similar_cases"] = similar
+    return report

@@ -1,0 +1,122 @@
+"""The rule catalog (``../shared/rules/catalog.yaml``): titles, severities and legal bases.
+
+Rules never retype a title, a severity or a citation: they are read from the catalog
+by id. The catalog path comes from the caller (configuration); :func:`default_catalog_path`
+finds the shared copy beside the repository or through ``ASSISTANT_CATALOG``.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from models import Basis
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+def default_shared_dir() -> Path:
+    """``ASSISTANT_SHARED_DIR`` or the ``shared`` folder beside the repository."""
+    env = os.environ.get("ASSISTANT_SHARED_DIR")
+    return Path(env) if env else REPO_ROOT.parent / "shared"
+
+
+def default_catalog_path() -> Path:
+    env = os.environ.get("ASSISTANT_CATALOG")
+    return Path(env) if env else default_shared_dir() / "rules" / "catalog.yaml"
+
+
+@dataclass(frozen=True)
+class CatalogEntry:
+    """One catalog rule: the public contract of a rule id."""
+
+    id: str
+    title: str
+    category: str
+    stage: str
+    severity_points: int
+    documents: tuple[str, ...]
+    check_logic: str
+    fields: tuple[str, ...]
+    basis: tuple[Basis, ...]
+    basis_status: tuple[str, ...]
+    mandatory_key_review: bool
+    grade_impact: str = ""
+    raw: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
+
+
+@dataclass(frozen=True)
+class CrimeEntry:
+    """One 罪名 of the catalog's ``crimes`` table with its 刑法 article and penalty bands."""
+
+    name: str
+    article: str
+    bands: tuple[dict[str, Any], ...]
+
+
+@dataclass(frozen=True)
+class Catalog:
+    path: Path
+    rules: dict[str, CatalogEntry]
+    crimes: dict[str, CrimeEntry]
+    sentencing_adjustments: tuple[dict[str, Any], ...]
+    meta: dict[str, Any]
+
+    def __getitem__(self, rule_id: str) -> CatalogEntry:
+        return self.rules[rule_id]
+
+    def __contains__(self, rule_id: str) -> bool:
+        return rule_id in self.rules
+
+
+class CatalogError(RuntimeError):
+    """The catalog is missing or malformed (message in Chinese)."""
+
+
+@functools.lru_cache(maxsize=8)
+def load_catalog(path: str | Path | None = None) -> Catalog:
+    """Read and index the catalog; cached per path."""
+    p = Path(path) if path else default_catalog_path()
+    if not p.is_file():
+        raise CatalogError(f"找不到规则目录文件：{p}（可通过环境变量 ASSISTANT_CATALOG 指定）")
+    try:
+        data = yaml.safe_load(p.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        raise CatalogError(f"规则目录文件格式错误：{p}：{exc}") from exc
+    rules: dict[str, CatalogEntry] = {}
+    for r in data.get("rules", []):
+        bases = tuple(
+            Basis(law=b.get("law", ""), article=b.get("article"), quote=b.get("quote", ""))
+            for b in r.get("legal_basis") or []
+        )
+        rules[r["id"]] = CatalogEntry(
+            id=r["id"],
+            title=r.get("title_zh", ""),
+            category=r.get("category", ""),
+            stage=r.get("stage", ""),
+            severity_points=int(r.get("severity_points", 0)),
+            documents=tuple(r.get("documents") or ()),
+            check_logic=r.get("check_logic", ""),
+            fields=tuple(r.get("fields") or ()),
+            basis=bases,
+            basis_status=tuple(b.get("status", "") for b in r.get("legal_basis") or []),
+            mandatory_key_review=bool(r.get("mandatory_key_review", False)),
+            grade_impact=str(r.get("grade_impact", "")),
+            raw=r,
+        )
+    crimes = {
+        c["罪名"]: CrimeEntry(name=c["罪名"], article=str(c.get("刑法条文", "")), bands=tuple(c.get("法定刑幅度") or ()))
+        for c in data.get("crimes", [])
+    }
+    return Catalog(
+        path=p,
+        rules=rules,
+        crimes=crimes,
+        sentencing_adjustments=tuple(data.get("sentencing_adjustments_2021") or ()),
+        meta=data.get("meta", {}),
+    )

@@ -1,0 +1,225 @@
+"""The rule engine: a registry of small, self-documenting rules keyed by catalog id.
+
+A rule reads like a ruff rule (see ``../shared/style.md``)::
+
+    @register
+    class DL010(Rule):
+        \"\"\"审查起诉超过一个月（有延长审批的一个半月）仍未作出决定。
+
+        检查内容：…
+        为何是问题：…
+        违规示例：…
+        规范示例：…
+        \"\"\"
+
+        id = "DL-010"
+        triggers = (vocab.INDICTMENT, vocab.NON_PROSECUTION)
+        needs = (vocab.INDICTMENT,)
+
+        def check(self, case, ctx):
+            ...
+            ctx.report("起诉书（d3）于2024-05-10作出，距受理日2024-03-01已超过…", evidence=[…])
+
+Title, category, severity and basis come from the catalog, never from the rule. The
+engine hands every rule the whole :class:`~models.CaseFile`; the rule never re-parses
+text. ``triggers`` are document types whose presence makes the rule applicable (empty:
+always); ``needs`` are types that must then be present, else the engine records a
+Chinese warning and skips the rule. Inside ``check``, :meth:`Context.need` does the
+same for a field: a missing value becomes a warning instead of a finding.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import inspect
+import re
+from dataclasses import dataclass, field
+from typing import Any, ClassVar, Iterable
+
+from models import CaseFile, Document, Evidence, Finding
+
+from checks.catalog import Catalog, CatalogEntry
+
+DOC_HEADINGS = ("检查内容", "为何是问题", "违规示例", "规范示例")
+
+
+class Skip(Exception):
+    """Raised inside a rule when it cannot decide; the warning is already recorded."""
+
+
+@dataclass
+class Context:
+    """What a rule receives besides the case: its catalog entry, options and the sinks."""
+
+    entry: CatalogEntry
+    options: dict[str, Any] = field(default_factory=dict)
+    findings: list[Finding] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+    def report(self, message: str, evidence: Iterable[Evidence] = (), key: str = "") -> Finding:
+        """Record one distinct problem. ``key`` de-duplicates (same key → one finding)."""
+        key = key or message
+        for f in self.findings:
+            if f.key == key:
+                return f
+        fid = hashlib.sha1(f"{self.entry.id}|{key}".encode()).hexdigest()[:12]
+        finding = Finding(
+            id=fid,
+            rule_id=self.entry.id,
+            title=self.entry.title,
+            category=self.entry.category,
+            severity_points=self.entry.severity_points,
+            message=message,
+            basis=list(self.entry.basis),
+            evidence=_dedupe_evidence(evidence),
+            key=key,
+        )
+        self.findings.append(finding)
+        return finding
+
+    def warn(self, message: str) -> None:
+        text = f"{self.entry.id}（{self.entry.title}）：{message}"
+        if text not in self.warnings:
+            self.warnings.append(text)
+
+    def need(self, doc: Document | None, name: str, label: str | None = None) -> Any:
+        """The field's value, or a warning and :class:`Skip` when it is missing."""
+        if doc is None:
+            self.warn(f"卷内未找到{label or '所需文书'}，无法核验。")
+            raise Skip
+        value = doc.value(name)
+        if value in (None, "", [], {}):
+            self.warn(f"{doc.type}（{_where(doc)}）未能读取{label or name}，无法核验。")
+            raise Skip
+        return value
+
+    def option(self, name: str, default: Any) -> Any:
+        return self.options.get(name, default)
+
+
+def _where(doc: Document) -> str:
+    pages = f"第{doc.pages[0]}页" if len(doc.pages) == 1 else f"第{doc.pages[0]}–{doc.pages[-1]}页"
+    return f"{doc.file} {pages}" if doc.pages else doc.file
+
+
+def where(doc: Document) -> str:
+    """A short Chinese location of a document for messages: ``文件名 第3–5页``."""
+    return _where(doc)
+
+
+def _dedupe_evidence(evidence: Iterable[Evidence]) -> list[Evidence]:
+    seen: set[tuple] = set()
+    out: list[Evidence] = []
+    for e in evidence:
+        k = (e.document_id, e.file, e.page, e.text)
+        if k not in seen:
+            seen.add(k)
+            out.append(e)
+    return out
+
+
+class Rule:
+    """Base class of all rules. Subclasses set ``id`` and implement :meth:`check`."""
+
+    id: ClassVar[str] = ""
+    triggers: ClassVar[tuple[str, ...]] = ()
+    needs: ClassVar[tuple[str, ...]] = ()
+    options: ClassVar[dict[str, Any]] = {}
+
+    def check(self, case: CaseFile, ctx: Context) -> None:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    @classmethod
+    def doc_sections(cls) -> dict[str, str]:
+        """The rule's page: summary plus 检查内容 / 为何是问题 / 违规示例 / 规范示例 from its docstring."""
+        text = inspect.cleandoc(cls.__doc__ or "")
+        summary, _, rest = text.partition("\n")
+        sections: dict[str, str] = {"摘要": summary.strip()}
+        pattern = re.compile(r"^(%s)[：:]\s*" % "|".join(DOC_HEADINGS), re.M)
+        parts = pattern.split(rest)
+        for i in range(1, len(parts) - 1, 2):
+            sections[parts[i]] = parts[i + 1].strip()
+        return sections
+
+
+REGISTRY: dict[str, type[Rule]] = {}
+
+
+class RegistryError(RuntimeError):
+    pass
+
+
+def register(cls: type[Rule]) -> type[Rule]:
+    """Class decorator: add a rule to the registry under its catalog id."""
+    if not re.fullmatch(r"(DL|SG|DOC|CON|SUB)-\d{3}", cls.id or ""):
+        raise RegistryError(f"bad rule id {cls.id!r} on {cls.__name__}")
+    if cls.id in REGISTRY and REGISTRY[cls.id] is not cls:
+        raise RegistryError(f"duplicate rule id {cls.id}")
+    REGISTRY[cls.id] = cls
+    return cls
+
+
+#: Rules the catalog lists that documents alone cannot decide, with the reason (Chinese).
+UNSUPPORTED: dict[str, str] = {}
+
+
+def unsupported(rule_id: str, reason: str) -> None:
+    UNSUPPORTED[rule_id] = reason
+
+
+@dataclass
+class RuleRun:
+    findings: list[Finding]
+    warnings: list[str]
+    ran: list[str]
+    skipped: list[str]
+
+
+def run_rules(
+    case: CaseFile,
+    catalog: Catalog,
+    enabled: Iterable[str] | None = None,
+    options: dict[str, dict[str, Any]] | None = None,
+    extra_context: dict[str, Any] | None = None,
+) -> RuleRun:
+    """Run every registered (and enabled) rule over the case; collect findings and warnings.
+
+    A rule that raises an unexpected exception does not stop the others: its failure
+    becomes a Chinese warning naming the rule.
+    """
+    import checks.rules  # noqa: F401  (registers the rules)
+
+    wanted = set(enabled) if enabled is not None else set(REGISTRY)
+    findings: list[Finding] = []
+    warnings: list[str] = []
+    ran: list[str] = []
+    skipped: list[str] = []
+    present = {d.type for d in case.documents}
+    for rule_id in sorted(REGISTRY):
+        if rule_id not in wanted or rule_id not in catalog:
+            continue
+        cls = REGISTRY[rule_id]
+        opts = dict(cls.options)
+        opts.update((options or {}).get(rule_id, {}))
+        if extra_context:
+            opts.setdefault("_context", extra_context)
+        ctx = Context(entry=catalog[rule_id], options=opts)
+        if cls.triggers and not present.intersection(cls.triggers):
+            skipped.append(rule_id)
+            continue
+        missing = [t for t in cls.needs if t not in present]
+        if missing:
+            ctx.warn(f"卷内未找到{'、'.join(missing)}，无法核验。")
+            warnings.extend(ctx.warnings)
+            skipped.append(rule_id)
+            continue
+        try:
+            cls().check(case, ctx)
+        except Skip:
+            pass
+        except Exception as exc:  # a broken rule must not sink the scan
+            ctx.warnings.append(f"{rule_id} 规则执行出错，已跳过：{type(exc).__name__}: {exc}")
+        ran.append(rule_id)
+        findings.extend(ctx.findings)
+        warnings.extend(ctx.warnings)
+    return RuleRun(findings=findings, warnings=warnings, ran=ran, skipped=skipped)

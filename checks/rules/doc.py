@@ -1,0 +1,1 @@
+"""Rules of this category (see checks.engine for the shape of a rule)."""

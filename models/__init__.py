@@ -1,0 +1,11 @@
+"""Typed domain records: dossier, page, document, field, evidence, finding, report.
+
+Imports nothing else of ours; every other package depends on this one.
+"""
+
+from models.records import (  # noqa: F401
+    BBox, Basis, CaseFile, CaseSummary, Document, Evidence, Field, Finding, KeyReview, Line, Mark,
+    Neighbour, Page, Person, Report, Sentence, SimilarCases, Slot, SourceFile, TextSource,
+    parse_date, parse_datetime,
+)
+from models import vocab  # noqa: F401

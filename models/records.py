@@ -1,0 +1,350 @@
+"""Typed domain records shared by extraction, checks, the index and outputs.
+
+One intermediate model sits between extraction and checks (see ``../shared/style.md``):
+a :class:`CaseFile` of :class:`Document` objects, each with :class:`Field` values
+that carry :class:`Evidence` (file, page, box, snippet, text source, confidence),
+and :class:`Slot` decisions for signatures, fingerprints and seals. Rules read only
+this model; the report (:class:`Report`) is what every scan produces.
+
+Values inside ``Field.value`` are JSON-friendly: dates are ISO ``YYYY-MM-DD``,
+times ``YYYY-MM-DDTHH:MM``, persons and sentences are plain dicts shaped like
+:class:`Person` and :class:`Sentence` (use ``Person.model_validate`` to type them).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field as PField
+
+TextSource = Literal["text-layer", "ocr", "mixed", "none"]
+BBox = tuple[float, float, float, float]
+
+
+class _Record(BaseModel):
+    model_config = ConfigDict(extra="forbid", validate_assignment=False)
+
+
+class Evidence(_Record):
+    """Where a value was read: a snippet on one page, with its box in page coordinates.
+
+    Boxes are ``[x0, y0, x1, y1]`` in PDF points from the top-left corner of the page
+    (pixels / dpi * 72 for images), the same frame for text layers and OCR.
+    """
+
+    document_id: str = ""
+    file: str
+    page: int
+    text: str
+    bbox: BBox | None = None
+    text_source: TextSource = "text-layer"
+    confidence: float = 1.0
+
+    def contract(self) -> dict[str, Any]:
+        return {
+            "document_id": self.document_id,
+            "file": self.file,
+            "page": self.page,
+            "text": self.text,
+            "bbox": [round(v, 1) for v in self.bbox] if self.bbox else None,
+        }
+
+
+class Line(_Record):
+    """One line of text on a page (a text-layer line or an OCR line)."""
+
+    text: str
+    bbox: BBox
+    confidence: float = 1.0
+
+
+class Mark(_Record):
+    """A visual mark found on a page: red seal, red fingerprint, handwriting stroke cluster."""
+
+    kind: Literal["seal", "fingerprint", "handwriting", "red_ink"]
+    bbox: BBox
+    score: float = 1.0
+
+
+class Page(_Record):
+    """One page of one source file; ``number`` is 1-based within the file."""
+
+    file: str
+    number: int
+    width: float
+    height: float
+    text: str = ""
+    lines: list[Line] = PField(default_factory=list)
+    marks: list[Mark] = PField(default_factory=list)
+    text_source: TextSource = "text-layer"
+    needs_ocr: bool = False
+    ocr_confidence: float | None = None
+    rotation: int = 0
+
+
+class SourceFile(_Record):
+    """A file of the dossier as ingested (after safe unpacking)."""
+
+    name: str
+    kind: Literal["pdf", "docx", "image", "text", "other"]
+    pages: int = 0
+    sha256: str = ""
+    error: str | None = None
+
+
+class Field(_Record):
+    """A value extracted from a document, with the evidence it was read from."""
+
+    value: Any
+    evidence: list[Evidence] = PField(default_factory=list)
+    confidence: float = 1.0
+
+    def contract(self) -> dict[str, Any]:
+        return {"value": self.value, "evidence": [e.contract() for e in self.evidence]}
+
+
+class Slot(_Record):
+    """A place on a document that must be signed, finger-printed or sealed.
+
+    ``filled`` is ``None`` when the page was too poor to decide; ``who`` names the
+    person or role the slot belongs to (e.g. the suspect's name, "值班律师", "院印").
+    """
+
+    role: str
+    kind: Literal["signature", "fingerprint", "seal", "name", "date"]
+    page: int
+    filled: bool | None
+    confidence: float = 1.0
+    who: str | None = None
+    bbox: BBox | None = None
+    evidence: Evidence | None = None
+
+
+class Document(_Record):
+    """A logical document (起诉书, 讯问笔录 …) spanning pages of one source file."""
+
+    id: str
+    type: str
+    title: str = ""
+    file: str
+    pages: list[int]
+    text_source: TextSource = "text-layer"
+    text: str = ""
+    fields: dict[str, Field] = PField(default_factory=dict)
+    slots: list[Slot] = PField(default_factory=list)
+    classification_confidence: float = 1.0
+
+    def value(self, name: str, default: Any = None) -> Any:
+        f = self.fields.get(name)
+        return default if f is None else f.value
+
+    def date(self, name: str) -> dt.date | None:
+        return parse_date(self.value(name))
+
+    def datetime(self, name: str) -> dt.datetime | None:
+        return parse_datetime(self.value(name))
+
+    def evidence(self, name: str) -> list[Evidence]:
+        f = self.fields.get(name)
+        return list(f.evidence) if f else []
+
+    def slots_for(self, role: str | None = None, kind: str | None = None) -> list[Slot]:
+        return [s for s in self.slots if (role is None or s.role == role) and (kind is None or s.kind == kind)]
+
+    def first_evidence(self) -> Evidence:
+        return Evidence(document_id=self.id, file=self.file, page=self.pages[0] if self.pages else 1,
+                        text=(self.title or self.type), text_source=self.text_source if self.text_source != "none" else "text-layer")
+
+
+class Person(_Record):
+    """A person as written in one document (suspect, defendant, victim, lawyer …)."""
+
+    model_config = ConfigDict(extra="allow")
+
+    name: str
+    role: str | None = None
+    gender: Literal["男", "女"] | None = None
+    birth_date: str | None = None
+    id_number: str | None = None
+    ethnicity: str | None = None
+    birthplace: str | None = None
+    address: str | None = None
+    education: str | None = None
+    occupation: str | None = None
+
+
+class Sentence(_Record):
+    """A recommended or imposed penalty.
+
+    ``kind`` is the principal penalty: 有期徒刑, 拘役, 管制, 无期徒刑, 死刑, 免予刑事处罚, 无罪,
+    or 单处罚金. ``months`` is the term; ``range_months`` a [low, high] range for 幅度刑;
+    ``probation_months`` the 缓刑考验期 when suspended.
+    """
+
+    model_config = ConfigDict(extra="allow")
+
+    kind: str
+    months: float | None = None
+    range_months: tuple[float, float] | None = None
+    suspended: bool = False
+    probation_months: float | None = None
+    fine_yuan: float | None = None
+    text: str = ""
+
+
+class Basis(_Record):
+    law: str
+    article: str | None = None
+    quote: str = ""
+
+
+class Finding(_Record):
+    """A problem found by a rule: one per distinct problem, with its legal basis and evidence."""
+
+    id: str = ""
+    rule_id: str
+    title: str
+    category: str
+    severity_points: int
+    message: str
+    basis: list[Basis] = PField(default_factory=list)
+    evidence: list[Evidence] = PField(default_factory=list)
+    preview: bool = False
+    key: str = ""
+    disposition: dict[str, Any] | None = None
+
+    def contract(self) -> dict[str, Any]:
+        out = {
+            "id": self.id,
+            "rule_id": self.rule_id,
+            "title": self.title,
+            "category": self.category,
+            "severity_points": self.severity_points,
+            "message": self.message,
+            "basis": [b.model_dump() for b in self.basis],
+            "evidence": [e.contract() for e in self.evidence],
+        }
+        if self.preview:
+            out["preview"] = True
+        if self.disposition:
+            out["disposition"] = self.disposition
+        return out
+
+
+class CaseSummary(_Record):
+    """The merged view of a case across its documents."""
+
+    doc_numbers: list[str] = PField(default_factory=list)
+    suspects: list[Person] = PField(default_factory=list)
+    charges: list[str] = PField(default_factory=list)
+    dates: dict[str, str] = PField(default_factory=dict)
+    plea: bool | None = None
+    in_custody: bool | None = None
+    facts: str = ""
+
+    def contract(self) -> dict[str, Any]:
+        return {
+            "doc_numbers": self.doc_numbers,
+            "suspects": [
+                {"name": p.name, "gender": p.gender, "birth_date": p.birth_date, "id_number": p.id_number}
+                for p in self.suspects
+            ],
+            "charges": self.charges,
+            "dates": self.dates,
+        }
+
+
+class CaseFile(_Record):
+    """Everything extraction knows about one dossier; the only input rules receive."""
+
+    name: str
+    files: list[SourceFile] = PField(default_factory=list)
+    pages: list[Page] = PField(default_factory=list)
+    documents: list[Document] = PField(default_factory=list)
+    case: CaseSummary = PField(default_factory=CaseSummary)
+    warnings: list[str] = PField(default_factory=list)
+
+    def of_type(self, *types: str) -> list[Document]:
+        return [d for d in self.documents if d.type in types]
+
+    def first(self, *types: str) -> Document | None:
+        docs = self.of_type(*types)
+        return docs[0] if docs else None
+
+    def document(self, doc_id: str) -> Document | None:
+        return next((d for d in self.documents if d.id == doc_id), None)
+
+
+class Neighbour(_Record):
+    model_config = ConfigDict(extra="allow")
+
+    id: str
+    charges: list[str]
+    sentence_months: float | None
+    similarity: float
+
+
+class SimilarCases(_Record):
+    model_config = ConfigDict(extra="allow")
+
+    expected_sentence_months: float | None = None
+    actual_sentence_months: float | None = None
+    deviation: float | None = None
+    neighbours: list[Neighbour] = PField(default_factory=list)
+
+
+class KeyReview(_Record):
+    required: bool = False
+    reasons: list[str] = PField(default_factory=list)
+
+
+class Report(_Record):
+    """The scan report of ``../shared/contract/report.md`` (schema v1) plus additive keys."""
+
+    model_config = ConfigDict(extra="allow")
+
+    schema_version: str = "1"
+    dossier: dict[str, Any]
+    documents: list[dict[str, Any]]
+    case: dict[str, Any]
+    findings: list[dict[str, Any]]
+    key_review: KeyReview
+    grade: str
+    points: int
+    similar_cases: dict[str, Any] | None = None
+    warnings: list[str] = PField(default_factory=list)
+
+    def contract(self) -> dict[str, Any]:
+        data = self.model_dump(mode="json")
+        if data.get("similar_cases") is None:
+            data.pop("similar_cases", None)
+        return data
+
+
+def parse_date(value: Any) -> dt.date | None:
+    """ISO date or datetime string (or date object) to a date; anything else to None."""
+    if value is None:
+        return None
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, str) and len(value) >= 10:
+        try:
+            return dt.date.fromisoformat(value[:10])
+        except ValueError:
+            return None
+    return None
+
+
+def parse_datetime(value: Any) -> dt.datetime | None:
+    """ISO ``YYYY-MM-DDTHH:MM`` to a datetime; a bare date gives None (no time known)."""
+    if isinstance(value, dt.datetime):
+        return value
+    if isinstance(value, str) and len(value) >= 16 and value[10] == "T":
+        try:
+            return dt.datetime.fromisoformat(value[:16])
+        except ValueError:
+            return None
+    return None

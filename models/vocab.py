@@ -1,0 +1,119 @@
+"""The shared vocabulary: document types, field names, slot roles and case events.
+
+Extractors write these names, rules read them, the fixture generator's ground truth
+uses them. A field not listed here may still be written (extra detail), but the names
+below are the ones rules may rely on. Values follow :mod:`models.records`.
+"""
+
+from __future__ import annotations
+
+# --- document types (Chinese, as they appear in reports) --------------------------------
+DETENTION_WARRANT = "拘留证"
+DETENTION_NOTICE = "拘留通知书"
+CUSTODY_RECEIPT = "收押凭证"
+ARREST_REQUEST = "提请批准逮捕书"
+ARREST_APPROVAL = "批准逮捕决定书"
+ARREST_DISAPPROVAL = "不批准逮捕决定书"
+ARREST_WARRANT = "逮捕证"
+ARREST_NOTICE = "逮捕通知书"
+DETENTION_EXTENSION = "延长拘留期限审批表"
+CUSTODY_EXTENSION = "延长侦查羁押期限决定书"
+PROSECUTION_OPINION = "起诉意见书"
+CASE_ACCEPTANCE = "受理案件登记表"
+REVIEW_EXTENSION = "延长审查起诉期限决定书"
+SUPPLEMENTARY_INVESTIGATION = "退回补充侦查决定书"
+SUPPLEMENTARY_OUTLINE = "补充侦查提纲"
+INTERROGATION = "讯问笔录"
+RIGHTS_NOTICE = "权利义务告知书"
+VICTIM_RIGHTS_NOTICE = "被害人权利义务告知书"
+PLEA_AGREEMENT = "认罪认罚具结书"
+SENTENCING_RECOMMENDATION = "量刑建议书"
+INDICTMENT = "起诉书"
+NON_PROSECUTION = "不起诉决定书"
+WITHDRAWAL = "撤回起诉决定书"
+JUDGMENT = "判决书"
+SERVICE_RECEIPT = "送达回证"
+LEGAL_AID_NOTICE = "法律援助通知书"
+DUTY_LAWYER_NOTICE = "值班律师通知书"
+BAIL_DECISION = "取保候审决定书"
+RESIDENCE_DECISION = "监视居住决定书"
+PROTEST = "抗诉书"
+SOCIAL_INVESTIGATION = "社会调查报告"
+OTHER = "其他"
+
+#: The types the classifier must recognise (issue 2), in dossier order.
+CORE_TYPES = (
+    DETENTION_WARRANT, ARREST_REQUEST, ARREST_APPROVAL, ARREST_WARRANT, PROSECUTION_OPINION,
+    INTERROGATION, RIGHTS_NOTICE, PLEA_AGREEMENT, SENTENCING_RECOMMENDATION, INDICTMENT,
+    NON_PROSECUTION, WITHDRAWAL, JUDGMENT, SERVICE_RECEIPT, OTHER,
+)
+
+# --- field names (keys of Document.fields) --------------------------------------------
+DOC_NUMBER = "doc_number"              # str: 文号/案号 of this document, e.g. "京朝检刑诉〔2024〕123号"
+CITED_DOC_NUMBERS = "cited_doc_numbers"  # list[str]: 文号 of other documents this one cites
+DATE = "date"                          # ISO date: the document's own date (成文/落款日期)
+ISSUER = "issuer"                      # str: the issuing organ (XX市公安局, XX区人民检察院, XX法院)
+PERSONS = "persons"                    # list[Person dict]: every person with basic data, role set
+SUSPECT_NAME = "suspect_name"          # str: the suspect/defendant this document is about (first one)
+CHARGES = "charges"                    # list[str]: normalised 罪名 ending in 罪
+ARTICLES = "articles"                  # list[str]: cited 刑法 articles, canonical "第二百六十四条[第一款]"
+PROCEDURE_ARTICLES = "procedure_articles"  # list[str]: cited 刑事诉讼法 articles, canonical form
+FACTS = "facts"                        # str: the fact section (经依法审查查明/经审理查明 …)
+ADDRESSEE_TERM = "party_terms"         # list[str]: terms used for the party: 犯罪嫌疑人/被告人/被不起诉人
+PLEA = "plea"                          # bool: 认罪认罚 stated
+RECOMMENDATION = "recommendation"      # Sentence dict: 量刑建议 (起诉书, 量刑建议书, 具结书)
+SENTENCE = "sentence"                  # Sentence dict: the judgment's sentence
+VERDICT = "verdict"                    # str: 有罪 / 无罪 / 免予刑事处罚 / 不负刑事责任
+EXECUTION_TIME = "execution_time"      # ISO datetime/date: 拘留/逮捕 执行时间
+NOTIFY_TIME = "notify_time"            # ISO datetime/date: 通知家属时间
+REQUEST_DATE = "request_date"          # ISO date: 提请批准逮捕 date cited by the approval
+RECEIVED_DATE = "received_date"        # ISO date: 检察院收到/受理 date
+TRANSFER_DATE = "transfer_date"        # ISO date: 移送审查起诉 date
+NOTIFY_RIGHTS_DATE = "rights_notice_date"  # ISO date: 告知有权委托辩护人 date
+START_TIME = "start_time"              # ISO datetime: 讯问 自
+END_TIME = "end_time"                  # ISO datetime: 讯问 至
+INTERROGATORS = "interrogators"        # list[str]: 讯问人 names (head of the transcript)
+RECORDER = "recorder"                  # str: 记录人
+INTERROGATION_STAGE = "stage"          # str: 侦查 / 审查逮捕 / 审查起诉 (by organ of the 讯问人)
+CONFIRMATION = "confirmation"          # bool: "以上笔录我看过…和我说的相符" present
+REFUSAL_NOTE = "refusal_note"          # str: 拒绝签名/拒绝捺指印 note if present
+CONFESSION = "confession"              # bool: the suspect admits the facts in the transcript
+RIGHTS_TOLD = "rights_told"            # bool: transcript records rights and plea-leniency notice
+LAWYER_NAME = "lawyer_name"            # str: 辩护人/值班律师 name on the plea agreement
+LAWYER_ROLE = "lawyer_role"            # str: 辩护人 / 值班律师
+PROCEDURE = "procedure"                # str: 速裁程序 / 简易程序 / 普通程序 suggested or applied
+SUPPLEMENTARY_COUNT = "supplementary_count"  # int: 退回补充侦查 times stated in the 起诉书
+EXTENSION_COUNT = "extension_count"    # int: 延长审查起诉期限 times stated in the 起诉书
+DETENTION_DATE = "detention_date"      # ISO date: 刑事拘留 date stated in 起诉书/判决书
+ARREST_DATE = "arrest_date"            # ISO date: 逮捕 date stated in 起诉书/判决书
+NP_TYPE = "non_prosecution_type"       # str: 法定 / 酌定 / 存疑 / 特殊 / 附条件
+REASON = "reason"                      # str: 撤回起诉理由 / 不起诉理由
+SERVED_DOCUMENT = "served_document"    # str: the document a 送达回证 serves
+RECIPIENT = "recipient"                # str: 受送达人
+SIGN_DATE = "sign_date"                # ISO date: 签收日期
+APPEAL_NOTICE = "appeal_notice"        # bool: judgment tells the appeal period and court
+SECTIONS = "sections"                  # dict[str, bool]: presence of required sections (DOC rules)
+AMOUNT = "amount_yuan"                 # float: 涉案金额 in yuan (sum stated)
+CRIME_DATE = "crime_date"              # ISO date: first crime date in the facts
+CIRCUMSTANCES = "circumstances"        # list[str]: 自首, 坦白, 累犯 … stated
+JUDGES = "judges"                      # list[str]: 审判长/审判员/人民陪审员 names
+CLERK = "clerk"                        # str: 书记员
+PROSECUTORS = "prosecutors"            # list[str]: 检察官 names on 起诉书/不起诉决定书/量刑建议书
+
+# --- slot roles (Slot.role) -----------------------------------------------------------
+SLOT_SUSPECT_SIGNATURE = "被讯问人签名"
+SLOT_SUSPECT_FINGERPRINT = "被讯问人指印"
+SLOT_INTERROGATOR_SIGNATURE = "讯问人签名"
+SLOT_RECORDER_SIGNATURE = "记录人签名"
+SLOT_DEFENDANT_SIGNATURE = "犯罪嫌疑人签名"
+SLOT_LAWYER_SIGNATURE = "律师签名"
+SLOT_PROSECUTOR = "检察官署名"
+SLOT_COURT_SEAL = "院印"
+SLOT_JUDGE = "审判人员署名"
+SLOT_CLERK = "书记员署名"
+SLOT_RECIPIENT_SIGNATURE = "受送达人签名"
+SLOT_NOTIFIED_SIGNATURE = "被告知人签名"
+
+# --- case events (CaseSummary.dates keys) ----------------------------------------------
+EVENTS = ("受案", "立案", "拘留", "提请批准逮捕", "批准逮捕", "逮捕", "移送审查起诉", "受理", "告知",
+          "起诉", "撤回起诉", "不起诉", "判决")
