@@ -1,7 +1,8 @@
 """The ``assistant`` command line: self-check for prosecutors, tools for evaluators.
 
-Sub-commands live in their own modules (``cli_rules``, ``cli_index``, ``cli_service``)
-and are attached here. Everything printed for people is Simplified Chinese; with
+Sub-commands live in their own modules (``cli_rules``, ``cli_index``) and are attached
+here; the service commands (``serve``, ``keys``, ``notice``) are attached by ``api.cli``,
+which is the console script's entry point (``api`` sits above ``assistant``). Everything printed for people is Simplified Chinese; with
 ``--format json`` stdout carries only the report.
 """
 
@@ -35,7 +36,7 @@ def main(verbose: bool = typer.Option(False, "--verbose", "-v", help="输出调�
 
 
 def _summary(report: dict, out_dir: Path | None) -> None:
-    con = Console()
+    con = Console(soft_wrap=True)
     docs = report["documents"]
     types: dict[str, int] = {}
     for d in docs:
@@ -63,7 +64,8 @@ def _summary(report: dict, out_dir: Path | None) -> None:
         for w in report["warnings"][:5]:
             con.print(f"  - {w}")
     if out_dir:
-        con.print(f"[bold]报告已写入：[/]{out_dir / 'report.json'}，{out_dir / 'report.html'}")
+        con.print(f"[bold]报告已写入：[/]{out_dir / 'report.json'}，{out_dir / 'report.html'}，"
+                  f"{out_dir / 'notice.docx'}（评查结果通知书）")
 
 
 @app.command()
@@ -75,10 +77,10 @@ def scan(
     index_dir: Optional[Path] = typer.Option(None, "--index", help="类案索引目录（默认取 ASSISTANT_INDEX_DIR）。"),
     no_progress: bool = typer.Option(False, "--no-progress", help="不显示进度条。"),
 ) -> None:
-    """扫描一份卷宗，生成问题清单、建议等次和报告（report.json、report.html）。"""
+    """扫描一份卷宗，生成问题清单、建议等次和报告（report.json、report.html、notice.docx）。"""
     from assistant.pipeline import DossierError, scan as run_scan
     from assistant.profiles import ProfileError, load_profile
-    from assistant.render import render_html
+    from assistant.render import render_html, render_notice_docx
 
     if fmt not in ("summary", "json"):
         _fail(f"不支持的输出格式：{fmt}（可选 summary 或 json）")
@@ -121,6 +123,7 @@ def scan(
     out_dir.mkdir(parents=True, exist_ok=True)
     (out_dir / "report.json").write_text(json.dumps(report, ensure_ascii=False, indent=2), encoding="utf-8")
     (out_dir / "report.html").write_text(render_html(report), encoding="utf-8")
+    render_notice_docx(report, out_dir / "notice.docx")
     _summary(report, out_dir)
 
 
@@ -135,11 +138,6 @@ def _attach() -> None:
         except ImportError:
             continue
         app.add_typer(getattr(mod, attr), name=name)
-    try:
-        from assistant import cli_service
-    except ImportError:
-        return
-    cli_service.attach(app)
 
 
 _attach()

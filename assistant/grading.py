@@ -2,7 +2,9 @@
 
 Default scheme (``../shared/rules/README.md`` §6, configurable through a profile):
 
-- 不合格: a finding of ≥ 9 points, or a total ≥ 20;
+- 不合格: a finding of ≥ 9 points confirmed by an evaluator (disposition 确认), or a total ≥ 20;
+  an unconfirmed ≥ 9-point finding makes the case 瑕疵 and a key-review case until confirmed
+  (``fail_item_requires_confirmation``);
 - 瑕疵: a finding of ≥ 3 points, or a total ≥ 4;
 - 合格: otherwise (only 1–2 point findings, total ≤ 3);
 - 优质 is never suggested by the machine (it needs an evaluator's judgement of exemplary work).
@@ -38,6 +40,7 @@ class GradingScheme:
     flaw_total_points: int = 4
     key_review_rules: tuple[str, ...] = DEFAULT_KEY_REVIEW_RULES
     key_review_points: int = 9
+    fail_item_requires_confirmation: bool = True
     accumulation_threshold: int | None = None
     accumulation_thresholds: dict[str, int] = field(default_factory=lambda: {"公诉": 40, "其他": 30})
 
@@ -57,7 +60,10 @@ def grade(findings: Iterable[Finding], scheme: GradingScheme | None = None, case
     points = sum(f.severity_points for f in counted)
     top = max((f.severity_points for f in counted), default=0)
     best, ok, flawed, fail = scheme.names
-    if top >= scheme.fail_item_points or points >= scheme.fail_total_points:
+    confirmed_top = max((f.severity_points for f in counted
+                         if not scheme.fail_item_requires_confirmation or (f.disposition or {}).get("status") == "确认"),
+                        default=0)
+    if confirmed_top >= scheme.fail_item_points or points >= scheme.fail_total_points:
         g = fail
     elif top >= scheme.flaw_item_points or points >= scheme.flaw_total_points:
         g = flawed
@@ -69,5 +75,7 @@ def grade(findings: Iterable[Finding], scheme: GradingScheme | None = None, case
             reasons.append(f.rule_id)
     threshold = scheme.accumulation_threshold or scheme.accumulation_thresholds.get(
         case_kind, scheme.accumulation_thresholds.get("其他", 30))
-    accumulation = {"points": points, "threshold": threshold, "flagged": points >= threshold, "case_kind": case_kind}
+    accumulation = {"points": points, "threshold": threshold, "flagged": points >= threshold, "case_kind": case_kind,
+                    "unconfirmed_fail_items": sorted({f.rule_id for f in counted if f.severity_points >= scheme.fail_item_points
+                                                      and f.severity_points > confirmed_top})}
     return Grade(points=points, grade=g, key_review=KeyReview(required=bool(reasons), reasons=reasons), accumulation=accumulation)

@@ -12,7 +12,11 @@ A profile is a YAML file::
       options: {SUB-007: {threshold: 0.4}}
     preview: [CON-006]        # shown as 提示, never counted
     thresholds: {fail_item_points: 9, fail_total_points: 20, flaw_item_points: 3,
-                 flaw_total_points: 4, accumulation: 40}
+                 flaw_total_points: 4, accumulation: 40, key_review_points: 9,
+                 fail_item_requires_confirmation: true}
+    key_review: [SUB-001, SUB-002, SUB-003, SUB-004, SUB-005, SUB-006, SUB-007]  # rules that trigger 重点评查
+
+Every mistake is reported at once, in Chinese (:class:`ProfileError`).
 """
 
 from __future__ import annotations
@@ -61,10 +65,10 @@ class Profile:
         return findings
 
 
-_TOP_KEYS = {"name", "case_kind", "grade_scheme", "rules", "preview", "thresholds"}
+_TOP_KEYS = {"name", "case_kind", "grade_scheme", "rules", "preview", "thresholds", "key_review"}
 _RULE_KEYS = {"disable", "only", "severity", "options"}
 _THRESHOLD_KEYS = {"fail_item_points", "fail_total_points", "flaw_item_points", "flaw_total_points",
-                   "accumulation", "key_review_points"}
+                   "accumulation", "key_review_points", "fail_item_requires_confirmation"}
 
 
 def parse_profile(data: Any, catalog_ids: set[str], source: str = "配置") -> Profile:
@@ -106,7 +110,7 @@ def parse_profile(data: Any, catalog_ids: set[str], source: str = "配置") -> P
     for rid, pts in sev.items():
         if rid not in catalog_ids:
             errors.append(f"rules.severity 中的规则编号不存在：{rid}")
-        elif not isinstance(pts, int) or not 0 <= pts <= 10:
+        elif isinstance(pts, bool) or not isinstance(pts, int) or not 0 <= pts <= 10:
             errors.append(f"rules.severity.{rid} 分值应为 0–10 的整数，而不是“{pts}”")
         else:
             p.severity[rid] = pts
@@ -139,12 +143,29 @@ def parse_profile(data: Any, catalog_ids: set[str], source: str = "配置") -> P
     for k, v in th.items():
         if k not in _THRESHOLD_KEYS:
             errors.append(f"thresholds 下未知配置项“{k}”")
-        elif not isinstance(v, int) or v < 0:
+        elif k == "fail_item_requires_confirmation":
+            if isinstance(v, bool):
+                scheme.fail_item_requires_confirmation = v
+            else:
+                errors.append(f"thresholds.{k} 应为 true 或 false，而不是“{v}”")
+        elif isinstance(v, bool) or not isinstance(v, int) or v < 0:
             errors.append(f"thresholds.{k} 应为非负整数，而不是“{v}”")
         elif k == "accumulation":
             scheme.accumulation_threshold = v
         else:
             setattr(scheme, k, v)
+    if scheme.flaw_item_points > scheme.fail_item_points:
+        errors.append(f"thresholds.flaw_item_points（{scheme.flaw_item_points}）不应大于 fail_item_points（{scheme.fail_item_points}）")
+    if scheme.flaw_total_points > scheme.fail_total_points:
+        errors.append(f"thresholds.flaw_total_points（{scheme.flaw_total_points}）不应大于 fail_total_points（{scheme.fail_total_points}）")
+    if "key_review" in data:
+        kr = ids(data.get("key_review"), "key_review")
+        scheme.key_review_rules = tuple(sorted(kr))
+    both = p.preview & p.disable
+    if both:
+        errors.append(f"规则 {'、'.join(sorted(both))} 同时列于 rules.disable 与 preview，请只保留一处")
+    if p.only is not None and p.preview - p.only:
+        errors.append(f"preview 中的 {'、'.join(sorted(p.preview - p.only))} 不在 rules.only 范围内，不会运行")
     p.scheme = scheme
     if errors:
         raise ProfileError(f"{source} 有 {len(errors)} 处错误：\n" + "\n".join(f"  - {e}" for e in errors))

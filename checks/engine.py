@@ -201,6 +201,7 @@ def run_rules(
         cls = REGISTRY[rule_id]
         opts = dict(cls.options)
         opts.update((options or {}).get(rule_id, {}))
+        opts["_catalog_path"] = str(catalog.path)
         if extra_context:
             opts.setdefault("_context", extra_context)
         ctx = Context(entry=catalog[rule_id], options=opts)

@@ -39,6 +39,11 @@ BAIL_DECISION = "取保候审决定书"
 RESIDENCE_DECISION = "监视居住决定书"
 PROTEST = "抗诉书"
 SOCIAL_INVESTIGATION = "社会调查报告"
+SUMMONS = "传唤证"                     # also 拘传证 (DL-021)
+CUSTODY_NECESSITY_REVIEW = "羁押必要性审查记录"  # SUB-012
+# added by the fixture generator (documents it renders for DOC-012 / DL-010 子项)
+OPINION_RECORD = "听取意见笔录"          # 听取辩护人/值班律师/被害人意见 (DOC-012)
+CUSTODY_TERM_NOTICE = "变更羁押期限通知书"  # 期限变更书面通知看守所 (DL-010 子项)
 OTHER = "其他"
 
 #: The types the classifier must recognise (issue 2), in dossier order.
@@ -99,6 +104,31 @@ CIRCUMSTANCES = "circumstances"        # list[str]: 自首, 坦白, 累犯 … s
 JUDGES = "judges"                      # list[str]: 审判长/审判员/人民陪审员 names
 CLERK = "clerk"                        # str: 书记员
 PROSECUTORS = "prosecutors"            # list[str]: 检察官 names on 起诉书/不起诉决定书/量刑建议书
+# added for the rules (checks/rules); value formats as stated
+CUSTODY_TIME = "custody_time"          # ISO datetime/date: 收押时间 on 收押凭证 (DL-001)
+NOT_NOTIFIED_REASON = "not_notified_reason"  # str: 未通知家属的原因 noted on 拘留通知书/逮捕通知书 (DL-002/007)
+EXTENSION_REASON = "extension_reason"  # str: 延长事由 on 延长拘留期限审批表 (流窜作案/多次作案/结伙作案/特殊情况)
+EXTENSION_DAYS = "extension_days"      # int: days granted by 延长拘留期限审批表 or 延长审查起诉期限决定书
+EXTENSION_MONTHS = "extension_months"  # int: months granted by 延长侦查羁押期限决定书 (1 or 2)
+ARRIVAL_TIME = "arrival_time"          # ISO datetime: 到案时间 on 传唤证/拘传证 (DL-021)
+GUARDIAN = "guardian"                  # str: 到场的法定代理人/合适成年人 (name and relation) on 讯问笔录/具结书; absent when none
+AV_RECORDED = "av_recorded"            # bool: 讯问笔录 states 全程同步录音录像
+PLEA_EXCEPTION = "plea_exception"      # str: recorded reason why no 认罪认罚具结书 was signed (DOC-005), on 起诉书 or elsewhere
+TRIAL_DATE = "trial_date"              # ISO date: 开庭日期 stated in 判决书
+PUBLIC_TRIAL = "public_trial"          # bool: 判决书 says 公开开庭审理 (True) / 不公开开庭审理 (False)
+TERM_START = "term_start"              # ISO date: 判决书 “刑期自…起” date
+TERM_END = "term_end"                  # ISO date: 判决书 “…至…止” date
+DETAINED = "detained"                  # bool: on 批准逮捕决定书/不批准逮捕决定书/提请批准逮捕书: suspect already 刑事拘留
+
+# --- section names (keys of the SECTIONS field, value True/False = present/absent) ----
+INDICTMENT_SECTIONS = ("被告人基本情况", "案由和案件来源", "案件事实", "起诉的根据和理由", "认罪认罚情况", "附项")
+NON_PROSECUTION_SECTIONS = ("被不起诉人基本情况", "案由和案件来源", "案件事实", "不起诉的根据和理由", "涉案财物处理",
+                            "告知事项")
+NP_NOTICE_SECTIONS = ("被害人申诉告知", "被不起诉人申诉告知")  # also keys of 不起诉决定书 SECTIONS (DOC-007)
+JUDGMENT_SECTIONS = ("法律依据", "控辩意见", "上诉告知")
+RECOMMENDATION_SECTIONS = ("法定刑", "量刑情节", "刑种刑期", "执行方式", "理由依据")  # 量刑建议书 (DOC-003)
+PLEA_AGREEMENT_SECTIONS = ("认罪", "同意量刑建议", "同意程序适用")  # 认罪认罚具结书 (DOC-004)
+OPINION_SECTIONS = ("认罪情况",)  # 起诉意见书 (DOC-010)
 
 # --- slot roles (Slot.role) -----------------------------------------------------------
 SLOT_SUSPECT_SIGNATURE = "被讯问人签名"
@@ -113,6 +143,13 @@ SLOT_JUDGE = "审判人员署名"
 SLOT_CLERK = "书记员署名"
 SLOT_RECIPIENT_SIGNATURE = "受送达人签名"
 SLOT_NOTIFIED_SIGNATURE = "被告知人签名"
+SLOT_GUARDIAN_SIGNATURE = "法定代理人签名"   # also 合适成年人 (讯问笔录, 具结书)
+SLOT_DETAINEE_SIGNATURE = "被执行人签名"     # 拘留证/逮捕证 附卷联 (kind signature or fingerprint)
+SLOT_EXECUTOR_SIGNATURE = "执行人签名"       # 拘留证/逮捕证
+SLOT_DOC_DATE = "成文日期"                   # kind "date": the 落款 date of 起诉书/不起诉决定书/量刑建议书
+SLOT_SIGN_DATE = "签收日期"                  # kind "date": 送达回证 签收日期 handwritten
+SLOT_ORGAN_SEAL = "公章"                     # kind "seal": 公安机关 seal (拘留证, 提请批准逮捕书, 起诉意见书 …)
+SLOT_SERVER_SIGNATURE = "送达人签名"         # 送达回证 送达人
 
 # --- case events (CaseSummary.dates keys) ----------------------------------------------
 EVENTS = ("受案", "立案", "拘留", "提请批准逮捕", "批准逮捕", "逮捕", "移送审查起诉", "受理", "告知",

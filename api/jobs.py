@@ -1,0 +1,308 @@
+"""Scan jobs: worker processes that claim queued scans from the database and run them.
+
+- A worker claims a job with an atomic ``UPDATE scans SET status='running', owner=… WHERE
+  id=? AND status='queued'`` (safe across processes and, with PostgreSQL, hosts).
+- While scanning it writes progress (stage, done/total pages) and a heartbeat; the report
+  is written to a file first, then the row is marked ``done`` — a worker killed at any
+  point loses nothing: the input stays stored and the job goes back to ``queued``.
+- The :class:`Supervisor` (in the server process) starts ``scan_workers`` workers, restarts
+  dead ones and requeues jobs whose owner died (same host, process gone) or whose heartbeat
+  is older than ``stale_after_s``; at start-up this resumes scans a crashed server left.
+  A job interrupted ``max_attempts`` times is marked failed.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import datetime as dt
+import importlib
+import logging
+import multiprocessing as mp
+import os
+import signal
+import socket
+import threading
+import time
+import traceback
+import uuid
+from typing import Any, Callable
+
+from sqlalchemy import select, update
+
+from api.db import Scan, session_factory, utcnow
+from api.settings import ServiceSettings
+from api.storage import Storage
+
+log = logging.getLogger(__name__)
+HOST = socket.gethostname()
+
+
+def load_scan_function(spec: str) -> Callable[..., Any]:
+    module, _, attr = spec.partition(":")
+    return getattr(importlib.import_module(module), attr or "scan")
+
+
+def _die_with_parent() -> None:
+    """Ask Linux to SIGKILL this worker when its parent (the server) dies."""
+    try:
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):  # pragma: no cover - non-Linux
+        pass
+
+
+def pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii", errors="replace") as fh:
+            return fh.read().split(")")[-1].split()[0] != "Z"
+    except OSError:
+        return True
+
+
+def parse_owner(owner: str | None) -> tuple[str, int]:
+    host, _, rest = (owner or "").partition("|")
+    pid = rest.partition("|")[0]
+    return host, int(pid) if pid.isdigit() else -1
+
+
+def claim(sessions, owner: str, max_attempts: int) -> Scan | None:
+    """Claim the oldest queued scan for ``owner``; None when the queue is empty."""
+    with sessions() as s:
+        for _ in range(5):
+            cand = s.scalar(select(Scan.id).where(Scan.status == "queued").order_by(Scan.created_at).limit(1))
+            if cand is None:
+                return None
+            now = utcnow()
+            res = s.execute(update(Scan).where(Scan.id == cand, Scan.status == "queued").values(
+                status="running", owner=owner, started_at=now, heartbeat_at=now, attempts=Scan.attempts + 1,
+                stage="排队完成", done=0, total=0))
+            s.commit()
+            if res.rowcount == 1:
+                return s.get(Scan, cand)
+    return None
+
+
+class _Job:
+    """One claimed scan being processed by a worker."""
+
+    def __init__(self, sessions, scan: Scan, owner: str):
+        self.sessions, self.scan_id, self.owner = sessions, scan.id, owner
+        self._last = 0.0
+        self._lock = threading.Lock()
+
+    def _update(self, **values: Any) -> int:
+        with self._lock, self.sessions() as s:
+            res = s.execute(update(Scan).where(Scan.id == self.scan_id, Scan.owner == self.owner,
+                                               Scan.status == "running").values(**values))
+            s.commit()
+            return res.rowcount
+
+    def progress(self, stage: str, done: int, total: int) -> None:
+        now = time.monotonic()
+        if now - self._last < 0.3 and done < total:
+            return
+        self._last = now
+        self._update(stage=str(stage)[:50], done=int(done), total=int(total), heartbeat_at=utcnow())
+
+    def heartbeat(self) -> None:
+        self._update(heartbeat_at=utcnow())
+
+    def finish(self, **values: Any) -> int:
+        return self._update(finished_at=utcnow(), **values)
+
+
+def _dispositions_for(scan: Scan, core_settings) -> dict[str, dict] | None:
+    try:
+        from assistant.dispositions import lookup_by_key
+    except ImportError:
+        return None
+    try:
+        return lookup_by_key(scan.dossier_key, core_settings) or None
+    except Exception:  # a broken dispositions store must not fail the scan
+        log.exception("dispositions lookup failed")
+        return None
+
+
+def run_one(sessions, storage: Storage, scan: Scan, owner: str, scan_fn: Callable[..., Any], core_settings,
+            heartbeat_s: float) -> None:
+    """Scan one claimed dossier and store its report (or its failure)."""
+    from assistant.pipeline import DossierError
+
+    job = _Job(sessions, scan, owner)
+    stop = threading.Event()
+
+    def beat() -> None:
+        while not stop.wait(heartbeat_s):
+            try:
+                job.heartbeat()
+            except Exception:  # pragma: no cover - database briefly locked
+                log.warning("heartbeat failed", exc_info=True)
+
+    t = threading.Thread(target=beat, name=f"heartbeat-{scan.id}", daemon=True)
+    t.start()
+    try:
+        result = scan_fn(scan.input_path, settings=core_settings, progress=job.progress,
+                         dispositions=_dispositions_for(scan, core_settings))
+        path = storage.write_report(scan.id, result.report)
+        job.finish(status="done", report_path=str(path), stage="完成", error_code=None, error_message=None,
+                   pages=int(result.report.get("dossier", {}).get("pages", 0) or 0))
+    except DossierError as exc:
+        job.finish(status="failed", error_code="dossier_unreadable", error_message=str(exc)[:2000])
+    except Exception as exc:
+        log.error("scan %s failed: %s", scan.id, traceback.format_exc())
+        job.finish(status="failed", error_code="scan_error",
+                   error_message=f"扫描过程出错（{type(exc).__name__}），请联系管理员查看服务日志。")
+    finally:
+        stop.set()
+
+
+def worker_loop(cfg: ServiceSettings, stop: Any, name: str, in_process: bool = False) -> None:
+    """Claim and run scans until ``stop`` is set (a multiprocessing or threading Event)."""
+    if not in_process:
+        _die_with_parent()
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        logging.basicConfig(level=logging.WARNING, format=f"%(levelname)s worker {name}: %(message)s")
+    owner = f"{HOST}|{os.getpid()}|{name}|{uuid.uuid4().hex[:8]}"
+    sessions = session_factory(cfg.db_url)
+    storage = Storage(cfg.storage_dir)
+    scan_fn = load_scan_function(cfg.scan_function)
+    parent = os.getppid()
+    while not stop.is_set():
+        if not in_process and os.getppid() != parent:
+            return
+        try:
+            scan = claim(sessions, owner, cfg.max_attempts)
+        except Exception:  # pragma: no cover - database briefly unavailable
+            log.warning("claim failed", exc_info=True)
+            scan = None
+        if scan is None:
+            stop.wait(cfg.poll_s)
+            continue
+        run_one(sessions, storage, scan, owner, scan_fn, cfg.core, cfg.heartbeat_s)
+
+
+def _process_main(cfg: ServiceSettings, stop: Any, name: str) -> None:
+    worker_loop(cfg, stop, name)
+
+
+def recover(sessions, max_attempts: int, stale_after_s: float, live_owners: set[str] | None = None) -> int:
+    """Requeue running scans whose owner is dead or silent; returns how many were requeued/failed."""
+    now = utcnow()
+    changed = 0
+    with sessions() as s:
+        for scan in s.scalars(select(Scan).where(Scan.status == "running")):
+            host, pid = parse_owner(scan.owner)
+            if live_owners is not None and scan.owner in live_owners:
+                continue
+            dead = host == HOST and (pid <= 0 or not pid_alive(pid))
+            stale = scan.heartbeat_at is None or (now - scan.heartbeat_at) > dt.timedelta(seconds=stale_after_s)
+            if not (dead or stale):
+                continue
+            values: dict[str, Any]
+            if scan.attempts >= max_attempts:
+                values = dict(status="failed", error_code="worker_crashed", finished_at=now,
+                              error_message=f"处理该卷宗时工作进程已中断 {scan.attempts} 次，已停止重试。")
+            else:
+                values = dict(status="queued", owner=None, stage="等待重新处理")
+            res = s.execute(update(Scan).where(Scan.id == scan.id, Scan.status == "running",
+                                               Scan.owner == scan.owner).values(**values))
+            changed += res.rowcount
+        s.commit()
+    if changed:
+        log.warning("recovered %d interrupted scan(s)", changed)
+    return changed
+
+
+class StopFlag:
+    """A stop flag shared with worker processes: a lock-free shared byte, polled.
+
+    (``multiprocessing.Event`` is unsafe here: a worker killed while waiting on it leaves
+    its condition variable unreleased, and a later ``set()`` blocks forever.)
+    """
+
+    def __init__(self, ctx):
+        self._v = ctx.RawValue("b", 0)
+
+    def set(self) -> None:
+        self._v.value = 1
+
+    def is_set(self) -> bool:
+        return bool(self._v.value)
+
+    def wait(self, timeout: float) -> bool:
+        end = time.monotonic() + timeout
+        while not self.is_set() and time.monotonic() < end:
+            time.sleep(min(0.05, timeout))
+        return self.is_set()
+
+
+class Supervisor:
+    """Starts and watches the scan workers of one server (processes, or threads in tests)."""
+
+    def __init__(self, cfg: ServiceSettings):
+        self.cfg = cfg
+        self.sessions = session_factory(cfg.db_url)
+        self._ctx = mp.get_context("spawn")
+        self._stop_mp = StopFlag(self._ctx) if cfg.worker_mode == "process" else None
+        self._stop_thread = threading.Event()
+        self._workers: dict[str, Any] = {}
+        self._watch: threading.Thread | None = None
+
+    def _start_worker(self, name: str) -> None:
+        if self.cfg.worker_mode == "thread":
+            w = threading.Thread(target=worker_loop, args=(self.cfg, self._stop_thread, name, True),
+                                 name=f"scan-worker-{name}", daemon=True)
+        else:
+            w = self._ctx.Process(target=_process_main, args=(self.cfg, self._stop_mp, name),
+                                  name=f"scan-worker-{name}", daemon=False)
+        w.start()
+        self._workers[name] = w
+
+    def start(self) -> None:
+        recover(self.sessions, self.cfg.max_attempts, self.cfg.stale_after_s)
+        for i in range(max(0, self.cfg.scan_workers)):
+            self._start_worker(f"w{i + 1}")
+        self._watch = threading.Thread(target=self._watch_loop, name="scan-supervisor", daemon=True)
+        self._watch.start()
+
+    def _watch_loop(self) -> None:
+        while not self._stop_thread.wait(1.0):
+            for name, w in list(self._workers.items()):
+                if not w.is_alive() and not self._stop_thread.is_set():
+                    if getattr(w, "exitcode", None) == -signal.SIGTERM:
+                        continue  # terminated on purpose (service stopping): not a crash
+                    log.warning("scan worker %s exited (code %s); restarting", name, getattr(w, "exitcode", None))
+                    if hasattr(w, "join"):
+                        w.join(timeout=0)
+                    self._start_worker(name)
+            try:
+                recover(self.sessions, self.cfg.max_attempts, self.cfg.stale_after_s)
+            except Exception:  # pragma: no cover - database briefly locked
+                log.warning("recover failed", exc_info=True)
+
+    @property
+    def workers(self) -> dict[str, Any]:
+        return dict(self._workers)
+
+    def stop(self, timeout: float = 10.0) -> None:
+        self._stop_thread.set()
+        if self._stop_mp is not None:
+            self._stop_mp.set()
+        deadline = time.monotonic() + timeout
+        for w in self._workers.values():
+            w.join(timeout=max(0.1, deadline - time.monotonic()))
+        for w in self._workers.values():
+            if hasattr(w, "terminate") and w.is_alive():
+                w.terminate()
+                w.join(timeout=2)
+                if w.is_alive():
+                    w.kill()
+                    w.join(timeout=2)
+        if self._watch:
+            self._watch.join(timeout=2)

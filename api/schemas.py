@@ -1,0 +1,143 @@
+"""Request and response schemas of the API (separate from the storage models in :mod:`api.db`)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Any, Literal
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+
+
+def _utc(value: dt.datetime) -> dt.datetime:
+    return value.replace(tzinfo=dt.timezone.utc) if value.tzinfo is None else value
+
+
+#: Stored times are naive UTC; the API states the zone (RFC 3339 ``…Z``/``+00:00``).
+UtcDatetime = Annotated[dt.datetime, AfterValidator(_utc)]
+
+ScanStatus = Literal["queued", "running", "done", "failed"]
+Role = Literal["intake", "prosecutor", "evaluator", "admin"]
+
+
+class ErrorOut(BaseModel):
+    code: str = Field(description="稳定的错误代码，如 zip_slip、encrypted_pdf")
+    message: str = Field(description="中文说明")
+    files: list[dict[str, str]] | None = None
+
+
+class ScanPathIn(BaseModel):
+    """JSON submission of a dossier already on the server, under ``ASSISTANT_INTAKE_ROOT``."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    path: str = Field(min_length=1, max_length=1000, description="相对（或位于）受理根目录的卷宗路径")
+    prosecutor: str | None = Field(default=None, max_length=100, description="承办检察官（其检察官密钥的名称）")
+    name: str | None = Field(default=None, max_length=200, description="卷宗名称（可选）")
+
+
+class Progress(BaseModel):
+    stage: str | None = None
+    done: int = 0
+    total: int = 0
+
+
+class ScanError(BaseModel):
+    code: str
+    message: str
+
+
+class ScanOut(BaseModel):
+    id: str
+    status: ScanStatus
+    name: str
+    files: int
+    pages: int
+    prosecutor: str | None = None
+    progress: Progress
+    error: ScanError | None = None
+    attempts: int = 0
+    created_at: UtcDatetime
+    started_at: UtcDatetime | None = None
+    finished_at: UtcDatetime | None = None
+    duplicate: bool = False
+    links: dict[str, str] = Field(default_factory=dict)
+
+
+class ScanList(BaseModel):
+    items: list[ScanOut]
+    count: int
+
+
+class DispositionIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    status: Literal["确认", "误报", "不适用"]
+    reason: str = Field(default="", max_length=2000, description="理由；误报、不适用时必填")
+
+
+class DispositionOut(BaseModel):
+    scan_id: str
+    finding_id: str
+    rule_id: str | None
+    status: str
+    reason: str
+    by: str
+    points: int = Field(description="计入处置后的扣分合计")
+    grade: str = Field(description="计入处置后的建议等次")
+
+
+class RuleOut(BaseModel):
+    id: str
+    title: str
+    category: str
+    stage: str
+    severity_points: int
+    implemented: bool
+    unsupported_reason: str | None = None
+
+
+class RuleDetailOut(RuleOut):
+    documents: list[str]
+    check_logic: str
+    basis: list[dict[str, Any]]
+    sections: dict[str, str]
+    page: str
+
+
+class KeyIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    role: Role
+    name: str = Field(default="", max_length=100)
+
+
+class KeyOut(BaseModel):
+    id: str
+    role: str
+    name: str
+    prefix: str
+    created_at: UtcDatetime
+    revoked_at: UtcDatetime | None = None
+    last_used_at: UtcDatetime | None = None
+
+
+class KeyCreated(KeyOut):
+    key: str = Field(description="完整密钥，仅此一次返回，请妥善保存")
+
+
+class AuditOut(BaseModel):
+    id: int
+    at: UtcDatetime
+    key_id: str | None
+    key_name: str | None
+    role: str | None
+    action: str
+    target: str | None
+    detail: dict[str, Any] | None
+
+
+class Health(BaseModel):
+    status: str
+    workers: int
+    queued: int
+    running: int

@@ -1,0 +1,291 @@
+"""What the scan service (``api``) needs from the assistant besides :func:`assistant.pipeline.scan`:
+upload pre-validation (reusing the ingest checks of :mod:`extractors.ingest`), a content
+hash for idempotent submission, rule pages, and re-grading a stored report with dispositions.
+
+Upload problems are :class:`UploadProblem` with a stable ``code``, an HTTP-like ``status``
+and a Chinese ``message``; per-file problems are listed in ``files``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from assistant.config import Settings
+
+SAFE_NAME_MAX = 120
+
+
+class UploadProblem(Exception):
+    """An upload that must be refused before it is queued."""
+
+    def __init__(self, status: int, code: str, message: str, files: list[dict[str, str]] | None = None):
+        super().__init__(message)
+        self.status, self.code, self.message, self.files = status, code, message, files or []
+
+
+@dataclass
+class UploadSummary:
+    files: int = 0
+    pages: int = 0
+    names: list[str] = field(default_factory=list)
+
+
+def safe_name(name: str) -> str:
+    """A file name safe to store: base name only, no control or path characters, bounded length."""
+    name = unicodedata.normalize("NFC", name or "").replace("\\", "/").split("/")[-1]
+    name = re.sub(r"[\x00-\x1f\x7f<>:\"|?*]", "_", name).strip(" .")
+    if not name or name in (".", ".."):
+        name = "file"
+    stem, dot, ext = name.rpartition(".")
+    if dot and len(ext) <= 10:
+        return stem[: SAFE_NAME_MAX - len(ext) - 1] + "." + ext if stem else "file." + ext
+    return name[:SAFE_NAME_MAX]
+
+
+def content_hash(files: list[tuple[str, Path]]) -> str:
+    """sha256 over the sorted (name, sha256 of content) pairs: same dossier → same hash."""
+    from extractors.ingest import sha256_of
+
+    h = hashlib.sha256()
+    for name, path in sorted(files, key=lambda t: t[0]):
+        h.update(name.encode("utf-8") + b"\0" + sha256_of(path).encode() + b"\n")
+    return h.hexdigest()
+
+
+def _limits(settings: Settings | None):
+    from extractors.ingest import limits_of
+
+    return limits_of(settings)
+
+
+def _pdf_pages(path: Path) -> tuple[int, tuple[str, str] | None]:
+    import pikepdf
+
+    try:
+        with path.open("rb") as fh:
+            if b"%PDF" not in fh.read(1024):
+                return 0, ("corrupt_pdf", "不是有效的 PDF 文件（文件头缺失）")
+        with pikepdf.open(path) as pdf:
+            return len(pdf.pages), None
+    except pikepdf.PasswordError:
+        return 0, ("encrypted_pdf", "PDF 已加密（需要密码），无法读取")
+    except (pikepdf.PdfError, OSError, ValueError, RecursionError):
+        return 0, ("corrupt_pdf", "PDF 文件已损坏，无法读取")
+
+
+def _image_check(path: Path, max_pixels: int) -> tuple[str, str] | None:
+    from PIL import Image
+
+    try:
+        with Image.open(path) as im:
+            w, h = im.size
+    except Image.DecompressionBombError:
+        return "image_too_large", "图片像素过多，已拒绝"
+    except Exception:  # PIL raises many types for broken files
+        return "corrupt_image", "图片文件已损坏或格式无法识别"
+    if w * h > max_pixels:
+        return "image_too_large", f"图片像素过多（{w}×{h}，上限 {max_pixels / 1e6:.0f} 百万像素），已拒绝"
+    return None
+
+
+def _docx_check(path: Path) -> tuple[str, str] | None:
+    try:
+        with zipfile.ZipFile(path) as zf:
+            if "word/document.xml" not in zf.namelist():
+                return "corrupt_docx", "DOCX 文件结构不完整，无法读取"
+            info = zf.getinfo("word/document.xml")
+            if info.flag_bits & 0x1:
+                return "encrypted_file", "DOCX 文件已加密，无法读取"
+    except (zipfile.BadZipFile, OSError):
+        return "corrupt_docx", "DOCX 文件已损坏（或为加密文档），无法读取"
+    return None
+
+
+_ZIP_CODES = (("压缩炸弹", "zip_bomb", 413), ("文件数过多", "zip_too_many_members", 413),
+              ("总体积过大", "zip_bomb", 413), ("压缩比", "zip_bomb", 413))
+
+
+def _zip_check(path: Path, limits: Any) -> tuple[int, str, str] | None:
+    """(status, code, message) when the archive as a whole must be refused."""
+    from extractors.ingest import check_zip, member_name, unsafe_member
+
+    try:
+        zf = zipfile.ZipFile(path)
+    except (zipfile.BadZipFile, OSError):
+        return 422, "corrupt_zip", "压缩包已损坏，无法解压"
+    with zf:
+        infos = [i for i in zf.infolist() if not i.is_dir()]
+        if not infos:
+            return 422, "empty_zip", "压缩包内没有文件"
+        problem = check_zip(infos, limits)
+        if problem:
+            for needle, code, status in _ZIP_CODES:
+                if needle in problem:
+                    return status, code, problem
+            return 413, "zip_bomb", problem
+        for info in infos:
+            reason = unsafe_member(info, member_name(info))
+            if reason:
+                code = "encrypted_file" if "加密" in reason else "zip_slip"
+                return 422, code, f"{member_name(info)}：{reason}"
+    return None
+
+
+def _check_file(path: Path, shown: str, kind: str, limits: Any, summary: UploadSummary,
+                problems: list[tuple[int, str, str, str]]) -> None:
+    if kind == "pdf":
+        pages, bad = _pdf_pages(path)
+        summary.pages += pages
+        if bad:
+            problems.append((422, bad[0], shown, bad[1]))
+    elif kind == "image":
+        bad = _image_check(path, limits.image_pixels)
+        summary.pages += 1
+        if bad:
+            problems.append((413 if bad[0] == "image_too_large" else 422, bad[0], shown, bad[1]))
+    elif kind == "docx":
+        bad = _docx_check(path)
+        summary.pages += 1
+        if bad:
+            problems.append((422, bad[0], shown, bad[1]))
+    else:
+        summary.pages += 1
+
+
+def validate_dossier(files: list[tuple[str, Path]], settings: Settings | None = None) -> UploadSummary:
+    """Check the files of one submission before it is queued; raise :class:`UploadProblem`.
+
+    Uses the ingest limits and zip checks of :mod:`extractors.ingest` (member count, total
+    size, compression ratio, absolute or escaping paths, symlinks, encryption), unpacks
+    zips with :class:`extractors.ingest.Ingest` (which counts real bytes, so lying headers
+    are caught), and opens every PDF (encrypted/corrupt), image (pixels) and DOCX.
+    """
+    from extractors.errors import DossierReadError
+    from extractors.ingest import Ingest, kind_of
+
+    limits = _limits(settings)
+    summary = UploadSummary()
+    problems: list[tuple[int, str, str, str]] = []
+    if not files:
+        raise UploadProblem(422, "no_files", "没有收到卷宗文件：请用表单字段 file 上传文件，或提供 path。")
+    for name, path in files:
+        kind = kind_of(path)
+        summary.names.append(name)
+        if kind is None:
+            problems.append((415, "unsupported_type", name,
+                             f"不支持的文件格式：{name}（支持 PDF、DOCX、JPG/PNG/TIFF 图片、TXT 或 ZIP 压缩包）"))
+            continue
+        size = path.stat().st_size
+        if size == 0:
+            problems.append((422, "empty_file", name, "文件为空（0 字节）"))
+            continue
+        if size > limits.file_bytes:
+            problems.append((413, "file_too_large", name,
+                             f"文件过大（{size / 2**20:.0f} MB，上限 {limits.file_bytes / 2**20:.0f} MB）"))
+            continue
+        if kind != "zip":
+            summary.files += 1
+            _check_file(path, name, kind, limits, summary, problems)
+            continue
+        bad = _zip_check(path, limits)
+        if bad:
+            problems.append((bad[0], bad[1], name, bad[2]))
+            continue
+        try:
+            with Ingest(path, settings) as ing:
+                for refused in ing.result.refused:
+                    msg = refused.error or ""
+                    code, status = ("zip_bomb", 413) if "压缩炸弹" in msg else \
+                        ("encrypted_file", 422) if "加密" in msg else \
+                        ("unsupported_type", 415) if "不支持" in msg else ("corrupt_file", 422)
+                    problems.append((status, code, refused.name, msg))
+                for f in ing.result.files:
+                    summary.files += 1
+                    _check_file(f.path, f.name, f.kind, limits, summary, problems)
+        except DossierReadError as exc:
+            problems.append((422, "corrupt_zip", name, str(exc)))
+    if problems:
+        problems.sort(key=lambda p: -p[0])
+        status, code, shown, message = problems[0]
+        details = [{"file": p[2], "code": p[1], "message": p[3]} for p in problems]
+        lead = f"{shown}：{message}" if len(problems) == 1 else f"{len(problems)} 个文件无法接收，首个问题：{shown}：{message}"
+        raise UploadProblem(status, code, lead, details)
+    if summary.pages > limits.pages:
+        raise UploadProblem(413, "too_many_pages", f"卷宗页数过多（{summary.pages} 页，上限 {limits.pages} 页）")
+    return summary
+
+
+# --- rules -----------------------------------------------------------------------------------
+
+def rule_list(settings: Settings) -> list[dict[str, Any]]:
+    """Every catalog rule with title, category, points and whether the product implements it."""
+    from checks import implemented_rules, load_catalog, unsupported_rules
+
+    cat = load_catalog(settings.catalog_path)
+    impl, unsup = implemented_rules(), unsupported_rules()
+    return [
+        {"id": e.id, "title": e.title, "category": e.category, "stage": e.stage,
+         "severity_points": e.severity_points, "implemented": e.id in impl,
+         "unsupported_reason": unsup.get(e.id)}
+        for e in sorted(cat.rules.values(), key=lambda e: e.id)
+    ]
+
+
+def rule_detail(rule_id: str, settings: Settings) -> dict[str, Any] | None:
+    """One rule's page: catalog entry, basis, and the rule's documented sections; None if unknown."""
+    from checks import implemented_rules, load_catalog, rule_page, unsupported_rules
+
+    cat = load_catalog(settings.catalog_path)
+    if rule_id not in cat:
+        return None
+    e = cat[rule_id]
+    impl = implemented_rules()
+    sections = impl[rule_id].doc_sections() if rule_id in impl else {}
+    return {
+        "id": e.id, "title": e.title, "category": e.category, "stage": e.stage,
+        "severity_points": e.severity_points, "implemented": rule_id in impl,
+        "unsupported_reason": unsupported_rules().get(rule_id),
+        "documents": list(e.documents), "check_logic": e.check_logic,
+        "basis": [{**b.model_dump(), "status": s} for b, s in zip(e.basis, e.basis_status)],
+        "sections": sections, "page": rule_page(rule_id, cat),
+    }
+
+
+# --- dispositions on a stored report -------------------------------------------------------------
+
+def apply_dispositions(report: dict[str, Any], dispositions: dict[str, dict] | None,
+                       settings: Settings | None = None) -> dict[str, Any]:
+    """A copy of ``report`` with dispositions shown on findings and points/grade/key review
+    recomputed without 误报/不适用 findings (same rule as :func:`assistant.pipeline.scan`)."""
+    import copy
+
+    from models import Finding
+
+    from assistant import profiles
+    from assistant.config import get_settings
+    from assistant.grading import grade
+
+    out = copy.deepcopy(report)
+    if not dispositions:
+        return out
+    for f in out.get("findings", []) + out.get("hints", []):
+        if f.get("id") in dispositions:
+            f["disposition"] = dispositions[f["id"]]
+    profile = profiles.load_default(settings or get_settings())
+    counted = [
+        Finding(id=f.get("id", ""), rule_id=f["rule_id"], title=f.get("title", ""), category=f.get("category", ""),
+                severity_points=int(f.get("severity_points", 0)), message=f.get("message", ""))
+        for f in out.get("findings", [])
+        if (f.get("disposition") or {}).get("status") not in ("误报", "不适用")
+    ]
+    g = grade(counted, profile.scheme, case_kind=profile.case_kind)
+    out["points"], out["grade"] = g.points, g.grade
+    out["key_review"] = g.key_review.model_dump()
+    out["accumulation"] = g.accumulation
+    return out

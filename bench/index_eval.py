@@ -1,0 +1,157 @@
+"""Evaluate the similar-case index on CAIL-format cases: k-fold (or train/test) cross-validation.
+
+Prints one JSON object: ``cail_score`` (official CAIL2018 prison-term score of the expected
+sentence), ``mae_months``, ``charge_p_at_10`` (share of the 10 unfiltered nearest
+neighbours sharing a charge with the query), ``false_flag_rate`` (real cases flagged by
+SUB-007's decision), ``outlier_recall`` (SUB-007 recall on the same cases with the term
+replaced by ×3 and ×1/3; cases with a zero term, life or death are left out), and the
+per-charge-median baseline on the same folds.
+
+Passage vectors are cached on disk (``--cache``, outside the repository), so a second run
+only pays for the model fits. Query cases are embedded with the passage prompt, as
+``assistant.similar`` does for case-to-case search.
+
+Usage::
+
+    python bench/index_eval.py --cases ../shared/data/cail2018/cases.jsonl [--folds 5]
+    python bench/index_eval.py --cases test.jsonl --train train.jsonl
+    python bench/index_eval.py --cases cases.jsonl --embedder lexical
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from checks.rules.similar import decide  # noqa: E402
+from index.deviation import Params, assess, outcome_class  # noqa: E402
+from index.embed import CachedEmbedder, LexicalEmbedder, SentenceTransformerEmbedder  # noqa: E402
+from index.records import DEATH, LIFE, iter_cases  # noqa: E402
+from index.store import SimilarIndex  # noqa: E402
+
+
+def cail_score(y, yhat) -> float:
+    """Official CAIL2018 term score; ``y``/``yhat`` are months or "无期徒刑"/"死刑"."""
+    if isinstance(y, str) or isinstance(yhat, str):
+        return 1.0 if y == yhat else 0.0
+    v = abs(math.log(y + 1) - math.log(yhat + 1))
+    for limit, s in ((0.2, 1.0), (0.4, 0.8), (0.6, 0.6), (0.8, 0.4), (1.0, 0.2)):
+        if v <= limit:
+            return s
+    return 0.0
+
+
+def truth(r):
+    return r.outcome if r.outcome in (LIFE, DEATH) else float(r.sentence_months or 0)
+
+
+def predict(sim: dict):
+    rates = sim.get("outcome_rates") or {}
+    for cls_ in (DEATH, LIFE):
+        if rates.get(cls_, 0) > 0.5:
+            return cls_
+    return float(sim.get("expected_sentence_months") or 0.0)
+
+
+def with_actual(sim: dict, months: float) -> dict:
+    out = dict(sim)
+    out["actual_sentence_months"] = months
+    e = sim.get("expected_sentence_months")
+    out["deviation"] = None if e is None else (months - e) / max(e, 1.0)
+    out["actual_outcome_class"] = outcome_class("实刑" if months else "单处罚金/非监禁", months)
+    return out
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--cases", required=True)
+    ap.add_argument("--train")
+    ap.add_argument("--folds", type=int, default=5)
+    ap.add_argument("--model", default=str(Path(__file__).resolve().parents[2] / "shared" / "models" / "multilingual-e5-small-zh"))
+    ap.add_argument("--embedder", choices=("model", "lexical"), default="model")
+    ap.add_argument("--backend", choices=("torch", "onnx-int8"), default="torch")
+    ap.add_argument("--cache", default="/tmp/pingcha-cache")
+    ap.add_argument("--alpha", type=float, default=Params.alpha)
+    ap.add_argument("--tau", type=float, default=Params.tau)
+    ap.add_argument("--k", type=int, default=Params.k)
+    ap.add_argument("--limit", type=int, default=0, help="只评估前 N 条（调试用）")
+    args = ap.parse_args()
+
+    t0 = time.perf_counter()
+    errors: list[str] = []
+    cases = list(iter_cases(args.cases, errors))
+    if args.limit:
+        cases = cases[: args.limit]
+    train_all = list(iter_cases(args.train, errors)) if args.train else None
+    if args.embedder == "model":
+        base = CachedEmbedder(SentenceTransformerEmbedder(args.model, backend=args.backend), cache_dir=args.cache)
+    params = Params(alpha=args.alpha, tau=args.tau, k=args.k)
+
+    if train_all is not None:
+        splits = [(train_all, cases)]
+    else:
+        rng = np.random.default_rng(0)
+        fold_of = rng.integers(0, args.folds, len(cases))
+        splits = [([c for c, f in zip(cases, fold_of) if f != k], [c for c, f in zip(cases, fold_of) if f == k])
+                  for k in range(args.folds)]
+
+    scores, base_scores, abs_err, p10, flags, outl = [], [], [], [], [], []
+    embed_s = 0.0
+    for train, test in splits:
+        emb = LexicalEmbedder() if args.embedder == "lexical" else base
+        with tempfile.TemporaryDirectory() as tmp:
+            te = time.perf_counter()
+            idx = SimilarIndex.build(train, tmp, emb)
+            qv = idx.embedder.encode_passages([r.facts for r in test])
+            embed_s += time.perf_counter() - te
+            med = {}
+            for r in train:
+                if r.outcome not in (LIFE, DEATH):
+                    med.setdefault(r.primary_charge, []).append(r.sentence_months or 0)
+            gmed = float(np.median([v for vs in med.values() for v in vs]))
+            for r, v in zip(test, qv):
+                a = assess(idx, r.facts, r.charges, r.features, r.sentence_months, r.outcome, params=params,
+                           query_vector=v)
+                sim = a.to_json()
+                y, yhat = truth(r), predict(sim)
+                scores.append(cail_score(y, yhat))
+                base_scores.append(cail_score(y, float(np.median(med[r.primary_charge])) if r.primary_charge in med else gmed))
+                if not isinstance(y, str):
+                    abs_err.append(abs(y - (yhat if not isinstance(yhat, str) else 300.0)))
+                top = idx.search_vectors(v, k=10)
+                qc = set(r.charges)
+                p10.append(np.mean([bool(qc & set(idx.record(row)[0].charges)) for row, _ in top]) if top else 0.0)
+                flags.append(bool(decide(sim)))
+                if not isinstance(y, str) and y > 0:
+                    for factor in (3.0, 1 / 3):
+                        outl.append(bool(decide(with_actual(sim, y * factor))))
+    out = {
+        "cases": len(cases),
+        "folds": 1 if train_all is not None else args.folds,
+        "embedder": args.embedder if args.embedder == "lexical" else f"{Path(args.model).name}/{args.backend}",
+        "params": {"alpha": params.alpha, "tau": params.tau, "k": params.k},
+        "cail_score": round(float(np.mean(scores)), 4),
+        "baseline_charge_median_score": round(float(np.mean(base_scores)), 4),
+        "mae_months": round(float(np.mean(abs_err)), 2),
+        "charge_p_at_10": round(float(np.mean(p10)), 4),
+        "false_flag_rate": round(float(np.mean(flags)), 4),
+        "outlier_recall": round(float(np.mean(outl)), 4),
+        "outlier_cases": len(outl),
+        "skipped_rows": len(errors),
+        "embed_and_build_seconds": round(embed_s, 1),
+        "seconds": round(time.perf_counter() - t0, 1),
+    }
+    print(json.dumps(out, ensure_ascii=False))
+
+
+if __name__ == "__main__":
+    main()

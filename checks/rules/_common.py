@@ -1,0 +1,371 @@
+"""Helpers shared by the rule modules: locations, evidence, persons, custody, 罪名 and penalty bands."""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import re
+from pathlib import Path
+from typing import Any, Iterable
+
+import cn2an
+
+from models import CaseFile, Document, Evidence, Person, Sentence, parse_date, parse_datetime
+from models import vocab as V
+
+from checks.calendar import fmt_dt
+from checks.catalog import Catalog, default_shared_dir, load_catalog
+from checks.engine import where
+
+
+def label(doc: Document) -> str:
+    """``起诉书（检察卷.pdf 第12页）``."""
+    return f"{doc.type}（{where(doc)}）"
+
+
+def ev(doc: Document, *names: str) -> list[Evidence]:
+    """Evidence of the named fields, or the document's first page when none was recorded."""
+    out: list[Evidence] = []
+    for n in names:
+        out.extend(doc.evidence(n))
+    return out or [doc.first_evidence()]
+
+
+def slot_ev(doc: Document, slots) -> list[Evidence]:
+    out = [s.evidence for s in slots if s.evidence is not None]
+    if not out:
+        out = [Evidence(document_id=doc.id, file=doc.file, page=s.page, text=s.role, bbox=s.bbox) for s in slots]
+    return out or [doc.first_evidence()]
+
+
+def pages_text(pages: Iterable[int]) -> str:
+    ps = sorted(set(pages))
+    return "、".join(f"第{p}页" for p in ps)
+
+
+def date_of(doc: Document | None, *names: str) -> dt.date | None:
+    """The first of ``names`` that parses as a date (datetimes give their date)."""
+    if doc is None:
+        return None
+    for n in names:
+        d = parse_date(doc.value(n))
+        if d:
+            return d
+    return None
+
+
+def time_of(doc: Document | None, *names: str) -> dt.datetime | None:
+    if doc is None:
+        return None
+    for n in names:
+        t = parse_datetime(doc.value(n))
+        if t:
+            return t
+    return None
+
+
+def dated(docs: Iterable[Document], *names: str) -> list[tuple[dt.date, Document]]:
+    """(date, document) pairs sorted by date, documents without a readable date left out."""
+    out = [(d, doc) for doc in docs if (d := date_of(doc, *names))]
+    return sorted(out, key=lambda p: (p[0], p[1].id))
+
+
+def fmt(value: dt.date | dt.datetime) -> str:
+    return fmt_dt(value)
+
+
+# --- custody -------------------------------------------------------------------------------
+
+def in_custody(case: CaseFile) -> bool | None:
+    """Whether the suspect is in custody: the case summary, else inferred from the documents.
+
+    Arrested or detained with no later 取保候审/监视居住 → True; only 取保/监视居住 → False.
+    """
+    if case.case.in_custody is not None:
+        return case.case.in_custody
+    custody = dated(case.of_type(V.ARREST_WARRANT, V.ARREST_APPROVAL, V.DETENTION_WARRANT), V.EXECUTION_TIME, V.DATE)
+    release = dated(case.of_type(V.BAIL_DECISION, V.RESIDENCE_DECISION), V.DATE)
+    if custody and (not release or release[-1][0] < custody[-1][0]):
+        return True
+    if release:
+        return False
+    return None
+
+
+# --- acceptance and review --------------------------------------------------------------------
+
+def acceptances(case: CaseFile) -> list[tuple[dt.date, Document | None]]:
+    """Every 受理 date known (受理案件登记表's date and received date, else the 起诉书's received date,
+    else the summary), oldest first."""
+    out: list[tuple[dt.date, Document | None]] = []
+    for doc in case.of_type(V.CASE_ACCEPTANCE):  # its own date is the first 受理; received_date the latest
+        out += [(d, doc) for d in (date_of(doc, V.DATE), date_of(doc, V.RECEIVED_DATE)) if d]
+    if not out:
+        for doc in case.of_type(V.INDICTMENT, V.NON_PROSECUTION):
+            d = date_of(doc, V.RECEIVED_DATE)
+            if d:
+                out.append((d, doc))
+    if not out and (d := parse_date(case.case.dates.get("受理"))):
+        out.append((d, None))
+    unique = {(d, doc.id if doc else ""): (d, doc) for d, doc in out}
+    return sorted(unique.values(), key=lambda p: p[0])
+
+
+def acceptance_before(case: CaseFile, day: dt.date) -> tuple[dt.date, Document | None] | None:
+    """The latest 受理 on or before ``day``."""
+    before = [p for p in acceptances(case) if p[0] <= day]
+    return before[-1] if before else None
+
+
+# --- persons -----------------------------------------------------------------------------------
+
+PARTY_ROLES = ("犯罪嫌疑人", "被告人", "被不起诉人", "被讯问人", "嫌疑人", "被拘留人", "被逮捕人")
+
+
+def persons(doc: Document) -> list[Person]:
+    out = []
+    for p in doc.value(V.PERSONS) or []:
+        try:
+            out.append(p if isinstance(p, Person) else Person.model_validate(p))
+        except Exception:  # malformed person dicts are ignored, not fatal
+            continue
+    return out
+
+
+def is_party(p: Person) -> bool:
+    return p.role is None or any(r in p.role for r in PARTY_ROLES)
+
+
+def parties(case: CaseFile) -> list[tuple[Document, Person]]:
+    """Every (document, suspect/defendant) pair across the dossier."""
+    return [(d, p) for d in case.documents for p in persons(d) if is_party(p)]
+
+
+def victims(case: CaseFile) -> list[tuple[Document, Person]]:
+    return [(d, p) for d in case.documents for p in persons(d) if p.role and "被害" in p.role]
+
+
+def birth_date(case: CaseFile, name: str | None = None) -> tuple[dt.date, Document] | None:
+    """The suspect's birth date; with conflicting dates the latest (favourable to the accused)."""
+    found = []
+    for doc, p in parties(case):
+        if name and p.name != name:
+            continue
+        b = parse_date(p.birth_date) or (id_birth(p.id_number) if p.id_number and id_valid(p.id_number) else None)
+        if b:
+            found.append((b, doc))
+    for s in case.case.suspects:
+        if name and s.name != name:
+            continue
+        b = parse_date(s.birth_date)
+        if b and not found:
+            found.append((b, case.documents[0] if case.documents else None))
+    if not found:
+        return None
+    return max(found, key=lambda x: x[0])  # type: ignore[return-value]
+
+
+def main_suspect(case: CaseFile) -> str | None:
+    for s in case.case.suspects:
+        return s.name
+    for doc in case.documents:
+        if n := doc.value(V.SUSPECT_NAME):
+            return n
+    return None
+
+
+# --- 公民身份号码 ---------------------------------------------------------------------------
+
+_ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+_ID_CHECK = "10X98765432"
+
+
+def id_valid(number: str) -> bool:
+    """GB 11643-1999 (ISO 7064 MOD 11-2) check digit of an 18-digit 公民身份号码."""
+    n = number.strip().upper()
+    if not re.fullmatch(r"\d{17}[\dX]", n):
+        return False
+    total = sum(int(c) * w for c, w in zip(n[:17], _ID_WEIGHTS))
+    return _ID_CHECK[total % 11] == n[17]
+
+
+def id_birth(number: str) -> dt.date | None:
+    try:
+        return dt.date(int(number[6:10]), int(number[10:12]), int(number[12:14]))
+    except (ValueError, IndexError):
+        return None
+
+
+def id_gender(number: str) -> str | None:
+    try:
+        return "男" if int(number[16]) % 2 else "女"
+    except (ValueError, IndexError):
+        return None
+
+
+# --- sentences -------------------------------------------------------------------------------
+
+def sentence(value: Any) -> Sentence | None:
+    if not value:
+        return None
+    try:
+        return value if isinstance(value, Sentence) else Sentence.model_validate(value)
+    except Exception:
+        return None
+
+
+def describe_sentence(s: Sentence) -> str:
+    if s.text:
+        return s.text
+    parts = [s.kind]
+    if s.range_months:
+        parts.append(f"{months_text(s.range_months[0])}至{months_text(s.range_months[1])}")
+    elif s.months:
+        parts.append(months_text(s.months))
+    if s.suspended:
+        parts.append(f"缓刑{months_text(s.probation_months)}" if s.probation_months else "缓刑")
+    if s.fine_yuan:
+        parts.append(f"并处罚金{s.fine_yuan:g}元")
+    return "".join(parts)
+
+
+def months_text(m: float | None) -> str:
+    if m is None:
+        return ""
+    y, mm = divmod(int(round(m)), 12)
+    return (f"{y}年" if y else "") + (f"{mm}个月" if mm else "") or "0个月"
+
+
+# --- 罪名 and penalty bands --------------------------------------------------------------------
+
+_ARTICLE = re.compile(r"第[零〇一二三四五六七八九十百千]+条(?:之[一二三四五六七八九十]+)?")
+
+_ABOLISHED_EXTRA = {"偷税罪": "逃税罪"}
+
+
+def article_base(article: str) -> str:
+    m = _ARTICLE.search(article or "")
+    return m.group(0) if m else (article or "")
+
+
+def catalog_for(ctx) -> Catalog:
+    """The catalog the running rule's entry came from (the default one otherwise)."""
+    path = ctx.options.get("_catalog_path")
+    return load_catalog(path) if path else load_catalog()
+
+
+@functools.lru_cache(maxsize=4)
+def _charge_lists(laws_dir: str) -> tuple[frozenset[str], dict[str, str]]:
+    """Names of the two high courts' 罪名 documents and the abolished ones (→ replacement)."""
+    names: set[str] = set()
+    abolished: dict[str, str] = dict(_ABOLISHED_EXTRA)
+    for path in sorted(Path(laws_dir).glob("罪名_*.md")):
+        text = path.read_text(encoding="utf-8")
+        for m in re.finditer(r"(?:\d+．)?([^\s\d．（）|]{2,60}?罪)（第", text):
+            names.add(m.group(1))
+        for m in re.finditer(r"\|\s*([^|]+?罪)\s*(?:（取消(.+?)罪名）)?\s*\|", text):
+            new = re.sub(r"\s+", "", m.group(1))
+            names.add(new)
+            if m.group(2):
+                for old in re.split(r"罪和", m.group(2)):
+                    old = old if old.endswith("罪") else old + "罪"
+                    abolished[re.sub(r"\s+", "", old)] = new
+    names -= set(abolished)
+    return frozenset(names), abolished
+
+
+def charge_lists(catalog: Catalog) -> tuple[frozenset[str], dict[str, str]]:
+    laws = catalog.path.parent.parent / "laws"
+    if not laws.is_dir():
+        laws = default_shared_dir() / "laws"
+    names, abolished = _charge_lists(str(laws))
+    return names | frozenset(catalog.crimes), abolished
+
+
+_CN_NUM = "零〇一二三四五六七八九十百"
+
+
+def _years(text: str) -> float:
+    try:
+        return float(cn2an.cn2an(text, "smart"))
+    except Exception:
+        return float("nan")
+
+
+def band_range(text: str) -> tuple[float, float, bool]:
+    """(min months, max months, life-or-death possible) of one 法定刑 text such as
+    ``处三年以上十年以下有期徒刑，并处罚金``."""
+    life = "无期徒刑" in text or "死刑" in text
+    lo = re.search(rf"([{_CN_NUM}]+)年以上", text)
+    hi = re.search(rf"([{_CN_NUM}]+)年以下", text)
+    low = _years(lo.group(1)) * 12 if lo else None
+    high = _years(hi.group(1)) * 12 if hi else None
+    if low is None:
+        low = 1.0 if "拘役" in text else (3.0 if "管制" in text else 6.0)
+    if high is None:
+        high = 180.0 if "有期徒刑" in text or life else (6.0 if "拘役" in text else 24.0)
+    return low, high, life
+
+
+def crime_bands(catalog: Catalog, charge: str) -> list[tuple[float, float, bool, str]]:
+    entry = catalog.crimes.get(charge)
+    if not entry:
+        return []
+    out = []
+    for b in entry.bands:
+        text = str(b.get("法定刑(原文)", ""))
+        lo, hi, life = band_range(text)
+        out.append((lo, hi, life, text))
+    return out
+
+
+def fine_mandatory(catalog: Catalog, charge: str) -> bool:
+    """Every band of the 罪名 prescribes a fine (并处罚金 / 并处或者单处罚金, not 可以并处)."""
+    bands = crime_bands(catalog, charge)
+    return bool(bands) and all(("并处" in t and "可以并处" not in t) or "单处罚金" in t for *_, t in bands)
+
+
+def max_penalty(catalog: Catalog, charges: Iterable[str]) -> tuple[float, bool] | None:
+    """(highest statutory term in months, life/death possible) across the charges in the table."""
+    found = [b for c in charges for b in crime_bands(catalog, c)]
+    if not found:
+        return None
+    return max(b[1] for b in found), any(b[2] for b in found)
+
+
+def all_charges(case: CaseFile) -> list[str]:
+    seen: list[str] = []
+    for doc in case.of_type(V.JUDGMENT, V.INDICTMENT, V.NON_PROSECUTION, V.PROSECUTION_OPINION, V.ARREST_REQUEST):
+        for c in doc.value(V.CHARGES) or []:
+            if c not in seen:
+                seen.append(c)
+    for c in case.case.charges:
+        if c not in seen:
+            seen.append(c)
+    return seen
+
+
+def procedure_of(case: CaseFile) -> tuple[str, Document] | None:
+    """The procedure (速裁程序 …) suggested by the 起诉书, 量刑建议书 or 具结书."""
+    for doc in case.of_type(V.INDICTMENT, V.SENTENCING_RECOMMENDATION, V.PLEA_AGREEMENT):
+        if doc.value(V.PROCEDURE):
+            return str(doc.value(V.PROCEDURE)), doc
+    return None
+
+
+def plea_case(case: CaseFile) -> bool:
+    """认罪认罚: a 具结书 exists, or the 起诉书 / 量刑建议书 states it (the case summary only
+    when there is no 起诉书 — 讯问笔录 mention the plea law to every suspect)."""
+    if case.of_type(V.PLEA_AGREEMENT):
+        return True
+    if any(d.value(V.PLEA) is True for d in case.of_type(V.INDICTMENT, V.SENTENCING_RECOMMENDATION)):
+        return True
+    return not case.of_type(V.INDICTMENT) and case.case.plea is True
+
+
+def recommendation(case: CaseFile) -> tuple[Sentence, Document] | None:
+    for doc in case.of_type(V.SENTENCING_RECOMMENDATION, V.INDICTMENT):
+        s = sentence(doc.value(V.RECOMMENDATION))
+        if s:
+            return s, doc
+    return None

@@ -1,0 +1,280 @@
+"""``extract_case``: a dossier path → :class:`models.CaseFile`.
+
+Stages (progress labels in Chinese): 读取文件 (ingest, text layers), 识别文字 (OCR of
+scanned pages and images), 解析文书 (split, classify, fields, marks, slots, merge).
+Per-file problems become ``SourceFile.error`` and a Chinese warning; only a dossier with
+nothing readable raises :class:`~extractors.errors.DossierReadError`.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import logging
+import time
+from pathlib import Path
+from typing import Any, Callable
+
+import numpy as np
+
+from models import CaseFile, Document, Line, Mark, Page, SourceFile
+
+from extractors import classify, slots
+from extractors.errors import DossierReadError, FileReadError
+from extractors.fields import extract_fields
+from extractors.ingest import Ingest, InputFile, limits_of, sha256_of
+from extractors.merge import summarize
+from extractors.text import DocText
+
+log = logging.getLogger(__name__)
+Progress = Callable[[str, int, int], None]
+
+MARK_DPI = 100
+#: Timings of the last call (seconds per stage), for benchmarks.
+LAST_TIMINGS: dict[str, float] = {}
+
+
+def extract_case(path: Path, settings: Any = None, progress: Progress | None = None) -> CaseFile:
+    """Read a dossier (folder, zip, PDF, DOCX, image) into a :class:`CaseFile`."""
+    path = Path(path)
+    report = progress or (lambda stage, done, total: None)
+    timings: dict[str, float] = {}
+    t0 = time.perf_counter()
+    limits = limits_of(settings)
+    case = CaseFile(name=path.stem if path.is_file() else path.name)
+    with Ingest(path, settings) as ing:
+        found = ing.result
+        case.warnings.extend(found.warnings)
+        case.files.extend(found.refused)
+        pages_by_file: dict[str, list[Page]] = {}
+        inputs: dict[str, InputFile] = {}
+        total = len(found.files)
+        page_budget = int(getattr(limits, "pages", 5000))
+        for i, f in enumerate(found.files):
+            report("读取文件", i, total)
+            source, pages = _read_file(f, settings, page_budget)
+            case.files.append(source)
+            if source.error:
+                case.warnings.append(f"{f.name}：{source.error}")
+                continue
+            page_budget -= len(pages)
+            pages_by_file[f.name] = pages
+            inputs[f.name] = f
+            if page_budget <= 0:
+                case.warnings.append(f"卷宗页数超过上限（{limits.pages} 页），其余文件未读取")
+                break
+        report("读取文件", total, total)
+        timings["read"] = time.perf_counter() - t0
+        if not pages_by_file:
+            reasons = "；".join(f"{s.name}：{s.error}" for s in case.files if s.error) or "没有可读取的文件"
+            raise DossierReadError(f"卷宗中没有可读取的文件（{reasons}）")
+
+        t1 = time.perf_counter()
+        _ocr(pages_by_file, inputs, settings, case, report)
+        timings["ocr"] = time.perf_counter() - t1
+
+        t2 = time.perf_counter()
+        report("解析文书", 0, len(pages_by_file))
+        documents: list[Document] = []
+        for fi, (name, pages) in enumerate(pages_by_file.items()):
+            documents.extend(_documents(name, pages, inputs[name], len(documents), case.warnings))
+            report("解析文书", fi + 1, len(pages_by_file))
+        timings["parse"] = time.perf_counter() - t2
+    for pages in pages_by_file.values():
+        case.pages.extend(pages)
+    case.documents = documents
+    case.case = summarize(documents)
+    timings["total"] = time.perf_counter() - t0
+    LAST_TIMINGS.clear()
+    LAST_TIMINGS.update(timings)
+    return case
+
+
+def _read_file(f: InputFile, settings: Any, page_budget: int) -> tuple[SourceFile, list[Page]]:
+    limits = limits_of(settings)
+    kind = f.kind if f.kind in ("pdf", "docx", "image", "text") else "other"
+    try:
+        digest = sha256_of(f.path)
+    except OSError:
+        return SourceFile(name=f.name, kind=kind, error="文件无法访问"), []
+    try:
+        if f.kind == "pdf":
+            from extractors.pdf import read_pdf, read_pdf_plumber
+
+            try:
+                pages = read_pdf(f.path, f.name, max_pages=page_budget)
+            except FileReadError as exc:
+                if exc.code != "corrupt":
+                    raise
+                pages = read_pdf_plumber(f.path, f.name, max_pages=page_budget)
+        elif f.kind == "docx":
+            from extractors.docx import read_docx
+
+            pages = read_docx(f.path, f.name)
+        elif f.kind == "image":
+            from extractors.images import read_image_pages
+
+            pages = read_image_pages(f.path, f.name, limits.image_pixels, int(getattr(settings, "ocr_dpi", 200) or 200),
+                                     max_pages=page_budget)
+        else:
+            pages = [_text_page(f)]
+    except FileReadError as exc:
+        return SourceFile(name=f.name, kind=kind, sha256=digest, error=str(exc)), []
+    except Exception as exc:  # noqa: BLE001 - one broken file must never stop the batch
+        log.exception("reading %s failed", f.name)
+        return SourceFile(name=f.name, kind=kind, sha256=digest, error=f"文件读取失败（{type(exc).__name__}）"), []
+    return SourceFile(name=f.name, kind=kind, pages=len(pages), sha256=digest), pages
+
+
+def _text_page(f: InputFile) -> Page:
+    raw = f.path.read_bytes()
+    for enc in ("utf-8-sig", "gb18030"):
+        try:
+            text = raw.decode(enc)
+            break
+        except UnicodeDecodeError:
+            continue
+    else:
+        raise FileReadError("文本文件编码无法识别", code="corrupt")
+    rows = [r.strip() for r in text.splitlines() if r.strip()]
+    lines = [Line(text=t, bbox=(72.0, 72.0 + 18 * k, 523.0, 86.0 + 18 * k)) for k, t in enumerate(rows)]
+    return Page(file=f.name, number=1, width=595.0, height=842.0, text="\n".join(rows), lines=lines)
+
+
+def _ocr_module() -> Any:
+    if importlib.util.find_spec("extractors.ocr") is None:
+        return None
+    from extractors import ocr
+
+    return ocr if hasattr(ocr, "ocr_pages") else None
+
+
+def _ocr(pages_by_file: dict[str, list[Page]], inputs: dict[str, InputFile], settings: Any, case: CaseFile,
+         report: Progress) -> None:
+    todo = [(name, p) for name, pages in pages_by_file.items() for p in pages if p.needs_ocr]
+    if not todo:
+        return
+    engine = str(getattr(settings, "ocr_engine", "rapidocr") or "rapidocr").lower()
+    ocr = _ocr_module() if engine != "none" else None
+    if ocr is None:
+        for name, p in todo:
+            case.warnings.append(f"{name} 第{p.number}页为扫描图像，未能识别文字（OCR 不可用）")
+        return
+    dpi = int(getattr(settings, "ocr_dpi", 200) or 200)
+    limits = limits_of(settings)
+    done = 0
+    report("识别文字", 0, len(todo))
+    for name in pages_by_file:
+        batch = [p for p in pages_by_file[name] if p.needs_ocr]
+        if not batch:
+            continue
+        f = inputs[name]
+        try:
+            images, image_dpi = _page_images(f, batch, dpi, limits.image_pixels)
+            results = ocr.ocr_pages(images, settings, dpi=image_dpi)
+        except FileReadError as exc:
+            for p in batch:
+                case.warnings.append(f"{name} 第{p.number}页为扫描图像，未能识别文字（{exc}）")
+            continue
+        except Exception as exc:  # noqa: BLE001 - OCR failure of one file leaves the rest going
+            log.exception("OCR of %s failed", name)
+            for p in batch:
+                case.warnings.append(f"{name} 第{p.number}页为扫描图像，未能识别文字（OCR 出错：{type(exc).__name__}）")
+            continue
+        for p, r in zip(batch, results):
+            _apply_ocr(p, r)
+            if getattr(r, "warning", None):
+                case.warnings.append(f"{name} 第{p.number}页：{r.warning}")
+            elif not p.lines:
+                case.warnings.append(f"{name} 第{p.number}页为扫描图像，未识别出文字")
+        done += len(batch)
+        report("识别文字", done, len(todo))
+
+
+def _page_images(f: InputFile, pages: list[Page], dpi: int, max_pixels: int) -> tuple[list[np.ndarray], int]:
+    if f.kind == "pdf":
+        from extractors.pdf import render_pages
+
+        imgs = render_pages(f.path, [p.number for p in pages], dpi=dpi)
+        return [imgs[p.number] for p in pages], dpi
+    from extractors.images import iter_frames
+
+    wanted = {p.number for p in pages}
+    frames = [img for i, img in enumerate(iter_frames(f.path, max_pixels), 1) if i in wanted]
+    w_px = frames[0].shape[1] if frames else 0
+    image_dpi = int(round(w_px / (pages[0].width / 72.0))) if frames and pages[0].width else dpi
+    return frames, image_dpi
+
+
+def _apply_ocr(page: Page, result: Any) -> None:
+    page.lines = list(result.lines)
+    page.marks = list(getattr(result, "marks", []) or [])
+    from extractors.pdf import page_text
+
+    page.text = page_text(page.lines)
+    page.text_source = "ocr" if page.lines else "none"
+    page.ocr_confidence = round(float(getattr(result, "confidence", 0.0) or 0.0), 3)
+    page.rotation = int(getattr(result, "rotation", 0) or 0)
+    if getattr(result, "width", 0) and getattr(result, "height", 0):
+        page.width, page.height = float(result.width), float(result.height)
+    page.needs_ocr = False
+
+
+def _documents(name: str, pages: list[Page], f: InputFile, start_index: int, warnings: list[str]) -> list[Document]:
+    segments = classify.split_documents([p for p in pages if p.lines or p.text_source != "none"] or pages)
+    if f.kind == "pdf":
+        marked = _marks_for(f, segments, warnings)
+    elif f.kind == "docx":
+        marked = {p.number for p in pages}
+    else:
+        marked = set()
+    docs: list[Document] = []
+    for k, seg in enumerate(segments):
+        doc_id = f"d{start_index + k + 1}"
+        text = DocText(seg.pages, doc_id, name)
+        sources = {p.text_source for p in seg.pages if p.text_source != "none"}
+        source = "mixed" if len(sources) > 1 else (sources.pop() if sources else "none")
+        fields = extract_fields(text, seg.type) if text.text else {}
+        analysed = {p.number for p in seg.pages if p.text_source == "ocr"} | marked
+        doc = Document(id=doc_id, type=seg.type, title=seg.title, file=name, pages=[p.number for p in seg.pages],
+                       text_source=source, text=text.text, fields=fields, classification_confidence=seg.confidence)
+        doc.slots = slots.find_slots(seg.type, seg.pages, doc_id, analysed)
+        docs.append(doc)
+    return docs
+
+
+def _marks_for(f: InputFile, segments: list[classify.Segment], warnings: list[str]) -> set[int]:
+    """Render the lower part of text-layer pages that carry slots and detect marks there.
+
+    Returns the page numbers whose marks were computed (their empty slots are "not filled";
+    slots on other pages stay undecided).
+    """
+    from extractors import vision
+    from extractors.pdf import render_pages
+
+    zones: dict[int, tuple[float, bool]] = {}
+    pages: dict[int, Page] = {}
+    for seg in segments:
+        for n, zone in slots.mark_zones(seg.type, seg.pages).items():
+            page = next(p for p in seg.pages if p.number == n)
+            if page.text_source == "text-layer":
+                zones[n], pages[n] = zone, page
+    if not zones:
+        return set()
+    try:
+        images = render_pages(f.path, sorted(zones), dpi=MARK_DPI, crop_top={n: z[0] for n, z in zones.items()})
+    except FileReadError as exc:
+        warnings.append(f"{f.name}：页面图像无法渲染，签名、印章未能检测（{exc}）")
+        return set()
+    done: set[int] = set()
+    for n, img in images.items():
+        page, (top, hand) = pages[n], zones[n]
+        boxes = [(b[0], b[1] - top, b[2], b[3] - top) for b in (line.bbox for line in page.lines) if b[3] > top]
+        try:
+            found = vision.detect_marks(img, page.width, page.height - top, boxes, handwriting=hand)
+        except Exception:  # noqa: BLE001 - a failed mark detection leaves the slot undecided
+            log.exception("mark detection failed on %s p%d", f.name, n)
+            continue
+        page.marks = [Mark(kind=m.kind, bbox=(m.bbox[0], m.bbox[1] + top, m.bbox[2], m.bbox[3] + top), score=m.score)
+                      for m in found]
+        done.add(n)
+    return done

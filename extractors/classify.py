@@ -1,0 +1,213 @@
+"""Split page sequences into documents and classify them.
+
+A document starts on a page whose top lines carry a known title (``起 诉 书``,
+``XX人民检察院起诉书``, ``刑事判决书`` …, spaces ignored, small OCR slips tolerated);
+pages without a title, and pages that say ``第2页 共3页``, continue the previous document
+of the same file. The type is the title's type, confirmed by content cues; a document
+without a title is typed by its content cues alone, or :data:`models.vocab.OTHER`.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from dataclasses import dataclass
+
+from models import Page, vocab
+
+#: Title spellings per document type; the longest matching spelling wins.
+TITLES: dict[str, tuple[str, ...]] = {
+    vocab.DETENTION_WARRANT: ("拘留证",),
+    vocab.DETENTION_NOTICE: ("拘留通知书",),
+    vocab.CUSTODY_RECEIPT: ("收押凭证", "入所凭证"),
+    vocab.ARREST_REQUEST: ("提请批准逮捕书",),
+    vocab.ARREST_APPROVAL: ("批准逮捕决定书",),
+    vocab.ARREST_DISAPPROVAL: ("不批准逮捕决定书",),
+    vocab.ARREST_WARRANT: ("逮捕证",),
+    vocab.ARREST_NOTICE: ("逮捕通知书",),
+    vocab.DETENTION_EXTENSION: ("延长拘留期限审批表", "呈请延长拘留期限报告书"),
+    vocab.CUSTODY_EXTENSION: ("延长侦查羁押期限决定书", "批准延长侦查羁押期限决定书"),
+    vocab.PROSECUTION_OPINION: ("起诉意见书",),
+    vocab.CASE_ACCEPTANCE: ("受理案件登记表", "受案登记表"),
+    vocab.REVIEW_EXTENSION: ("延长审查起诉期限决定书",),
+    vocab.SUPPLEMENTARY_INVESTIGATION: ("退回补充侦查决定书",),
+    vocab.SUPPLEMENTARY_OUTLINE: ("补充侦查提纲",),
+    vocab.INTERROGATION: ("讯问笔录", "讯问犯罪嫌疑人笔录"),
+    vocab.RIGHTS_NOTICE: ("权利义务告知书", "犯罪嫌疑人诉讼权利义务告知书", "诉讼权利义务告知书",
+                          "犯罪嫌疑人权利义务告知书", "认罪认罚从宽制度告知书", "被告人诉讼权利义务告知书"),
+    vocab.VICTIM_RIGHTS_NOTICE: ("被害人权利义务告知书", "被害人诉讼权利义务告知书"),
+    vocab.PLEA_AGREEMENT: ("认罪认罚具结书",),
+    vocab.SENTENCING_RECOMMENDATION: ("量刑建议书",),
+    vocab.INDICTMENT: ("起诉书",),
+    vocab.NON_PROSECUTION: ("不起诉决定书",),
+    vocab.WITHDRAWAL: ("撤回起诉决定书",),
+    vocab.JUDGMENT: ("刑事判决书", "判决书", "刑事附带民事判决书"),
+    vocab.SERVICE_RECEIPT: ("送达回证",),
+    vocab.LEGAL_AID_NOTICE: ("法律援助通知书", "提供法律援助通知书"),
+    vocab.DUTY_LAWYER_NOTICE: ("值班律师通知书", "通知值班律师提供法律帮助函"),
+    vocab.BAIL_DECISION: ("取保候审决定书",),
+    vocab.RESIDENCE_DECISION: ("监视居住决定书",),
+    vocab.PROTEST: ("抗诉书", "刑事抗诉书"),
+    vocab.SOCIAL_INVESTIGATION: ("社会调查报告", "社会调查评估报告"),
+}
+for _name, _titles in (("OPINION_RECORD", ("听取意见笔录",)), ("CUSTODY_NECESSITY_REVIEW", ("羁押必要性审查记录",)),
+                       ("CUSTODY_TERM_NOTICE", ("变更羁押期限通知书",)), ("SUMMONS", ("传唤证", "拘传证"))):
+    if hasattr(vocab, _name):
+        TITLES[getattr(vocab, _name)] = _titles
+
+#: Content cues per type: (phrase, weight). Used to confirm a title and to type untitled documents.
+CUES: dict[str, tuple[tuple[str, float], ...]] = {
+    vocab.DETENTION_WARRANT: (("执行拘留", 2), ("送", 0.2), ("看守所羁押", 1), ("拘留时间", 1)),
+    vocab.ARREST_REQUEST: (("提请批准逮捕", 2), ("特提请批准逮捕", 2)),
+    vocab.ARREST_APPROVAL: (("决定批准逮捕", 2), ("批准逮捕犯罪嫌疑人", 1.5), ("提请批准逮捕书收悉", 2)),
+    vocab.ARREST_WARRANT: (("执行逮捕", 2), ("送看守所羁押", 1)),
+    vocab.PROSECUTION_OPINION: (("移送审查起诉", 2), ("起诉意见", 1), ("侦查终结", 1.5)),
+    vocab.INTERROGATION: (("问：", 1.5), ("答：", 1.5), ("讯问人", 2), ("记录人", 1), ("讯问地点", 2)),
+    vocab.RIGHTS_NOTICE: (("诉讼权利", 1.5), ("告知", 1), ("有权委托辩护人", 1.5), ("被告知人", 2)),
+    vocab.PLEA_AGREEMENT: (("具结", 2), ("自愿认罪认罚", 1.5), ("值班律师", 1), ("同意量刑建议", 1.5)),
+    vocab.SENTENCING_RECOMMENDATION: (("量刑建议", 2), ("建议判处", 1.5)),
+    vocab.INDICTMENT: (("提起公诉", 2), ("本院认为", 1), ("审查查明", 1.5), ("此致", 0.5)),
+    vocab.NON_PROSECUTION: (("决定对", 0.5), ("不起诉", 2)),
+    vocab.WITHDRAWAL: (("撤回起诉", 2.5),),
+    vocab.JUDGMENT: (("判决如下", 2.5), ("审判长", 1.5), ("经审理查明", 1.5), ("公诉机关", 1)),
+    vocab.SERVICE_RECEIPT: (("受送达人", 2.5), ("送达文书", 1.5), ("送达地点", 1)),
+}
+
+_PAGE_MARK = re.compile(r"第\s*(\d+)\s*页\s*[，,]?\s*共\s*(\d+)\s*页|第\s*(\d+)\s*页\s*/\s*共?\s*(\d+)\s*页?")
+_SPACES = re.compile(r"[\s\u3000]+")
+_TRAILER = re.compile(r"[（(][^（()）]{0,10}[）)]$")
+_TOP_LINES = 8
+_TOP_SHARE = 0.4
+
+
+@dataclass
+class TitleHit:
+    type: str
+    title: str
+    line_index: int
+    score: float
+
+
+def _all_titles() -> list[tuple[str, str]]:
+    pairs = [(t, typ) for typ, titles in TITLES.items() for t in titles]
+    return sorted(pairs, key=lambda p: -len(p[0]))
+
+
+_TITLE_LIST = _all_titles()
+
+
+def match_title(line: str) -> tuple[str, str, float] | None:
+    """``(type, title, score)`` when ``line`` is a title line (organ prefix allowed), else None."""
+    s = _SPACES.sub("", line).strip("　*·.:：")
+    s = _TRAILER.sub("", s)
+    if not 2 < len(s) <= 34 or any(p in s for p in "，。；：:、？?！!"):
+        return None
+    for title, typ in _TITLE_LIST:
+        if s == title:
+            return typ, title, 1.0
+        if s.endswith(title) and len(s) - len(title) <= 24 and _organ_prefix(s[: -len(title)]):
+            return typ, title, 0.95
+    if len(s) <= 14:
+        best = None
+        for title, typ in _TITLE_LIST:
+            if abs(len(s) - len(title)) > 2:
+                continue
+            r = difflib.SequenceMatcher(None, s, title).ratio()
+            if r >= 0.8 and (best is None or r > best[2]):
+                best = (typ, title, r * 0.9)
+        return best
+    return None
+
+
+def _organ_prefix(prefix: str) -> bool:
+    return bool(re.search(r"(人民检察院|人民法院|公安局|分局|派出所|看守所|检察院|法院|刑事|犯罪嫌疑人|被告人)$", prefix)) \
+        or prefix in ("", "刑事")
+
+
+def page_title(page: Page) -> TitleHit | None:
+    """The title found among the top lines of a page, if any."""
+    limit = page.height * _TOP_SHARE if page.height else 1e9
+    for i, line in enumerate(page.lines[:_TOP_LINES]):
+        if line.bbox[1] > limit and i > 0:
+            break
+        hit = match_title(line.text)
+        if hit and page.width and abs((line.bbox[0] + line.bbox[2]) / 2 - page.width / 2) > page.width * 0.15:
+            continue
+        if hit and hit[2] < 0.95 and i > 3:
+            continue
+        if hit:
+            return TitleHit(type=hit[0], title=hit[1], line_index=i, score=hit[2])
+    return None
+
+
+def page_marker(page: Page) -> tuple[int, int] | None:
+    """``(k, n)`` for a "第k页 共n页" marker on the page."""
+    m = _PAGE_MARK.search(page.text[-200:]) or _PAGE_MARK.search(page.text[:200])
+    if not m:
+        return None
+    k = m.group(1) or m.group(3)
+    n = m.group(2) or m.group(4)
+    return int(k), int(n)
+
+
+def cue_scores(text: str) -> dict[str, float]:
+    """Weighted cue counts per type (each cue counted at most twice)."""
+    out: dict[str, float] = {}
+    for typ, cues in CUES.items():
+        score = sum(w * min(text.count(c), 2) for c, w in cues)
+        if score:
+            out[typ] = score
+    return out
+
+
+@dataclass
+class Segment:
+    """A run of pages of one file that forms one document (before field extraction)."""
+
+    file: str
+    pages: list[Page]
+    type: str
+    title: str
+    confidence: float
+
+
+def split_documents(pages: list[Page]) -> list[Segment]:
+    """Group the pages of one file (in order) into typed documents."""
+    segments: list[Segment] = []
+    current: Segment | None = None
+    for page in pages:
+        hit = page_title(page)
+        marker = page_marker(page)
+        continuation = marker is not None and marker[0] > 1
+        if hit and current is not None and continuation:
+            hit = None
+        if hit is None and current is not None:
+            current.pages.append(page)
+            continue
+        if hit is None:
+            current = Segment(file=page.file, pages=[page], type=vocab.OTHER, title="", confidence=0.0)
+        else:
+            current = Segment(file=page.file, pages=[page], type=hit.type, title=hit.title, confidence=hit.score)
+        segments.append(current)
+    for seg in segments:
+        _confirm(seg)
+    return segments
+
+
+def _confirm(seg: Segment) -> None:
+    text = "\n".join(p.text for p in seg.pages)
+    scores = cue_scores(text)
+    if seg.title:
+        cue = scores.get(seg.type, 0.0)
+        seg.confidence = round(min(1.0, seg.confidence * (0.85 + 0.15 * min(cue / 3.0, 1.0))), 3)
+        return
+    if not scores:
+        seg.type, seg.confidence = vocab.OTHER, 0.3
+        return
+    best, score = max(scores.items(), key=lambda kv: kv[1])
+    total = sum(scores.values())
+    if score >= 3.0:
+        seg.type = best
+        seg.confidence = round(min(0.8, 0.4 + 0.4 * score / total * min(score / 6.0, 1.0)), 3)
+    else:
+        seg.type, seg.confidence = vocab.OTHER, 0.3

@@ -1,0 +1,799 @@
+"""Per-type field extraction with evidence.
+
+:func:`extract_fields` reads one document's :class:`~extractors.text.DocText` and
+returns ``{vocab field name: Field}``. Values are normalised by
+:mod:`extractors.normalize`; 罪名 and legal terms come from the spaCy PhraseMatcher
+of :mod:`extractors.lexicon`; fixed-grammar values from :mod:`extractors.patterns`.
+Every value keeps the evidence it was read from (file, page, line box, snippet,
+text source, confidence). What a document does not state is simply absent.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import Any, Callable
+
+from models import Evidence, Field, vocab
+
+from extractors import normalize as nz
+from extractors import patterns as pt
+from extractors.lexicon import is_person_name, normalize_charge, phrase_matches
+from extractors.text import DocText
+
+_DATE_ONLY = re.compile(rf"^[\u4e00-\u9fff（）()]{{0,24}}?(?:{nz.DATE_PATTERN})[（(]?[\u4e00-\u9fff]{{0,6}}[）)]?$")
+_SENT_END = re.compile(r"[。；;\n\f]")
+
+
+class Extraction:
+    """The fields of one document being built; :meth:`put` records a value with its evidence."""
+
+    def __init__(self, text: DocText, doc_type: str):
+        self.t = text
+        self.s = text.text
+        self.type = doc_type
+        self.fields: dict[str, Field] = {}
+
+    def put(self, name: str, value: Any, spans: list[tuple[int, int]] | tuple[int, int] | None,
+            confidence: float = 0.95, overwrite: bool = False) -> None:
+        if value is None or value == [] or value == "" or (name in self.fields and not overwrite):
+            return
+        if isinstance(spans, tuple):
+            spans = [spans]
+        evidence: list[Evidence] = []
+        for a, b in spans or []:
+            ev = self.t.evidence(a, b, confidence)
+            if not any(e.page == ev.page and e.bbox == ev.bbox for e in evidence):
+                evidence.append(ev)
+        conf = min([confidence] + [e.confidence for e in evidence])
+        self.fields[name] = Field(value=value, evidence=evidence[:6], confidence=round(conf, 3))
+
+    def sentence(self, pos: int) -> tuple[int, int]:
+        """Bounds of the sentence around ``pos`` (split at 。；, line and page breaks)."""
+        start = pos
+        while start > 0 and not _SENT_END.match(self.s[start - 1]):
+            start -= 1
+        m = _SENT_END.search(self.s, pos)
+        return start, (m.start() if m else len(self.s))
+
+    def find(self, regex: re.Pattern | str, start: int = 0) -> re.Match | None:
+        return (re.compile(regex) if isinstance(regex, str) else regex).search(self.s, start)
+
+
+# ----------------------------------------------------------------------------- shared recognizers
+
+
+def doc_numbers(x: Extraction) -> None:
+    """Own 文号/案号 (first in the header) and the other 文号 the document cites."""
+    found: list[tuple[int, int, str]] = []
+    for p in (pt.CASE_NUMBER, pt.DOC_NUMBER):
+        for m in p.regex.finditer(x.s):
+            value = _clean_number(m.group(0))
+            if not any(a <= m.start() < b for a, b, _ in found):
+                found.append((m.start(), m.end(), value))
+    found.sort()
+    header_end = _header_end(x)
+    own = next(((a, b, v) for a, b, v in found if a < header_end and _own_row(x.s, a, b)), None)
+    if own is None:
+        ends = [t.end() for t in re.finditer(r"(?:判决书|裁定书|起诉书|决定书|意见书|建议书|通知书|拘留证|逮捕证)\s*", x.s[:150])]
+        own = next(((a, b, v) for a, b, v in found if any(e <= a <= e + 2 for e in ends)), None)
+    if own:
+        x.put(vocab.DOC_NUMBER, own[2], (own[0], own[1]))
+    cited = [(a, b, v) for a, b, v in found if own is None or v != own[2]]
+    if cited:
+        x.put(vocab.CITED_DOC_NUMBERS, list(dict.fromkeys(v for _, _, v in cited)), [(a, b) for a, b, _ in cited])
+
+
+def _own_row(s: str, a: int, b: int) -> bool:
+    """The number fills its row (a header 文号), rather than being cited inside a sentence or form row."""
+    start = max(s.rfind("\n", 0, a), s.rfind("\t", 0, a), s.rfind("\f", 0, a)) + 1
+    ends = [i for i in (s.find("\n", b), s.find("\t", b), s.find("\f", b)) if i >= 0]
+    end = min(ends) if ends else len(s)
+    return (a - start) + (end - b) <= 6 and "：" not in s[start:a]
+
+
+def _clean_number(text: str) -> str:
+    """Trim words run into a 文号 from the left (``本院以金婺检刑诉〔2024〕5号`` → ``金婺检刑诉〔2024〕5号``)."""
+    s = re.sub(r"\s", "", text)
+    s = re.split(r"[以院局经据照于的书为与及和对、，,：:]", s.split("〔")[0].split("[")[0].split("［")[0])[-1] + s[len(s.split("〔")[0].split("[")[0].split("［")[0]):]
+    return s.replace("[", "〔").replace("]", "〕").replace("［", "〔").replace("］", "〕")
+
+
+def _header_end(x: Extraction) -> int:
+    """End offset of the header: the first 8 rows, or up to the first long sentence."""
+    pos = 0
+    for _ in range(8):
+        nxt = x.s.find("\n", pos + 1)
+        if nxt < 0:
+            return len(x.s)
+        if nxt - pos > 60:
+            return nxt
+        pos = nxt
+    return pos
+
+
+def document_date(x: Extraction) -> None:
+    """落款日期: the last row that is only a date (optionally with the organ name)."""
+    rows = list(re.finditer(r"[^\n\t\f]+", x.s))
+    for m in reversed(rows):
+        row = m.group(0)
+        if len(row) > 40 or "：" in row[:6]:
+            continue
+        if _DATE_ONLY.match(row):
+            d = nz.DATE_RE.search(row)
+            iso = nz.parse_date(row)
+            if iso and d:
+                x.put(vocab.DATE, iso, (m.start() + d.start(), m.start() + d.end()))
+                return
+
+
+def issuer(x: Extraction) -> None:
+    m = re.search(r"[\u4e00-\u9fff]{2,20}?(?:人民检察院|人民法院|公安局[\u4e00-\u9fff]{0,6}?分局|公安局|派出所)", x.s[:300])
+    if m:
+        x.put(vocab.ISSUER, m.group(0), (m.start(), m.end()))
+
+
+_GENDER = re.compile(r"(?:性别[：:]?)?(男|女)(?=[，,。；\s、）)]|性|$)")
+_ETHNIC = re.compile(r"([\u4e00-\u9fff]{1,4}族)(?=[，,。；\s、]|$)")
+_EDU = re.compile(r"((?:小学|初中|高中|中专|大专|大学|大学本科|本科|研究生|硕士|博士|职高|技校)(?:文化|毕业|肄业)?|文盲)")
+_ADDR = re.compile(r"(?:户籍(?:所在)?地|住址|现住址|现住|住所地|住)[：:为在]?([\u4e00-\u9fff0-9\-×*Xx号弄栋幢单元室楼（）()]{4,60})")
+_BIRTH = re.compile(rf"(?:出生日期[：:]?)?({nz.DATE_PATTERN})(?:出生|生)")
+
+
+def persons(x: Extraction, roles: tuple[str, ...] = pt.ROLE_WORDS) -> list[dict[str, Any]]:
+    """Person blocks: ``<role>张三，男，1990年1月1日出生，公民身份号码…，汉族，…，住…。``."""
+    out: list[dict[str, Any]] = []
+    seen: set[str] = set()
+    for m in pt.PERSON_MENTION.finditer(x.s):
+        if m.group("role") not in roles:
+            continue
+        name = m.group("name")
+        if not is_person_name(name):
+            continue
+        start = m.end()
+        block_end = _block_end(x.s, start)
+        block = x.s[start:block_end]
+        if not re.match(r"[，,（(：:]|\s", block[:1] or "") or not re.search(r"[男女]|出生|身份", block[:60]):
+            continue
+        person = _parse_person(name, block, m.group("role"))
+        key = person.get("id_number") or name
+        if key in seen:
+            continue
+        seen.add(key)
+        person["_span"] = (m.start("name"), block_end)
+        out.append(person)
+    header = _labelled_person(x)
+    if header and header.get("id_number") not in seen and header["name"] not in {p["name"] for p in out}:
+        out.insert(0, header)
+    return out
+
+
+def _block_end(s: str, start: int) -> int:
+    """A person block ends at 。 or at the next role word (whichever comes first), at most 300 chars."""
+    end = min(len(s), start + 300)
+    m = re.compile(r"。|\f|(?:犯罪嫌疑人|被告人|被害人|辩护人)[\u4e00-\u9fff]{2,4}[，,]").search(s, start, end)
+    return m.start() if m else end
+
+
+def _parse_person(name: str, block: str, role: str) -> dict[str, Any]:
+    person: dict[str, Any] = {"name": name, "role": _role_of(role)}
+    g = _GENDER.search(block[:40])
+    if g:
+        person["gender"] = g.group(1)
+    b = _BIRTH.search(block)
+    if b:
+        person["birth_date"] = nz.parse_date(b.group(1))
+    i = pt.ID_NUMBER.regex.search(block)
+    if i:
+        number = i.group(1).upper()
+        person["id_number"] = number
+        person["valid"] = nz.check_id_number(number)
+        if "birth_date" not in person:
+            person["birth_date"] = nz.id_birth_date(number)
+    e = _ETHNIC.search(block)
+    if e and e.group(1) not in ("家族", "民族"):
+        person["ethnicity"] = e.group(1)
+    ed = _EDU.search(block)
+    if ed:
+        person["education"] = ed.group(1)
+    a = _ADDR.search(block)
+    if a:
+        person["address"] = a.group(1).rstrip("，,")
+    return person
+
+
+def _labelled_person(x: Extraction) -> dict[str, Any] | None:
+    """Form-style heads: ``被讯问人（姓名）：张三  性别：男  出生日期：…  身份证号码：…``."""
+    head = x.s[:900]
+    m = re.search(r"(?:(?:被讯问人|被告知人|被拘留人|被逮捕人|姓名)(?:姓名)?[：:]|本人姓名)\s*([\u4e00-\u9fff]{2,4}?)(?=[\s\t\n，,（(]|性别|$)", head)
+    if not m or not is_person_name(m.group(1)):
+        return None
+    block = head[m.end(): m.end() + 260]
+    person = _parse_person(m.group(1), block, "犯罪嫌疑人")
+    if len(person) <= 2:
+        return None
+    person["_span"] = (m.start(1), m.end(1))
+    return person
+
+
+def _role_of(word: str) -> str:
+    return {"被讯问人": "犯罪嫌疑人", "被告知人": "犯罪嫌疑人", "被拘留人": "犯罪嫌疑人", "被逮捕人": "犯罪嫌疑人",
+            "受送达人": "受送达人"}.get(word, word)
+
+
+def put_persons(x: Extraction, people: list[dict[str, Any]]) -> None:
+    if not people:
+        return
+    spans = [p.pop("_span") for p in people if "_span" in p]
+    x.put(vocab.PERSONS, people, spans)
+    suspects = [p for p in people if p.get("role") in ("犯罪嫌疑人", "被告人", "被不起诉人")] or people
+    first = suspects[0]
+    idx = people.index(first)
+    x.put(vocab.SUSPECT_NAME, first["name"], spans[idx] if idx < len(spans) else None)
+
+
+def suspect_by_mention(x: Extraction, roles: tuple[str, ...] = ("犯罪嫌疑人", "被告人", "被不起诉人", "被讯问人",
+                                                                  "被告知人", "受送达人", "被拘留人", "被逮捕人")) -> None:
+    """Fallback for SUSPECT_NAME: the most frequent ``<role>张三`` mention with a plausible name."""
+    if vocab.SUSPECT_NAME in x.fields:
+        return
+    counts: dict[str, list[tuple[int, int]]] = {}
+    for m in pt.PERSON_MENTION.finditer(x.s):
+        if m.group("role") in roles and is_person_name(m.group("name")):
+            counts.setdefault(m.group("name"), []).append((m.start("name"), m.end("name")))
+    for m in re.finditer(r"(?:被讯问人|被告知人|受送达人|姓名)(?:姓名)?[（(]?[^）)\n]{0,6}[）)]?[：:]\s*([\u4e00-\u9fff]{2,4})(?=[\s\t\n，,（(]|性别|$)", x.s):
+        if is_person_name(m.group(1)):
+            counts.setdefault(m.group(1), []).append((m.start(1), m.end(1)))
+    for m in re.finditer(r"(?:涉嫌|犯)[\u4e00-\u9fff、，]{2,40}?罪的([\u4e00-\u9fff]{2,4}?)(?=[（(，,刑逮执]|$)", x.s):
+        if is_person_name(m.group(1)):
+            counts.setdefault(m.group(1), []).append((m.start(1), m.end(1)))
+    for m in re.finditer(r"(?:受理的|移送的|移送审查起诉的|犯罪嫌疑人|被告人|^|\n)([\u4e00-\u9fff]{2,4}?)(?=涉嫌)", x.s):
+        if is_person_name(m.group(1)):
+            counts.setdefault(m.group(1), []).append((m.start(1), m.end(1)))
+    for m in re.finditer(r"(?:^|\n)([\u4e00-\u9fff]{2,4}?)(?:家属)?[：:](?=\n|$)", x.s[:600]):
+        if is_person_name(m.group(1)):
+            counts.setdefault(m.group(1), []).append((m.start(1), m.end(1)))
+    if counts:
+        name, spans = max(counts.items(), key=lambda kv: len(kv[1]))
+        x.put(vocab.SUSPECT_NAME, name, spans[:3], confidence=0.85)
+
+
+def charges(x: Extraction, matches: list[tuple[str, int, int, str]], region: tuple[int, int] | None = None,
+            exclude: tuple[int, int] | None = None) -> None:
+    """罪名 the document charges (犯/涉嫌/以/构成 … 罪), not those of a prior record (曾因犯…).
+
+    ``region`` limits the search (e.g. the holding after 本院认为); ``exclude`` drops the fact
+    section, where other people's crimes are told. Without a hit there, the whole text counts.
+    """
+    if region or exclude:
+        charges(x, [m for m in matches if (not region or region[0] <= m[1] < region[1])
+                    and (not exclude or not exclude[0] <= m[1] < exclude[1])])
+        if vocab.CHARGES in x.fields:
+            return
+        if region and exclude:
+            charges(x, matches, exclude=exclude)
+            if vocab.CHARGES in x.fields:
+                return
+    found: list[tuple[str, int, int]] = []
+    for label, a, b, text in matches:
+        if label != "CRIME":
+            continue
+        sa, _ = x.sentence(a)
+        before = x.s[sa:a]
+        if re.search(r"曾因|曾于|前科|刑满释放|假释|此前", before):
+            continue
+        name = normalize_charge(text)
+        if name:
+            found.append((name, a, b))
+    if not found:
+        for m in re.finditer(r"(?:犯|涉嫌|以)([\u4e00-\u9fff、]{2,40}?罪)", x.s):
+            name = normalize_charge(m.group(1))
+            if name and not re.search(r"曾因|前科", x.s[max(0, m.start() - 20):m.start()]):
+                found.append((name, m.start(1), m.end(1)))
+    if found:
+        names = list(dict.fromkeys(n for n, _, _ in found))
+        x.put(vocab.CHARGES, names, [(a, b) for _, a, b in found][:6])
+
+
+_LAW_REF = re.compile(r"《(?:中华人民共和国)?(刑法|刑事诉讼法)》((?:第[^《》。；]{1,12}?条(?:之[一二三四五六七八九])?(?:第[^《》。；条]{1,4}款)?(?:第[^《》。；条]{1,4}项)?[、，,和及]?)+)")
+
+
+def articles(x: Extraction) -> None:
+    """刑法 and 刑事诉讼法 articles cited, canonical ``第二百六十四条[第一款]``."""
+    crim: list[str] = []
+    proc: list[str] = []
+    cspans: list[tuple[int, int]] = []
+    pspans: list[tuple[int, int]] = []
+    for m in _LAW_REF.finditer(x.s):
+        target, spans = (crim, cspans) if m.group(1) == "刑法" else (proc, pspans)
+        for a in nz.ARTICLE_RE.finditer(m.group(2)):
+            c = nz.canonical_article(a.group(0))
+            if c and c not in target:
+                target.append(c)
+        spans.append((m.start(), m.end()))
+    x.put(vocab.ARTICLES, crim, cspans)
+    x.put(vocab.PROCEDURE_ARTICLES, proc, pspans)
+
+
+def date_near(x: Extraction, keywords: tuple[str, ...], field: str, *, datetime: bool = False,
+              after: bool | None = None, window: int = 60, start: int = 0) -> bool:
+    """Put the date (or date-time) nearest to the first keyword found, within its sentence."""
+    for kw in keywords:
+        pos = x.s.find(kw, start)
+        while pos >= 0:
+            sa, sb = x.sentence(pos)
+            sa, sb = max(sa, pos - window), min(sb, pos + len(kw) + window)
+            prev = _previous_date(x, sa)
+            cands = [(a + sa, b + sa, iso) for a, b, iso in nz.all_dates(x.s[sa:sb], prev)]
+            cands += _relative_days(x, sa, sb, cands)
+            if datetime and any("T" in c[2] for c in cands):
+                cands = [c for c in cands if "T" in c[2]]
+            if after is True:
+                cands = [c for c in cands if c[0] >= pos]
+            elif after is False:
+                cands = [c for c in cands if c[1] <= pos + len(kw)]
+            if cands:
+                a, b, iso = min(cands, key=lambda c: min(abs(c[0] - pos), abs(c[1] - pos)))
+                if not datetime:
+                    iso = iso[:10]
+                x.put(field, iso, (a, b))
+                return True
+            pos = x.s.find(kw, pos + 1)
+    return False
+
+
+def _previous_date(x: Extraction, pos: int) -> str | None:
+    dates = nz.all_dates(x.s[max(0, pos - 400):pos])
+    return dates[-1][2] if dates else None
+
+
+def _relative_days(x: Extraction, a: int, b: int, cands: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
+    """``次日`` / ``当日`` / ``同日`` resolved against the date just before them."""
+    out = []
+    for m in re.finditer(r"次日|当日|同日|当天|第二天", x.s[a:b]):
+        p = a + m.start()
+        before = [c for c in cands if c[1] <= p]
+        base = before[-1][2] if before else _previous_date(x, p)
+        if not base:
+            continue
+        d = dt.date.fromisoformat(base[:10])
+        if m.group(0) in ("次日", "第二天"):
+            d += dt.timedelta(days=1)
+        out.append((p, p + len(m.group(0)), d.isoformat()))
+    return out
+
+
+def recommendation(x: Extraction, field: str = vocab.RECOMMENDATION) -> None:
+    """量刑建议: the penalty in the sentence that says 建议判处 / 量刑建议."""
+    for m in re.finditer(r"建议(?:对被告人[\u4e00-\u9fff]{2,4})?(?:判处|处以|判)|量刑建议[为是：:]|提出[^。]{0,20}量刑建议", x.s):
+        sa, sb = x.sentence(m.start())
+        seg = x.s[m.start(): sb]
+        sent = nz.parse_sentence(seg)
+        if sent:
+            x.put(field, sent, (m.start(), sb))
+            return
+
+
+def sentence_of_judgment(x: Extraction) -> None:
+    m = re.search(r"判决如下[：:]?", x.s)
+    if not m:
+        return
+    end = x.s.find("如不服本判决", m.end())
+    body = x.s[m.end(): end if end > 0 else m.end() + 600]
+    first = re.sub(r"[（(][^（()）]*[）)]", "", body).split("。")[0]
+    sent = nz.parse_sentence(first)
+    if "无罪" in body[:80] and (sent is None or sent["kind"] == "无罪"):
+        x.put(vocab.VERDICT, "无罪", (m.start(), m.end() + 80))
+        x.put(vocab.SENTENCE, {"kind": "无罪", "months": None, "range_months": None, "suspended": False,
+                               "probation_months": None, "fine_yuan": None, "text": body[:80].strip()}, (m.start(), m.end() + 80))
+        return
+    if "免予刑事处罚" in first:
+        x.put(vocab.VERDICT, "免予刑事处罚", (m.start(), m.end() + len(first)))
+    elif sent:
+        x.put(vocab.VERDICT, "有罪", (m.start(), m.end() + len(first)))
+    if sent:
+        x.put(vocab.SENTENCE, sent, (m.end(), m.end() + len(first)))
+
+
+def plea(x: Extraction) -> None:
+    m = re.search(r"(?<!不)(?<!未)(自愿认罪认罚|认罪认罚|签署了?认罪认罚具结书|同意量刑建议)", x.s)
+    if m and not re.search(r"不(?:同意|认罪)|拒绝签署", x.s[max(0, m.start() - 10):m.end() + 6]):
+        x.put(vocab.PLEA, True, (m.start(), m.end()))
+
+
+def procedure(x: Extraction) -> None:
+    m = re.search(r"(速裁程序|简易程序|普通程序)", x.s)
+    if m:
+        x.put(vocab.PROCEDURE, m.group(1), (m.start(), m.end()))
+
+
+def circumstances(x: Extraction, matches: list[tuple[str, int, int, str]]) -> None:
+    found = [(t, a, b) for label, a, b, t in matches if label == "CIRCUMSTANCE"]
+    found = [(t, a, b) for t, a, b in found if not re.search(r"(?:不|无|没有|未|不构成|不属于|不系)$", x.s[max(0, a - 4):a])]
+    if found:
+        x.put(vocab.CIRCUMSTANCES, list(dict.fromkeys(t for t, _, _ in found)), [(a, b) for _, a, b in found][:6])
+
+
+def party_terms(x: Extraction, matches: list[tuple[str, int, int, str]]) -> None:
+    terms = [(t, a, b) for label, a, b, t in matches if label == "PARTY" and t in ("犯罪嫌疑人", "被告人", "被不起诉人")]
+    if terms:
+        x.put(vocab.ADDRESSEE_TERM, list(dict.fromkeys(t for t, _, _ in terms)), [(a, b) for _, a, b in terms][:3])
+
+
+def facts(x: Extraction) -> tuple[int, int] | None:
+    m = pt.FACT_START.search(x.s)
+    if not m:
+        return None
+    end_m = pt.OPINION_START.search(x.s, m.end())
+    end = end_m.start() if end_m else min(len(x.s), m.end() + 2000)
+    text = x.s[m.end():end].replace("\f", "").strip()
+    if text:
+        x.put(vocab.FACTS, text, (m.start(), min(end, m.end() + 80)))
+        amount = _amount(text)
+        if amount is not None:
+            x.put(vocab.AMOUNT, amount, (m.end(), end))
+        dates = nz.all_dates(text)
+        if dates:
+            a, b, iso = dates[0]
+            x.put(vocab.CRIME_DATE, iso[:10], (m.end() + a, m.end() + b))
+    return m.end(), end
+
+
+def _amount(text: str) -> float | None:
+    m = re.search(r"(?:共计|合计|总计|累计|价值|数额|金额)[^。，,；]{0,12}?(?:人民币)?([0-9０-９.,，〇零一二三四五六七八九十百千万两]+\s*万?余?元)", text)
+    if m:
+        return nz.parse_money(m.group(1))
+    return None
+
+
+def signer_names(x: Extraction, labels: tuple[str, ...], field: str, single: bool = False, tail: int = 800) -> None:
+    """Names printed after 审判长/书记员/检察官 … labels near the end of the document."""
+    start = max(0, len(x.s) - tail)
+    names: list[str] = []
+    spans: list[tuple[int, int]] = []
+    for m in re.finditer(rf"(?:{'|'.join(labels)})[：:\s\t]*([\u4e00-\u9fff]{{2,4}})(?=[\s\t\n\f（(、，]|$)", x.s[start:]):
+        n = m.group(1)
+        if is_person_name(n) and n not in names:
+            names.append(n)
+            spans.append((start + m.start(1), start + m.end(1)))
+    if names:
+        x.put(field, names[0] if single else names, spans)
+
+
+# ----------------------------------------------------------------------------- per type
+
+
+def _common(x: Extraction, matches: list[tuple[str, int, int, str]]) -> None:
+    doc_numbers(x)
+    document_date(x)
+    issuer(x)
+    put_persons(x, persons(x))
+    suspect_by_mention(x)
+    party_terms(x, matches)
+
+
+def _detention_or_arrest(x: Extraction, matches: list) -> None:
+    charges(x, matches)
+    kws = ("执行时间", "拘留时间", "逮捕时间", "向我宣布", "宣布时间", "已于", "执行拘留", "执行逮捕")
+    date_near(x, kws, vocab.EXECUTION_TIME, datetime=True)
+    date_near(x, ("通知时间",), vocab.NOTIFY_TIME, datetime=True)
+    date_near(x, ("收押时间", "已于"), getattr(vocab, "CUSTODY_TIME", "custody_time"), datetime=True, after=True)
+    articles(x)
+
+
+def _custody_receipt(x: Extraction, matches: list) -> None:
+    charges(x, matches)
+    date_near(x, ("拘留的", "拘留"), vocab.EXECUTION_TIME, datetime=True, after=False)
+    date_near(x, ("收押时间", "收押"), getattr(vocab, "CUSTODY_TIME", "custody_time"), datetime=True)
+
+
+def _opinion_record(x: Extraction, matches: list) -> None:
+    _interrogation(x, matches)
+    for f in (vocab.INTERROGATORS, vocab.RECORDER, vocab.INTERROGATION_STAGE, vocab.CONFESSION, vocab.RIGHTS_TOLD):
+        x.fields.pop(f, None)
+    law = re.search(r"被听取意见人[：:]\s*([\u4e00-\u9fff]{2,4}?)[（(](值班律师|辩护人)", x.s)
+    if law:
+        x.put(vocab.LAWYER_NAME, law.group(1), (law.start(1), law.end(1)))
+        x.put(vocab.LAWYER_ROLE, law.group(2), (law.start(2), law.end(2)))
+
+
+def _arrest_request(x: Extraction, matches: list) -> None:
+    charges(x, matches, exclude=facts(x))
+    articles(x)
+    date_near(x, ("刑事拘留",), vocab.DETENTION_DATE)
+    if vocab.DATE in x.fields:
+        x.put(vocab.REQUEST_DATE, x.fields[vocab.DATE].value, None)
+        x.fields[vocab.REQUEST_DATE] = x.fields[vocab.DATE].model_copy()
+
+
+def _arrest_approval(x: Extraction, matches: list) -> None:
+    charges(x, matches)
+    articles(x)
+    date_near(x, ("提请批准逮捕",), vocab.REQUEST_DATE, after=False)
+    date_near(x, ("收到", "收悉", "受理"), vocab.RECEIVED_DATE)
+
+
+def _opinion(x: Extraction, matches: list) -> None:
+    charges(x, matches, exclude=facts(x))
+    articles(x)
+    circumstances(x, matches)
+    plea(x)
+    date_near(x, ("刑事拘留",), vocab.DETENTION_DATE)
+    date_near(x, ("执行逮捕", "被逮捕", "批准逮捕"), vocab.ARREST_DATE)
+    if vocab.DATE in x.fields:
+        x.fields[vocab.TRANSFER_DATE] = x.fields[vocab.DATE].model_copy()
+
+
+def _interrogation(x: Extraction, matches: list) -> None:
+    m = re.search(r"(?:讯问)?时间[：:]?\s*(?:自|从)?", x.s)
+    pos = m.end() if m else 0
+    s = x.s
+    dts = []
+    if m:
+        seg_end = min(len(s), pos + 80)
+        nl = s.find("\n", pos)
+        if 0 < nl < seg_end and not re.search(r"至|到", s[pos:nl]):
+            seg_end = min(len(s), nl + 40)
+        dts = [(a + pos, b + pos, iso) for a, b, iso in nz.all_dates(s[pos:seg_end])]
+    if dts:
+        a, b, iso = dts[0]
+        x.put(vocab.START_TIME, iso, (a, b))
+        rest = s[b: b + 40]
+        if len(dts) > 1 and dts[1][0] - b < 12:
+            x.put(vocab.END_TIME, dts[1][2], (dts[1][0], dts[1][1]))
+        else:
+            t = re.match(rf"\s*(?:至|到|—|-|～)\s*{nz.TIME_PATTERN}", rest)
+            if t and t.group("h"):
+                h = nz._hour(t)
+                mi = nz._int(t.group("min")) if t.group("min") else 0
+                if h is not None and mi is not None and h < 24 and mi < 60:
+                    end = dt.datetime.fromisoformat(iso[:10] + "T00:00").replace(hour=h, minute=mi)
+                    x.put(vocab.END_TIME, end.isoformat(timespec="minutes"), (b, b + t.end()))
+        x.put(vocab.DATE, iso[:10], (a, b))
+    inter = re.search(r"讯问人(?:[（(]签名[）)])?[：:]\s*([\u4e00-\u9fff]{2,4}(?:[、，,\s]+[\u4e00-\u9fff]{2,4})*)", s[:1200])
+    if inter:
+        names = [n for n in re.split(r"[、，,\s]+", inter.group(1)) if is_person_name(n)]
+        x.put(vocab.INTERROGATORS, names, (inter.start(1), inter.end(1)))
+    rec = re.search(r"记录人(?:[（(]签名[）)])?[：:]\s*([\u4e00-\u9fff]{2,4})(?=[\s\t\n（(，,]|工作单位|$)", s[:1200])
+    if rec and is_person_name(rec.group(1)):
+        x.put(vocab.RECORDER, rec.group(1), (rec.start(1), rec.end(1)))
+    head = s[:1200]
+    if "人民检察院" in head:
+        x.put(vocab.INTERROGATION_STAGE, "审查起诉", _first(head, "人民检察院"))
+    elif re.search(r"公安(?:局|分局|派出所)|公安机关", head):
+        x.put(vocab.INTERROGATION_STAGE, "侦查", _first(head, "公安"))
+    c = re.search(r"(以上(?:笔录|记录)[^。\n]{0,12}(?:看过|阅读|念给我听|核对)[^。\n]{0,20}(?:相符|一样|无误|一致|属实))", s)
+    if c:
+        x.put(vocab.CONFIRMATION, True, (c.start(), c.end()))
+    r = re.search(r"(拒绝签名|拒绝捺(?:指)?印|拒不签名)", s)
+    if r:
+        x.put(vocab.REFUSAL_NOTE, x.s[r.start(): x.sentence(r.start())[1]], (r.start(), r.end()))
+    conf = re.search(r"答：[^\n问]{0,40}?(我承认|我认罪|是我(?:偷|拿|干|做|打|骗)|属实|如实供述|我交代)", s)
+    if conf:
+        x.put(vocab.CONFESSION, True, (conf.start(), conf.end()))
+    rt = re.search(r"(认罪认罚[^。\n]{0,30}(?:告知|法律规定|从宽)|(?:告知|权利义务告知书)[^。\n]{0,40}认罪认罚)", s)
+    if rt:
+        x.put(vocab.RIGHTS_TOLD, True, (rt.start(), rt.end()))
+    charges(x, matches)
+    plea(x)
+
+
+def _first(text: str, word: str) -> tuple[int, int]:
+    i = text.find(word)
+    return (i, i + len(word))
+
+
+def _rights_notice(x: Extraction, matches: list) -> None:
+    if vocab.DATE in x.fields:
+        x.fields[vocab.NOTIFY_RIGHTS_DATE] = x.fields[vocab.DATE].model_copy()
+    else:
+        date_near(x, ("告知", "签收"), vocab.NOTIFY_RIGHTS_DATE)
+    plea(x)
+
+
+def _plea_agreement(x: Extraction, matches: list) -> None:
+    x.put(vocab.PLEA, True, _first(x.s, "认罪认罚") if "认罪认罚" in x.s else None)
+    charges(x, matches)
+    recommendation(x)
+    if vocab.RECOMMENDATION not in x.fields:
+        m = re.search(r"(?:有期徒刑|拘役|管制)", x.s)
+        if m:
+            sent = nz.parse_sentence(x.s[m.start(): x.sentence(m.start())[1]])
+            if sent:
+                x.put(vocab.RECOMMENDATION, sent, (m.start(), x.sentence(m.start())[1]))
+    procedure(x)
+    law = re.search(r"(值班律师|辩护人)[（(]?(?:签名)?[）)]?[：:\s\t]*([\u4e00-\u9fff]{2,4})(?=[\s\t\n，,（(、]|$)", x.s)
+    if law and is_person_name(law.group(2)):
+        x.put(vocab.LAWYER_ROLE, law.group(1), (law.start(1), law.end(1)))
+        x.put(vocab.LAWYER_NAME, law.group(2), (law.start(2), law.end(2)))
+    elif law:
+        x.put(vocab.LAWYER_ROLE, law.group(1), (law.start(1), law.end(1)))
+    if vocab.LAWYER_NAME not in x.fields:
+        m = re.search(r"([\u4e00-\u9fff]{2,4})(?:律师)?[（(](?:值班律师|辩护人)[）)]|(?:值班律师|辩护律师|律师)([\u4e00-\u9fff]{2,3})(?=[的在对向，,。])", x.s)
+        if m:
+            name = m.group(1) or m.group(2)
+            if is_person_name(name):
+                x.put(vocab.LAWYER_NAME, name, (m.start(), m.end()))
+
+
+def _sentencing_recommendation(x: Extraction, matches: list) -> None:
+    charges(x, matches)
+    articles(x)
+    recommendation(x)
+    circumstances(x, matches)
+    plea(x)
+    procedure(x)
+    signer_names(x, ("检察官助理", "检察官", "检察员"), vocab.PROSECUTORS)
+
+
+_SECTIONS: dict[str, re.Pattern] = {
+    "基本情况": re.compile(r"(?:被告人|犯罪嫌疑人|被不起诉人)[\u4e00-\u9fff]{2,4}[，,](?:男|女)"),
+    "公民身份号码": re.compile(r"(?:公民身份号码|身份证号码?)[：:为]?\s*\d{17}[\dXx]"),
+    "强制措施": re.compile(r"刑事拘留|逮捕|取保候审|监视居住"),
+    "案件来源": re.compile(r"侦查终结|移送(?:本院)?审查起诉"),
+    "审查查明": pt.FACT_START,
+    "证据": re.compile(r"(?:认定上述事实的|上述事实)[^。]{0,10}证据|证据(?:如下|有)[：:]"),
+    "本院认为": re.compile(r"本院认为"),
+    "法律依据": re.compile(r"《(?:中华人民共和国)?刑法》第"),
+    "认罪认罚": re.compile(r"认罪认罚"),
+    "量刑建议": re.compile(r"量刑建议|建议判处"),
+    "此致": re.compile(r"此致"),
+    "附项": re.compile(r"附[：:]|附项"),
+}
+
+
+def sections(x: Extraction) -> None:
+    found = {name: bool(p.search(x.s)) for name, p in _SECTIONS.items()}
+    x.put(vocab.SECTIONS, found, None)
+
+
+def _indictment(x: Extraction, matches: list) -> None:
+    region = facts(x)
+    charges(x, matches, exclude=region)
+    articles(x)
+    circumstances(x, matches)
+    plea(x)
+    recommendation(x)
+    procedure(x)
+    sections(x)
+    date_near(x, ("刑事拘留",), vocab.DETENTION_DATE)
+    date_near(x, ("被逮捕", "执行逮捕", "决定逮捕", "批准逮捕", "逮捕"), vocab.ARREST_DATE, after=None)
+    date_near(x, ("移送本院审查起诉", "移送审查起诉", "向本院移送"), vocab.TRANSFER_DATE)
+    date_near(x, ("本院于", "本院受理", "受理"), vocab.RECEIVED_DATE, after=True)
+    date_near(x, ("告知", "有权委托辩护人"), vocab.NOTIFY_RIGHTS_DATE)
+    _counts(x)
+    signer_names(x, ("检察官助理", "检察官", "检察员"), vocab.PROSECUTORS)
+
+
+def _counts(x: Extraction) -> None:
+    m = re.search(r"退回(?:侦查机关|公安机关|[\u4e00-\u9fff]{0,10})补充侦查([一二两三\d])次", x.s)
+    if m:
+        x.put(vocab.SUPPLEMENTARY_COUNT, int(nz.cn_number(m.group(1).replace("两", "二")) or 0), (m.start(), m.end()))
+    else:
+        n = len(re.findall(r"退回(?:侦查机关|公安机关)?补充侦查", x.s))
+        if n:
+            m = re.search(r"退回(?:侦查机关|公安机关)?补充侦查", x.s)
+            x.put(vocab.SUPPLEMENTARY_COUNT, n, (m.start(), m.end()) if m else None, confidence=0.8)
+    m = re.search(r"延长审查起诉期限([一二两三\d])次", x.s)
+    if m:
+        x.put(vocab.EXTENSION_COUNT, int(nz.cn_number(m.group(1).replace("两", "二")) or 0), (m.start(), m.end()))
+    else:
+        n = len(re.findall(r"延长审查起诉期限", x.s))
+        if n:
+            m = re.search(r"延长审查起诉期限", x.s)
+            x.put(vocab.EXTENSION_COUNT, n, (m.start(), m.end()) if m else None, confidence=0.8)
+
+
+_NP_TYPES = (("附条件", r"附条件不起诉|第二百八十二条"), ("存疑", r"第一百七十五条第四款|证据不足|不符合起诉条件"),
+             ("酌定", r"第一百七十七条第二款|犯罪情节轻微"), ("法定", r"第一百七十七条第一款|第十六条|没有犯罪事实"))
+
+
+def _non_prosecution(x: Extraction, matches: list) -> None:
+    region = facts(x)
+    charges(x, matches, exclude=region)
+    articles(x)
+    circumstances(x, matches)
+    plea(x)
+    sections(x)
+    date_near(x, ("移送本院审查起诉", "移送审查起诉"), vocab.TRANSFER_DATE)
+    for name, pat in _NP_TYPES:
+        m = re.search(pat, x.s)
+        if m:
+            x.put(vocab.NP_TYPE, name, (m.start(), m.end()))
+            break
+    m = re.search(r"本院认为[，,：:]?", x.s)
+    if m:
+        end = x.s.find("。", m.end())
+        x.put(vocab.REASON, x.s[m.end(): end if end > 0 else m.end() + 200], (m.start(), end if end > 0 else m.end() + 200))
+    signer_names(x, ("检察官助理", "检察官", "检察员"), vocab.PROSECUTORS)
+
+
+def _withdrawal(x: Extraction, matches: list) -> None:
+    charges(x, matches)
+    articles(x)
+    m = re.search(r"(?:因|鉴于|由于)([^。]{4,200}?)(?:，|,)?(?:根据|依照|决定|本院决定)", x.s)
+    if m:
+        x.put(vocab.REASON, m.group(1), (m.start(1), m.end(1)))
+    signer_names(x, ("检察官助理", "检察官", "检察员"), vocab.PROSECUTORS)
+
+
+def _judgment(x: Extraction, matches: list) -> None:
+    region = facts(x)
+    m = re.search(r"本院认为", x.s)
+    charges(x, matches, (m.start(), len(x.s)) if m else None, exclude=region)
+    articles(x)
+    circumstances(x, matches)
+    plea(x)
+    procedure(x)
+    sentence_of_judgment(x)
+    recommendation(x)
+    date_near(x, ("刑事拘留",), vocab.DETENTION_DATE)
+    date_near(x, ("被逮捕", "执行逮捕", "决定逮捕", "批准逮捕", "逮捕"), vocab.ARREST_DATE)
+    date_near(x, ("提起公诉",), vocab.RECEIVED_DATE)
+    a = re.search(r"如不服本判决[^。]{0,80}(?:上诉|第二日起)", x.s)
+    if a:
+        x.put(vocab.APPEAL_NOTICE, True, (a.start(), a.end()))
+    signer_names(x, ("审判长", "审判员", "代理审判员", "人民陪审员"), vocab.JUDGES, tail=600)
+    signer_names(x, ("书记员",), vocab.CLERK, single=True, tail=400)
+
+
+def _service_receipt(x: Extraction, matches: list) -> None:
+    m = re.search(r"(?:送达文书|文书名称|送达的文书)(?:名称)?(?:及文号)?[：:\s\t]*([^\t\n]{2,40})", x.s)
+    if m:
+        x.put(vocab.SERVED_DOCUMENT, m.group(1).strip(), (m.start(1), m.end(1)))
+    r = re.search(r"受送达人(?:姓名)?[：:\t ]*([^\t\n（(]{2,30})", x.s)
+    if r:
+        x.put(vocab.RECIPIENT, r.group(1).strip(), (r.start(1), r.end(1)))
+        who = re.sub(r"^(?:犯罪嫌疑人|被告人|被不起诉人|被害人)", "", r.group(1).strip())
+        if is_person_name(who):
+            x.put(vocab.SUSPECT_NAME, who, (r.start(1), r.end(1)), overwrite=True)
+    s = re.search(r"(?:签收|收到)(?:日期|时间)?", x.s)
+    found = False
+    if s:
+        found = date_near(x, ("签收", "收到日期", "收件日期"), vocab.SIGN_DATE)
+    if not found and vocab.DATE in x.fields:
+        x.fields[vocab.SIGN_DATE] = x.fields[vocab.DATE].model_copy()
+
+
+EXTRACTORS: dict[str, Callable[[Extraction, list], None]] = {
+    getattr(vocab, "OPINION_RECORD", "听取意见笔录"): _opinion_record,
+    vocab.DETENTION_WARRANT: _detention_or_arrest,
+    vocab.ARREST_WARRANT: _detention_or_arrest,
+    vocab.DETENTION_NOTICE: _detention_or_arrest,
+    vocab.ARREST_NOTICE: _detention_or_arrest,
+    vocab.ARREST_REQUEST: _arrest_request,
+    vocab.CUSTODY_RECEIPT: _custody_receipt,
+    vocab.ARREST_APPROVAL: _arrest_approval,
+    vocab.ARREST_DISAPPROVAL: _arrest_approval,
+    vocab.PROSECUTION_OPINION: _opinion,
+    vocab.INTERROGATION: _interrogation,
+    vocab.RIGHTS_NOTICE: _rights_notice,
+    vocab.PLEA_AGREEMENT: _plea_agreement,
+    vocab.SENTENCING_RECOMMENDATION: _sentencing_recommendation,
+    vocab.INDICTMENT: _indictment,
+    vocab.NON_PROSECUTION: _non_prosecution,
+    vocab.WITHDRAWAL: _withdrawal,
+    vocab.JUDGMENT: _judgment,
+    vocab.SERVICE_RECEIPT: _service_receipt,
+}
+
+
+def extract_fields(text: DocText, doc_type: str) -> dict[str, Field]:
+    """All fields of one document (type-specific recognizers after the common ones)."""
+    x = Extraction(text, doc_type)
+    matches = phrase_matches(text.text) if text.text else []
+    if doc_type == vocab.INTERROGATION:
+        _interrogation(x, matches)
+        doc_numbers(x)
+        issuer(x)
+        put_persons(x, persons(x))
+        suspect_by_mention(x)
+        party_terms(x, matches)
+        return x.fields
+    _common(x, matches)
+    fn = EXTRACTORS.get(doc_type)
+    if fn:
+        fn(x, matches)
+    else:
+        charges(x, matches)
+    return x.fields

@@ -1,0 +1,165 @@
+"""Heavy assets loaded once: the 罪名 lexicon, surnames, and the spaCy pipeline.
+
+The 罪名 list is read (never copied) from the shared folder: the ``crimes`` table of
+``rules/catalog.yaml`` (path from ``ASSISTANT_CATALOG``, else
+``$ASSISTANT_SHARED_DIR/rules/catalog.yaml``, else the ``shared`` folder beside the
+repository), the official 罪名 notices in ``laws/罪名_*.md`` and the CAIL2018 charge list
+(``data/cail2018/accu.txt``, names without 罪). Missing files only shrink the lexicon.
+
+The spaCy pipeline is ``spacy.blank("zh")`` with the jieba segmenter; every 罪名 and a
+few legal terms are added to jieba's dictionary so they stay single tokens, and a
+:class:`~spacy.matcher.PhraseMatcher` finds them.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import re
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+#: Legal terms kept whole by the segmenter and matched as phrases (label → terms).
+TERMS: dict[str, tuple[str, ...]] = {
+    "CIRCUMSTANCE": ("自首", "坦白", "累犯", "立功", "重大立功", "从犯", "主犯", "胁从犯", "未遂", "中止", "预备",
+                     "如实供述", "认罪认罚", "退赃", "退赔", "取得谅解", "赔偿损失", "初犯", "偶犯", "前科", "刑事和解"),
+    "PARTY": ("犯罪嫌疑人", "被告人", "被不起诉人", "被讯问人", "被告知人", "受送达人", "被害人", "被拘留人", "被逮捕人"),
+    "PROCEDURE": ("速裁程序", "简易程序", "普通程序"),
+}
+
+SURNAMES = set(
+    "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟"
+    "谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤常温康施文牛樊葛"
+    "邢安齐易乔伍庞颜倪庄聂章鲁岳翟殷詹申欧耿关兰焦俞左柳甘祝包宁尚符舒阮柯纪梅童凌毕单季裴霍涂成苗谷盛曲翁冉骆"
+    "蓝路游辛靳管柴蒙鲍华喻祁蒲房滕屈饶解牟艾尤阳时穆农司卓古吉缪简车项连芦麦褚娄窦戚岑景党宫费卜冷晏席卫米柏宗"
+    "瞿桂全佟应臧闵苟邬边卞姬师和仇栾隋商刁沙荣巫寇桑郎甄丛仲虞敖巩明佘池查麻苑迟邝官封谈匡鞠惠荆乐冀郁胥南班储"
+    "原栗燕楚鄢劳谌奚皮粟冼蔺楼盘满闻位厉伊仝区郜海阚花权强帅屠豆朴盖练廉禹井祖漆巴丰支卿国狄平计索宣晋相初门云"
+    "容敬来扈晁芮都普阙浦戈伏鹿薄邸雍辜羊阿乌母裘亓修邰赫杭况那宿鲜印逯隆茹诸战慕危玉银亢嵇公哈湛宾戎勾茅利於呼"
+    "居揭干但尉冶斯元束檀衣信展阴昝智幸奉植衡富尧闭由"
+)
+COMPOUND_SURNAMES = ("欧阳", "司马", "上官", "诸葛", "东方", "皇甫", "尉迟", "公孙", "慕容", "长孙", "宇文", "司徒", "夏侯", "令狐")
+
+
+def shared_dir() -> Path:
+    env = os.environ.get("ASSISTANT_SHARED_DIR")
+    return Path(env) if env else REPO_ROOT.parent / "shared"
+
+
+def catalog_path() -> Path:
+    env = os.environ.get("ASSISTANT_CATALOG")
+    return Path(env) if env else shared_dir() / "rules" / "catalog.yaml"
+
+
+@functools.lru_cache(maxsize=4)
+def load_catalog_crimes(path: str | None = None) -> tuple[dict[str, Any], ...]:
+    """The ``crimes`` table of the rule catalog (empty when the file is missing)."""
+    p = Path(path) if path else catalog_path()
+    try:
+        with p.open(encoding="utf-8") as fh:
+            data = yaml.safe_load(fh) or {}
+    except OSError:
+        return ()
+    return tuple(data.get("crimes") or ())
+
+
+@functools.lru_cache(maxsize=1)
+def crime_names() -> frozenset[str]:
+    """Official 罪名 (ending in 罪) from the catalog, the 罪名 notices and CAIL's charge list."""
+    names: set[str] = {c["罪名"] for c in load_catalog_crimes() if c.get("罪名")}
+    shared = shared_dir()
+    for f in sorted((shared / "laws").glob("罪名_*.md")):
+        text = f.read_text(encoding="utf-8")
+        names.update(m.group(1) for m in re.finditer(r"([\u4e00-\u9fff、，]{2,40}?罪)\s*[（(]第", text))
+        for m in re.finditer(r"\|\s*([\u4e00-\u9fff、，（）\s]{2,60}?罪)\s*(?:[（(]取消|\|)", text):
+            names.add(re.sub(r"\s", "", m.group(1)))
+    accu = shared / "data" / "cail2018" / "accu.txt"
+    if accu.exists():
+        for line in accu.read_text(encoding="utf-8").splitlines():
+            line = line.strip().replace("[", "").replace("]", "")
+            if line:
+                names.add(line if line.endswith("罪") else line + "罪")
+    cleaned = set()
+    for n in names:
+        n = n.strip("，、 ")
+        if 2 <= len(n) <= 40 and not n.startswith("取消") and n != "罪":
+            cleaned.add(n)
+    return frozenset(cleaned)
+
+
+@functools.lru_cache(maxsize=1)
+def crime_articles() -> dict[str, str]:
+    """罪名 → 刑法条文 from the catalog's crimes table."""
+    return {c["罪名"]: c.get("刑法条文", "") for c in load_catalog_crimes() if c.get("罪名")}
+
+
+def normalize_charge(text: str) -> str | None:
+    """``盗窃`` / ``盗窃罪`` / ``犯盗窃罪`` → ``盗窃罪`` when it is a known 罪名, else None."""
+    s = re.sub(r"\s", "", text).replace("[", "").replace("]", "")
+    names = crime_names()
+    for candidate in (s, re.sub(r"^(?:犯|涉嫌|构成|以)", "", s)):
+        if candidate in names:
+            return candidate
+        if not candidate.endswith("罪") and candidate + "罪" in names:
+            return candidate + "罪"
+    return None
+
+
+def is_person_name(name: str) -> bool:
+    """A plausible Chinese personal name: a known surname and one or two more characters."""
+    if not re.fullmatch(r"[\u4e00-\u9fff]{2,4}", name):
+        return False
+    if name[:2] in COMPOUND_SURNAMES:
+        return 3 <= len(name) <= 4
+    return name[0] in SURNAMES and len(name) <= 3
+
+
+@functools.lru_cache(maxsize=1)
+def nlp() -> Any:
+    """``(pipeline, matcher)``: spaCy blank zh with jieba, and a PhraseMatcher of 罪名 and terms."""
+    import jieba
+    import spacy
+    from spacy.matcher import PhraseMatcher
+
+    jieba.setLogLevel(60)
+    names = sorted(crime_names())
+    for n in names:
+        jieba.add_word(n, freq=200000, tag="crime")
+    for terms in TERMS.values():
+        for t in terms:
+            jieba.add_word(t, freq=200000)
+    pipeline = spacy.blank("zh", config={"nlp": {"tokenizer": {"segmenter": "jieba"}}})
+    matcher = PhraseMatcher(pipeline.vocab)
+    matcher.add("CRIME", [pipeline.make_doc(n) for n in names])
+    for label, terms in TERMS.items():
+        matcher.add(label, [pipeline.make_doc(t) for t in terms])
+    return pipeline, matcher
+
+
+@functools.lru_cache(maxsize=1)
+def crime_regex() -> re.Pattern:
+    """One alternation of all 罪名, longest first: catches names the segmenter split differently."""
+    names = sorted(crime_names(), key=len, reverse=True)
+    return re.compile("|".join(re.escape(n) for n in names))
+
+
+def phrase_matches(text: str) -> list[tuple[str, int, int, str]]:
+    """``(label, start_char, end_char, text)`` of every 罪名 and legal term in ``text``."""
+    pipeline, matcher = nlp()
+    doc = pipeline.make_doc(text)
+    out = []
+    for match_id, start, end in matcher(doc):
+        span = doc[start:end]
+        out.append((pipeline.vocab.strings[match_id], span.start_char, span.end_char, span.text))
+    for m in crime_regex().finditer(text):
+        out.append(("CRIME", m.start(), m.end(), m.group(0)))
+    out.sort(key=lambda m: (m[1], -(m[2] - m[1])))
+    kept: list[tuple[str, int, int, str]] = []
+    for m in out:
+        if kept and m[1] < kept[-1][2]:
+            continue
+        kept.append(m)
+    return kept

@@ -1,0 +1,246 @@
+"""PDF text layer: character boxes → lines with boxes, page text, and the pages that need OCR.
+
+Characters and their boxes come from PDFium (``pypdfium2``): on dense Chinese pages it
+reads about 160 pages/s against about 11 pages/s for pdfplumber/pdfminer on the same
+file (2 cores, see ``bench/text_pages.py``), so pdfplumber is used only as a fallback
+when PDFium cannot open a file. Characters are grouped into rows by their vertical
+centre, rows are split into segments at wide gaps (a label and its value far apart
+become two :class:`~models.Line` objects), and every box is in PDF points from the
+top-left corner of the page.
+
+A page whose text layer has fewer than :data:`MIN_CJK` CJK characters while an image
+covers a good part of it is a scan: ``needs_ocr=True``.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+import numpy as np
+import pypdfium2 as pdfium
+import pypdfium2.raw as pdfium_c
+
+from models import Line, Page
+
+from extractors.errors import FileReadError
+
+MIN_CJK = 10
+IMAGE_COVER = 0.3
+_CJK = re.compile(r"[\u4e00-\u9fff]")
+
+
+def open_pdf(path: Path) -> pdfium.PdfDocument:
+    """Open a PDF with PDFium; raise :class:`FileReadError` with a Chinese message when it cannot be read."""
+    try:
+        doc = pdfium.PdfDocument(str(path))
+    except pdfium.PdfiumError as exc:
+        code = _diagnose(path)
+        raise FileReadError(_MESSAGES[code], code=code) from exc
+    if len(doc) == 0:
+        doc.close()
+        raise FileReadError(_MESSAGES["empty"], code="empty")
+    return doc
+
+
+_MESSAGES = {"encrypted": "文件已加密，无法读取", "empty": "PDF 文件没有任何页面",
+             "corrupt": "PDF 文件已损坏或格式无法识别，无法读取"}
+
+
+def _diagnose(path: Path) -> str:
+    """Why PDFium refused a file, asked of pikepdf (qpdf): encrypted, empty or corrupt."""
+    import pikepdf
+
+    try:
+        with pikepdf.open(path) as pdf:
+            return "empty" if len(pdf.pages) == 0 else "corrupt"
+    except pikepdf.PasswordError:
+        return "encrypted"
+    except Exception:  # noqa: BLE001 - any other qpdf failure means the file is broken
+        return "corrupt"
+
+
+def page_count(path: Path) -> int:
+    doc = open_pdf(path)
+    try:
+        return len(doc)
+    finally:
+        doc.close()
+
+
+def read_pdf(path: Path, name: str, max_pages: int | None = None) -> list[Page]:
+    """Text-layer pages of one PDF (1-based numbers). Raises :class:`FileReadError` for the file."""
+    doc = open_pdf(path)
+    try:
+        n = len(doc) if max_pages is None else min(len(doc), max_pages)
+        pages = []
+        for i in range(n):
+            try:
+                pages.append(_read_page(doc[i], name, i + 1))
+            except pdfium.PdfiumError:
+                pages.append(Page(file=name, number=i + 1, width=595.0, height=842.0, text_source="none", needs_ocr=True))
+        return pages
+    finally:
+        doc.close()
+
+
+def _read_page(page: pdfium.PdfPage, name: str, number: int) -> Page:
+    width, height = page.get_size()
+    textpage = page.get_textpage()
+    try:
+        chars = _chars(textpage, height)
+    finally:
+        textpage.close()
+    lines = build_lines(chars)
+    text = page_text(lines)
+    cjk = len(_CJK.findall(text))
+    needs_ocr = cjk < MIN_CJK and _image_cover(page, width, height) >= IMAGE_COVER
+    rotation = page.get_rotation()
+    page.close()
+    source = "text-layer" if lines else "none"
+    return Page(file=name, number=number, width=round(width, 2), height=round(height, 2), text=text, lines=lines,
+                text_source=source, needs_ocr=needs_ocr, rotation=rotation)
+
+
+def _chars(textpage: pdfium.PdfTextPage, height: float) -> list[tuple[str, float, float, float, float]]:
+    count = textpage.count_chars()
+    if count <= 0:
+        return []
+    text = textpage.get_text_range(0, count)
+    out = []
+    for i, ch in enumerate(text[:count]):
+        if ch.isspace() or ch in "\ufffe\uffff\x00":
+            continue
+        left, bottom, right, top = textpage.get_charbox(i, loose=True)
+        if right <= left:
+            continue
+        out.append((ch, left, height - top, right, height - bottom))
+    return out
+
+
+def build_lines(chars: list[tuple[str, float, float, float, float]], gap_factor: float = 2.5) -> list[Line]:
+    """Group ``(char, x0, top, x1, bottom)`` into rows by vertical centre, split rows at wide gaps."""
+    if not chars:
+        return []
+    arr = np.array([[c[1], c[2], c[3], c[4]] for c in chars], dtype=float)
+    yc = (arr[:, 1] + arr[:, 3]) / 2
+    hgt = np.maximum(arr[:, 3] - arr[:, 1], 1.0)
+    order = np.argsort(yc, kind="stable")
+    rows: list[list[int]] = []
+    row_y = -1e9
+    row_h = 0.0
+    for idx in order:
+        if rows and abs(yc[idx] - row_y) <= 0.45 * max(row_h, hgt[idx]):
+            rows[-1].append(int(idx))
+            n = len(rows[-1])
+            row_y += (yc[idx] - row_y) / n
+        else:
+            rows.append([int(idx)])
+            row_y, row_h = yc[idx], hgt[idx]
+    lines: list[Line] = []
+    for row in rows:
+        row.sort(key=lambda k: arr[k, 0])
+        widths = arr[row, 2] - arr[row, 0]
+        unit = float(np.median(widths)) if len(row) else 10.0
+        seg: list[int] = [row[0]]
+        for prev, k in zip(row, row[1:]):
+            if arr[k, 0] - arr[prev, 2] > gap_factor * max(unit, 3.0):
+                lines.append(_line(chars, arr, seg, unit))
+                seg = [k]
+            else:
+                seg.append(k)
+        lines.append(_line(chars, arr, seg, unit))
+    return lines
+
+
+def _line(chars: list, arr: np.ndarray, seg: list[int], unit: float) -> Line:
+    parts = [chars[seg[0]][0]]
+    for prev, k in zip(seg, seg[1:]):
+        if arr[k, 0] - arr[prev, 2] > 0.6 * max(unit, 3.0):
+            parts.append(" ")
+        parts.append(chars[k][0])
+    box = arr[seg]
+    bbox = (round(float(box[:, 0].min()), 1), round(float(box[:, 1].min()), 1),
+            round(float(box[:, 2].max()), 1), round(float(box[:, 3].max()), 1))
+    return Line(text="".join(parts), bbox=bbox)
+
+
+def same_row(a: Line, b: Line) -> bool:
+    """True when two lines share a baseline (segments of one printed row)."""
+    ca, cb = (a.bbox[1] + a.bbox[3]) / 2, (b.bbox[1] + b.bbox[3]) / 2
+    return abs(ca - cb) <= 0.45 * max(a.bbox[3] - a.bbox[1], b.bbox[3] - b.bbox[1], 1.0)
+
+
+def page_text(lines: list[Line]) -> str:
+    """Page text: segments of a row joined by two spaces, rows by newlines."""
+    out: list[str] = []
+    for i, line in enumerate(lines):
+        if i and not same_row(lines[i - 1], line):
+            out.append("\n")
+        elif i:
+            out.append("  ")
+        out.append(line.text)
+    return "".join(out)
+
+
+def _image_cover(page: pdfium.PdfPage, width: float, height: float) -> float:
+    area = 0.0
+    for obj in page.get_objects(filter=[pdfium_c.FPDF_PAGEOBJ_IMAGE], max_depth=2):
+        try:
+            left, bottom, right, top = obj.get_pos()
+        except pdfium.PdfiumError:
+            continue
+        w = max(0.0, min(right, width) - max(left, 0.0))
+        h = max(0.0, min(top, height) - max(bottom, 0.0))
+        area = max(area, w * h)
+    return area / max(width * height, 1.0)
+
+
+def render_pages(path: Path, numbers: list[int], dpi: int = 100,
+                 crop_top: dict[int, float] | None = None) -> dict[int, np.ndarray]:
+    """RGB images of the given 1-based pages at ``dpi``.
+
+    ``crop_top`` maps a page number to a top offset in points: the page is rendered from
+    there down (only the lower part, where signatures and seals sit). The image then
+    covers ``[crop_top, height]`` of the page.
+    """
+    out: dict[int, np.ndarray] = {}
+    if not numbers:
+        return out
+    doc = open_pdf(path)
+    try:
+        for n in numbers:
+            if not 1 <= n <= len(doc):
+                continue
+            page = doc[n - 1]
+            top = (crop_top or {}).get(n, 0.0)
+            bitmap = page.render(scale=dpi / 72.0, crop=(0, 0, 0, top), rev_byteorder=True)
+            out[n] = np.ascontiguousarray(bitmap.to_numpy()[..., :3])
+            bitmap.close()
+            page.close()
+    finally:
+        doc.close()
+    return out
+
+
+def read_pdf_plumber(path: Path, name: str, max_pages: int | None = None) -> list[Page]:
+    """Fallback text-layer reader with pdfplumber (pdfminer), for files PDFium rejects."""
+    import pdfplumber
+
+    pages: list[Page] = []
+    try:
+        with pdfplumber.open(path) as pdf:
+            for i, p in enumerate(pdf.pages[:max_pages]):
+                chars = [(c["text"], c["x0"], c["top"], c["x1"], c["bottom"]) for c in p.chars if c["text"].strip()]
+                lines = build_lines(chars)
+                text = page_text(lines)
+                cover = max((float(im["width"]) * float(im["height"]) for im in p.images), default=0.0)
+                needs = len(_CJK.findall(text)) < MIN_CJK and cover / max(p.width * p.height, 1) >= IMAGE_COVER
+                pages.append(Page(file=name, number=i + 1, width=float(p.width), height=float(p.height), text=text,
+                                  lines=lines, text_source="text-layer" if lines else "none", needs_ocr=needs))
+    except Exception as exc:  # noqa: BLE001 - pdfminer raises many unrelated types for broken files
+        msg = "文件已加密，无法读取" if "password" in str(exc).lower() or "encrypt" in type(exc).__name__.lower() \
+            else "PDF 文件已损坏或格式无法识别，无法读取"
+        raise FileReadError(msg) from exc
+    if not pages:
+        raise FileReadError("PDF 文件没有任何页面", code="empty")
+    return pages

@@ -1,0 +1,276 @@
+"""Signature, fingerprint and seal slots: where a mark belongs, and whether it is there.
+
+A slot is found from its printed label (``被讯问人（签名）：``, ``值班律师（签名）：``,
+``检察官``, ``书记员`` …). Its region is the space right of the label on the same row
+(up to the next printed segment), a little taller than the row. It is filled when
+(a) a printed name sits in the region (typeset 署名 such as ``检察官  张三``), or (b) a
+:class:`~models.Mark` of the right kind found on the page image overlaps it. Seals are
+looked for around the closing organ name and date (落款).
+
+Slots whose page had no image analysis (no marks computed) are ``filled=None`` unless a
+printed name decides them.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from models import Evidence, Line, Page, Slot, vocab
+
+from extractors.lexicon import is_person_name
+from extractors.text import compact
+
+BBox = tuple[float, float, float, float]
+
+
+@dataclass(frozen=True)
+class SlotRule:
+    """A label that opens a slot: regex on the compacted segment text, role, kind, where it applies."""
+
+    label: re.Pattern
+    role: str
+    kind: str
+    every_page: bool = False
+    printed_name_ok: bool = False
+    multi: bool = False
+    with_fingerprint: bool = False
+
+
+def _r(p: str) -> re.Pattern:
+    return re.compile(p)
+
+
+_SIGN = r"[（(]?(?:签名|签字|签名捺指印|签名盖章|签名（盖章）)?[）)]?(?:[（(]盖章[）)])?[：:]?"
+RULES: dict[str, tuple[SlotRule, ...]] = {
+    vocab.INTERROGATION: (
+        SlotRule(_r(r"^被讯问人[：:]$"), vocab.SLOT_SUSPECT_SIGNATURE, "signature", with_fingerprint=True),
+        SlotRule(_r(rf"^被讯问人{_SIGN}$"), vocab.SLOT_SUSPECT_SIGNATURE, "signature", every_page=True),
+        SlotRule(_r(r"^[（(]?捺指印[）)]?[：:]?$"), vocab.SLOT_SUSPECT_FINGERPRINT, "fingerprint", every_page=True),
+        SlotRule(_r(rf"^讯问人{_SIGN}$"), vocab.SLOT_INTERROGATOR_SIGNATURE, "signature", multi=True),
+        SlotRule(_r(rf"^记录人{_SIGN}$"), vocab.SLOT_RECORDER_SIGNATURE, "signature"),
+    ),
+    vocab.PLEA_AGREEMENT: (
+        SlotRule(_r(rf"^(?:犯罪嫌疑人|被告人|具结人){_SIGN}$"), vocab.SLOT_DEFENDANT_SIGNATURE, "signature"),
+        SlotRule(_r(r"^[（(]?捺指印[）)]?[：:]?$"), vocab.SLOT_DEFENDANT_SIGNATURE, "fingerprint"),
+        SlotRule(_r(rf"^(?:值班律师|辩护人|辩护律师){_SIGN}$"), vocab.SLOT_LAWYER_SIGNATURE, "signature"),
+    ),
+    vocab.SERVICE_RECEIPT: (
+        SlotRule(_r(rf"^受送达人{_SIGN}$"), vocab.SLOT_RECIPIENT_SIGNATURE, "signature"),
+        SlotRule(_r(r"^签收日期[：:]?$"), vocab.SLOT_SIGN_DATE, "date"),
+        SlotRule(_r(rf"^送达人{_SIGN}$"), vocab.SLOT_SERVER_SIGNATURE, "signature"),
+    ),
+    vocab.RIGHTS_NOTICE: (
+        SlotRule(_r(rf"^被告知人{_SIGN}$"), vocab.SLOT_NOTIFIED_SIGNATURE, "signature"),
+    ),
+    vocab.VICTIM_RIGHTS_NOTICE: (
+        SlotRule(_r(rf"^被告知人{_SIGN}$"), vocab.SLOT_NOTIFIED_SIGNATURE, "signature"),
+    ),
+    vocab.OPINION_RECORD: (
+        SlotRule(_r(rf"^被听取意见人{_SIGN}$"), vocab.SLOT_LAWYER_SIGNATURE, "signature"),
+        SlotRule(_r(rf"^听取人{_SIGN}$"), vocab.SLOT_INTERROGATOR_SIGNATURE, "signature", multi=True),
+        SlotRule(_r(rf"^记录人{_SIGN}$"), vocab.SLOT_RECORDER_SIGNATURE, "signature"),
+    ),
+    vocab.CUSTODY_NECESSITY_REVIEW: (
+        SlotRule(_r(rf"^(?:承办)?检察官{_SIGN}$"), vocab.SLOT_PROSECUTOR, "signature"),
+    ),
+    vocab.INDICTMENT: (SlotRule(_r(r"^(?:检察官|检察员)(?:助理)?[：:]?"), vocab.SLOT_PROSECUTOR, "name", printed_name_ok=True),),
+    vocab.NON_PROSECUTION: (SlotRule(_r(r"^(?:检察官|检察员)(?:助理)?[：:]?"), vocab.SLOT_PROSECUTOR, "name", printed_name_ok=True),),
+    vocab.SENTENCING_RECOMMENDATION: (SlotRule(_r(r"^(?:检察官|检察员)(?:助理)?[：:]?"), vocab.SLOT_PROSECUTOR, "name",
+                                               printed_name_ok=True),),
+    vocab.JUDGMENT: (
+        SlotRule(_r(r"^(?:审判长|审判员|代理审判员|人民陪审员)[：:]?"), vocab.SLOT_JUDGE, "name", printed_name_ok=True),
+        SlotRule(_r(r"^书记员[：:]?"), vocab.SLOT_CLERK, "name", printed_name_ok=True),
+    ),
+}
+for _t in (vocab.DETENTION_WARRANT, vocab.ARREST_WARRANT):
+    RULES[_t] = (SlotRule(_r(rf"^被(?:拘留|逮捕)人{_SIGN}$"), vocab.SLOT_DETAINEE_SIGNATURE, "signature"),
+                 SlotRule(_r(r"^[（(]?捺指印[）)]?[：:]?$"), vocab.SLOT_DETAINEE_SIGNATURE, "fingerprint"),
+                 SlotRule(_r(rf"^执行人{_SIGN}$"), vocab.SLOT_EXECUTOR_SIGNATURE, "signature", multi=True))
+for _t in (vocab.DETENTION_NOTICE, vocab.ARREST_NOTICE):
+    RULES[_t] = (SlotRule(_r(rf"^办案人{_SIGN}$"), vocab.SLOT_EXECUTOR_SIGNATURE, "signature", multi=True),)
+
+#: Document types that carry the issuing organ's seal at the 落款 (role decided by the organ: 公章 / 院印).
+SEALED = {
+    vocab.INDICTMENT, vocab.NON_PROSECUTION, vocab.SENTENCING_RECOMMENDATION, vocab.JUDGMENT, vocab.ARREST_APPROVAL,
+    vocab.ARREST_DISAPPROVAL, vocab.WITHDRAWAL, vocab.RIGHTS_NOTICE, vocab.VICTIM_RIGHTS_NOTICE, vocab.CASE_ACCEPTANCE,
+    vocab.DUTY_LAWYER_NOTICE, vocab.LEGAL_AID_NOTICE, vocab.SUPPLEMENTARY_INVESTIGATION, vocab.SUPPLEMENTARY_OUTLINE,
+    vocab.REVIEW_EXTENSION, vocab.CUSTODY_EXTENSION, vocab.CUSTODY_TERM_NOTICE, vocab.DETENTION_WARRANT,
+    vocab.ARREST_WARRANT, vocab.DETENTION_NOTICE, vocab.ARREST_NOTICE, vocab.CUSTODY_RECEIPT, vocab.ARREST_REQUEST,
+    vocab.PROSECUTION_OPINION, vocab.BAIL_DECISION, vocab.RESIDENCE_DECISION, vocab.PROTEST,
+}
+_POLICE = re.compile(r"公安|看守所|派出所|分局")
+
+_KIND_MARKS = {"signature": ("handwriting",), "fingerprint": ("fingerprint", "red_ink"), "seal": ("seal", "red_ink"),
+               "name": ("handwriting",), "date": ("handwriting",)}
+_DATE_LINE = re.compile(r"^[\u4e00-\u9fff]{0,20}?(?:[0-9〇零○一二三四五六七八九]{4}年[0-9一二三四五六七八九十]{1,3}月[0-9一二三四五六七八九十]{1,3}日)$")
+
+
+def mark_zones(doc_type: str, pages: list[Page]) -> dict[int, tuple[float, bool]]:
+    """Pages worth rendering for marks: ``{page number: (top of the zone in points, look for handwriting)}``.
+
+    The zone starts a little above the highest slot label (or above the 落款 for a seal), so
+    only the lower part of the page is rendered; handwriting is only looked for when a
+    signature label is on the page (it is the slowest detector).
+    """
+    rules = RULES.get(doc_type, ())
+    out: dict[int, tuple[float, bool]] = {}
+    for p in pages:
+        top = None
+        hand = False
+        for line in p.lines:
+            t = compact(line.text)
+            rule = next((r for r in rules if r.label.search(t)), None)
+            if rule is not None:
+                top = line.bbox[1] - 40 if top is None else min(top, line.bbox[1] - 40)
+                hand = hand or rule.kind in ("signature", "date")
+        if doc_type in SEALED and p is pages[-1]:
+            dates = [ln for ln in p.lines if _DATE_LINE.match(compact(ln.text))]
+            if dates:
+                y = dates[-1].bbox[1] - 130
+                top = y if top is None else min(top, y)
+        if top is not None:
+            out[p.number] = (max(0.0, top), hand)
+    return out
+
+
+def find_slots(doc_type: str, pages: list[Page], doc_id: str, analysed: set[int]) -> list[Slot]:
+    """All slots of one document; ``analysed`` are page numbers whose marks were computed."""
+    slots: list[Slot] = []
+    rules = RULES.get(doc_type, ())
+    last = pages[-1] if pages else None
+    for page in pages:
+        for i, line in enumerate(page.lines):
+            t = compact(line.text)
+            for rule in rules:
+                m = rule.label.search(t)
+                if not m:
+                    continue
+                if not rule.every_page and page is not last and not _on_last_lines(page, line):
+                    continue
+                rest = t[m.end():].strip()
+                done = page.number in analysed
+                if rule.multi and done and not _printed_name(rest):
+                    slots.extend(_multi(rule, page, line, doc_id))
+                else:
+                    slots.append(_decide(rule, page, line, rest, doc_id, done))
+                if rule.with_fingerprint:
+                    fp = SlotRule(rule.label, vocab.SLOT_SUSPECT_FINGERPRINT, "fingerprint")
+                    slots.append(_decide(fp, page, line, rest, doc_id, done))
+                break
+    if doc_type in SEALED and last is not None:
+        seal = _seal_slot(last, doc_id, last.number in analysed)
+        if seal:
+            slots.append(seal)
+    return slots
+
+
+def _multi(rule: SlotRule, page: Page, line: Line, doc_id: str) -> list[Slot]:
+    """One slot per signature found right of a label shared by several signers (讯问人, 执行人)."""
+    region = _region(page, line, width=260.0)
+    ev = _evidence(page, line, doc_id)
+    hits = sorted((m for m in page.marks if m.kind == "handwriting" and _overlap(region, m.bbox) > 0.3),
+                  key=lambda m: m.bbox[0])
+    if not hits:
+        return [Slot(role=rule.role, kind=rule.kind, page=page.number, filled=False, confidence=0.8, bbox=region,
+                     evidence=ev)]
+    return [Slot(role=rule.role, kind=rule.kind, page=page.number, filled=True,
+                 confidence=round(min(1.0, 0.6 + 0.4 * m.score), 3), bbox=m.bbox, evidence=ev) for m in hits]
+
+
+def _evidence(page: Page, line: Line, doc_id: str) -> Evidence:
+    return Evidence(document_id=doc_id, file=page.file, page=page.number, text=compact(line.text), bbox=line.bbox,
+                    text_source=page.text_source if page.text_source in ("text-layer", "ocr") else "text-layer")
+
+
+def _on_last_lines(page: Page, line: Line) -> bool:
+    return line.bbox[1] > page.height * 0.45
+
+
+def _region(page: Page, line: Line, width: float = 170.0) -> BBox:
+    x0 = line.bbox[2]
+    nxt = [seg.bbox[0] for seg in page.lines if seg is not line and _same_row(seg, line) and seg.bbox[0] > x0 + 20]
+    x1 = min([x0 + width] + nxt)
+    h = line.bbox[3] - line.bbox[1]
+    return (x0, line.bbox[1] - 1.2 * h, x1, line.bbox[3] + 1.2 * h)
+
+
+def _same_row(a: Line, b: Line) -> bool:
+    ca, cb = (a.bbox[1] + a.bbox[3]) / 2, (b.bbox[1] + b.bbox[3]) / 2
+    return abs(ca - cb) <= 0.45 * max(a.bbox[3] - a.bbox[1], b.bbox[3] - b.bbox[1], 1.0)
+
+
+def _overlap(a: BBox, b: BBox) -> float:
+    w = min(a[2], b[2]) - max(a[0], b[0])
+    h = min(a[3], b[3]) - max(a[1], b[1])
+    if w <= 0 or h <= 0:
+        return 0.0
+    area = (b[2] - b[0]) * (b[3] - b[1])
+    return w * h / max(area, 1.0)
+
+
+def _decide(rule: SlotRule, page: Page, line: Line, rest: str, doc_id: str, analysed: bool) -> Slot:
+    region = _region(page, line)
+    ev = Evidence(document_id=doc_id, file=page.file, page=page.number, text=compact(line.text), bbox=line.bbox,
+                  text_source=page.text_source if page.text_source in ("text-layer", "ocr") else "text-layer")
+    printed = _printed_name(rest) or _printed_in_region(page, line, region)
+    if printed and (rule.printed_name_ok or rule.kind == "name"):
+        return Slot(role=rule.role, kind=rule.kind, page=page.number, filled=True, confidence=0.95, who=printed,
+                    bbox=region, evidence=ev)
+    if rule.kind == "name":
+        return Slot(role=rule.role, kind=rule.kind, page=page.number, filled=False, confidence=0.8, bbox=region, evidence=ev)
+    wanted = _KIND_MARKS[rule.kind]
+    hits = [m for m in page.marks if m.kind in wanted and _overlap(region, m.bbox) > 0.3]
+    if rule.kind == "signature":
+        hits = [m for m in hits if m.kind == "handwriting"] or [m for m in hits if m.kind != "fingerprint"]
+    if hits:
+        best = max(hits, key=lambda m: m.score)
+        return Slot(role=rule.role, kind=rule.kind, page=page.number, filled=True, confidence=round(min(1.0, 0.6 + 0.4 * best.score), 3),
+                    bbox=best.bbox, evidence=ev)
+    if printed:
+        return Slot(role=rule.role, kind=rule.kind, page=page.number, filled=True, confidence=0.7, who=printed,
+                    bbox=region, evidence=ev)
+    if not analysed:
+        return Slot(role=rule.role, kind=rule.kind, page=page.number, filled=None, confidence=0.0, bbox=region, evidence=ev)
+    return Slot(role=rule.role, kind=rule.kind, page=page.number, filled=False, confidence=0.85, bbox=region, evidence=ev)
+
+
+def _printed_name(rest: str) -> str | None:
+    m = re.match(r"[：:\s]*([\u4e00-\u9fff]{2,4})", rest)
+    if m and is_person_name(m.group(1)):
+        return m.group(1)
+    return None
+
+
+def _printed_in_region(page: Page, label: Line, region: BBox) -> str | None:
+    for seg in page.lines:
+        if seg is label or not _same_row(seg, label) or seg.bbox[0] < label.bbox[2] - 1 or seg.bbox[0] > region[2]:
+            continue
+        name = compact(seg.text)
+        if is_person_name(name):
+            return name
+    return None
+
+
+def _seal_slot(page: Page, doc_id: str, analysed: bool) -> Slot | None:
+    """The seal over the 落款: the region around the last date line (and the organ line above it)."""
+    date_lines = [i for i, ln in enumerate(page.lines) if _DATE_LINE.match(compact(ln.text))]
+    if not date_lines:
+        return None
+    k = date_lines[-1]
+    anchor = page.lines[k]
+    organ = " ".join(compact(ln.text) for ln in page.lines[max(0, k - 2):k + 1])
+    role = getattr(vocab, "SLOT_ORGAN_SEAL", "公章") if _POLICE.search(organ) else vocab.SLOT_COURT_SEAL
+    cx = (anchor.bbox[0] + anchor.bbox[2]) / 2
+    region = (max(0.0, cx - 110), anchor.bbox[1] - 110, min(page.width, cx + 110), anchor.bbox[3] + 60)
+    ev = Evidence(document_id=doc_id, file=page.file, page=page.number, text=compact(anchor.text), bbox=anchor.bbox,
+                  text_source=page.text_source if page.text_source in ("text-layer", "ocr") else "text-layer")
+    hits = [m for m in page.marks if m.kind in ("seal", "red_ink") and _overlap(region, m.bbox) > 0.3]
+    if hits:
+        best = max(hits, key=lambda m: (m.kind == "seal", m.score))
+        conf = 0.6 + 0.4 * best.score if best.kind == "seal" else 0.6
+        return Slot(role=role, kind="seal", page=page.number, filled=True, confidence=round(min(conf, 1.0), 3),
+                    bbox=best.bbox, evidence=ev)
+    if not analysed:
+        return Slot(role=role, kind="seal", page=page.number, filled=None, confidence=0.0, bbox=region, evidence=ev)
+    return Slot(role=role, kind="seal", page=page.number, filled=False, confidence=0.8, bbox=region, evidence=ev)

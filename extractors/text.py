@@ -1,0 +1,114 @@
+"""Document text with provenance: offsets in the joined text map back to page lines.
+
+Line text is compacted (spaces inside Chinese text removed); segments of one printed
+row are joined by a tab, rows by a newline, pages by a form feed. :meth:`DocText.evidence`
+turns a character span into :class:`~models.Evidence` with the union box of the lines
+it touches on its first page.
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+from dataclasses import dataclass
+
+from models import Evidence, Line, Page
+
+_INNER_SPACE = re.compile(r"(?<=[^\x00-\x7f]) +|(?<=\S) +(?=[^\x00-\x7f])")
+
+
+def compact(text: str) -> str:
+    """Remove spaces that touch a CJK character (kept between ASCII words)."""
+    return _INNER_SPACE.sub("", text.replace("\u3000", " ")).strip()
+
+
+@dataclass
+class Span:
+    start: int
+    end: int
+    page: Page
+    line: Line
+
+
+class DocText:
+    """The joined, compacted text of a run of pages and the map back to lines."""
+
+    def __init__(self, pages: list[Page], document_id: str = "", file: str = ""):
+        self.document_id = document_id
+        self.file = file or (pages[0].file if pages else "")
+        self.spans: list[Span] = []
+        parts: list[str] = []
+        pos = 0
+        for pi, page in enumerate(pages):
+            if pi:
+                parts.append("\f")
+                pos += 1
+            prev: Line | None = None
+            left = min((ln.bbox[0] for ln in page.lines), default=0.0)
+            for line in page.lines:
+                t = compact(line.text)
+                if not t:
+                    continue
+                if prev is not None:
+                    sep = "\t" if _same_row(prev, line) else ("" if _wrapped(prev, line, page, left) else "\n")
+                    parts.append(sep)
+                    pos += 1
+                parts.append(t)
+                self.spans.append(Span(pos, pos + len(t), page, line))
+                pos += len(t)
+                prev = line
+        self.text = "".join(parts)
+        self._starts = [s.start for s in self.spans]
+
+    def spans_between(self, start: int, end: int) -> list[Span]:
+        i = max(0, bisect.bisect_right(self._starts, start) - 1)
+        out = []
+        while i < len(self.spans) and self.spans[i].start < max(end, start + 1):
+            if self.spans[i].end > start:
+                out.append(self.spans[i])
+            i += 1
+        return out
+
+    def line_at(self, pos: int) -> Span | None:
+        spans = self.spans_between(pos, pos + 1)
+        return spans[0] if spans else None
+
+    def evidence(self, start: int, end: int, confidence: float = 1.0) -> Evidence:
+        """Evidence for ``text[start:end]``: the snippet and the box of its lines on the first page."""
+        spans = self.spans_between(start, end)
+        if not spans:
+            return Evidence(document_id=self.document_id, file=self.file, page=1, text=self.text[start:end][:120])
+        page = spans[0].page
+        same = [s for s in spans if s.page is page]
+        boxes = [s.line.bbox for s in same]
+        bbox = (min(b[0] for b in boxes), min(b[1] for b in boxes), max(b[2] for b in boxes), max(b[3] for b in boxes))
+        snippet = self.text[start:end].strip()
+        if len(snippet) > 160:
+            snippet = snippet[:157] + "…"
+        source = page.text_source if page.text_source in ("text-layer", "ocr") else "text-layer"
+        conf = confidence
+        if source == "ocr":
+            conf = round(confidence * min(s.line.confidence for s in same), 3)
+        return Evidence(document_id=self.document_id, file=self.file, page=page.number, text=snippet,
+                        bbox=None if _nominal(page) else bbox, text_source=source, confidence=conf)
+
+
+def _same_row(a: Line, b: Line) -> bool:
+    ca, cb = (a.bbox[1] + a.bbox[3]) / 2, (b.bbox[1] + b.bbox[3]) / 2
+    return abs(ca - cb) <= 0.45 * max(a.bbox[3] - a.bbox[1], b.bbox[3] - b.bbox[1], 1.0)
+
+
+def _wrapped(prev: Line, line: Line, page: Page, left: float) -> bool:
+    """True when ``line`` continues a paragraph wrapped at the right margin after ``prev``."""
+    if page.width <= 0 or prev.bbox[2] < page.width * 0.78 or _nominal(page):
+        return False
+    height = max(prev.bbox[3] - prev.bbox[1], 1.0)
+    if prev.bbox[0] > left + 3 * height or line.bbox[0] > left + 1.5 * height:
+        return False
+    gap = line.bbox[1] - prev.bbox[3]
+    return -0.2 * height <= gap <= 1.2 * height and line.bbox[0] <= prev.bbox[0] + 2 * height
+
+
+def _nominal(page: Page) -> bool:
+    """DOCX pages carry nominal line boxes only (no real layout)."""
+    return page.file.lower().endswith(".docx")

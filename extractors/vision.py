@@ -1,0 +1,272 @@
+"""Visual marks on page images: red seals, red fingerprints and handwriting.
+
+:func:`detect_marks` works on one RGB page image (a scan, or a rendered text-layer page)
+and returns :class:`models.Mark` records with boxes in PDF points from the top-left of
+the page. Detection is classical image processing (OpenCV), no model:
+
+* **seal** (院印/公章) — a large red region that is round or elliptic and has a ring:
+  HSV red mask → closed contours → size (≥ ~25 mm), circularity of the hull, and the
+  share of red along the outer ring.
+* **fingerprint** (捺印) — a small (≈ 8–30 mm) filled, elliptic red blob with ridge
+  texture (many small holes / high edge density inside the blob), not a ring.
+* **red_ink** — other red regions that are large enough to matter but neither of the
+  above (e.g. a red stamp that is rectangular); reported so slot logic can still see ink.
+* **handwriting** — dark-ink stroke clusters that are not printed text: components
+  outside the printed-text boxes (``text_boxes``) grouped into clusters, kept when their
+  stroke width varies and their shape is irregular compared with printed glyphs.
+
+:func:`suppress_red` turns red pixels white in a copy so black text under a seal can be
+read by OCR.
+"""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+from models import Mark
+
+BBoxPt = tuple[float, float, float, float]
+
+#: HSV thresholds of "red" ink (OpenCV hue 0–180 wraps around red).
+RED_HUE_LOW = 12
+RED_HUE_HIGH = 160
+RED_MIN_SAT = 70
+RED_MIN_VAL = 70
+
+#: Physical size limits in millimetres.
+SEAL_MIN_MM = 22.0
+SEAL_MAX_MM = 60.0
+FINGERPRINT_MIN_MM = 6.0
+FINGERPRINT_MAX_MM = 25.0
+
+_MM_PER_PT = 25.4 / 72.0
+
+
+def red_mask(image_rgb: np.ndarray) -> np.ndarray:
+    """Boolean mask (uint8 0/255) of red ink pixels."""
+    hsv = cv2.cvtColor(image_rgb, cv2.COLOR_RGB2HSV)
+    h, s, v = hsv[..., 0], hsv[..., 1], hsv[..., 2]
+    mask = ((h <= RED_HUE_LOW) | (h >= RED_HUE_HIGH)) & (s >= RED_MIN_SAT) & (v >= RED_MIN_VAL)
+    return mask.astype(np.uint8) * 255
+
+
+def suppress_red(image_rgb: np.ndarray, mask: np.ndarray | None = None) -> np.ndarray:
+    """A copy of the image with red ink turned white (black text under a seal stays)."""
+    mask = red_mask(image_rgb) if mask is None else mask
+    if not mask.any():
+        return image_rgb
+    out = image_rgb.copy()
+    out[mask > 0] = 255
+    return out
+
+
+def detect_marks(
+    image_rgb: np.ndarray,
+    page_width_pt: float,
+    page_height_pt: float,
+    text_boxes: list[BBoxPt] | None = None,
+    handwriting: bool = True,
+) -> list[Mark]:
+    """Find seals, fingerprints, other red ink and handwriting on one page image.
+
+    ``text_boxes`` are boxes (points) of printed text on the page — text-layer lines or
+    OCR lines of printed text; dark ink outside them is a handwriting candidate. Without
+    them, handwriting is looked for with shape cues only (less reliable).
+    """
+    if image_rgb.ndim == 2:
+        image_rgb = cv2.cvtColor(image_rgb, cv2.COLOR_GRAY2RGB)
+    h_px, w_px = image_rgb.shape[:2]
+    sx = page_width_pt / w_px
+    sy = page_height_pt / h_px
+    px_per_mm = 1.0 / (sx * _MM_PER_PT)
+    mask = red_mask(image_rgb)
+    marks = _red_marks(mask, px_per_mm, sx, sy)
+    if handwriting:
+        red_boxes = [m.bbox for m in marks]
+        marks.extend(_handwriting(image_rgb, mask, px_per_mm, sx, sy, text_boxes, red_boxes))
+    return marks
+
+
+def _to_pt(x: float, y: float, w: float, h: float, sx: float, sy: float) -> BBoxPt:
+    return (round(x * sx, 1), round(y * sy, 1), round((x + w) * sx, 1), round((y + h) * sy, 1))
+
+
+def _red_marks(mask: np.ndarray, px_per_mm: float, sx: float, sy: float) -> list[Mark]:
+    if not mask.any():
+        return []
+    k = max(3, int(round(px_per_mm * 1.2)) | 1)
+    closed = cv2.morphologyEx(mask, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (k, k)))
+    contours, _ = cv2.findContours(closed, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
+    marks: list[Mark] = []
+    min_fp = FINGERPRINT_MIN_MM * px_per_mm
+    for c in contours:
+        x, y, w, h = cv2.boundingRect(c)
+        size = max(w, h)
+        if size < min_fp * 0.8:
+            continue
+        roi = mask[y:y + h, x:x + w] > 0
+        ink = float(roi.mean())
+        hull = cv2.convexHull(c)
+        hull_area = max(cv2.contourArea(hull), 1.0)
+        perim = max(cv2.arcLength(hull, True), 1.0)
+        circularity = 4 * np.pi * hull_area / (perim * perim)
+        aspect = min(w, h) / max(w, h)
+        size_mm = size / px_per_mm
+        bbox = _to_pt(x, y, w, h, sx, sy)
+        if SEAL_MIN_MM <= size_mm <= SEAL_MAX_MM and circularity > 0.75 and aspect > 0.6:
+            ring = _ring_share(roi)
+            if ring > 0.5:
+                score = min(1.0, 0.5 * circularity + 0.5 * ring)
+                marks.append(Mark(kind="seal", bbox=bbox, score=round(score, 3)))
+                continue
+        if FINGERPRINT_MIN_MM * 0.8 <= size_mm <= FINGERPRINT_MAX_MM and aspect > 0.45 and circularity > 0.7:
+            texture = _texture(roi)
+            if ink > 0.25 and texture > 0.05:
+                score = min(1.0, 0.4 + 0.3 * circularity + min(texture, 0.3))
+                marks.append(Mark(kind="fingerprint", bbox=bbox, score=round(score, 3)))
+                continue
+        if size_mm >= FINGERPRINT_MIN_MM and ink > 0.05:
+            marks.append(Mark(kind="red_ink", bbox=bbox, score=round(min(1.0, ink * 2), 3)))
+    return _demote_red_text(marks)
+
+
+def _demote_red_text(marks: list[Mark]) -> list[Mark]:
+    """Blobs that sit in a row with two or more similar red blobs are red printed text
+    (a red 文件头), not fingerprints: report them as ``red_ink``."""
+    out = []
+    for m in marks:
+        if m.kind == "fingerprint":
+            h = m.bbox[3] - m.bbox[1]
+            w = m.bbox[2] - m.bbox[0]
+            cy = (m.bbox[1] + m.bbox[3]) / 2
+            row = [o for o in marks if o is not m and o.kind != "seal"
+                   and abs((o.bbox[1] + o.bbox[3]) / 2 - cy) < 0.3 * h
+                   and 0.6 < (o.bbox[3] - o.bbox[1]) / max(h, 1e-6) < 1.6
+                   and min(abs(o.bbox[0] - m.bbox[2]), abs(m.bbox[0] - o.bbox[2])) < 2.5 * w]
+            if len(row) >= 2 or (row and len([o for o in marks if abs((o.bbox[1] + o.bbox[3]) / 2 - cy) < 0.3 * h]) >= 3):
+                m = Mark(kind="red_ink", bbox=m.bbox, score=m.score)
+        out.append(m)
+    return out
+
+
+def _ring_share(roi: np.ndarray) -> float:
+    """Share of the outer elliptic band of the box that is red (a seal has a closed ring)."""
+    h, w = roi.shape
+    yy, xx = np.ogrid[:h, :w]
+    cy, cx = (h - 1) / 2, (w - 1) / 2
+    r = ((yy - cy) / max(cy, 1)) ** 2 + ((xx - cx) / max(cx, 1)) ** 2
+    band = (r > 0.80) & (r < 1.02)
+    if not band.any():
+        return 0.0
+    angles = np.arctan2((yy - cy) / max(cy, 1), (xx - cx) / max(cx, 1))
+    angles = np.broadcast_to(angles, roi.shape)
+    bins = ((angles[band] + np.pi) / (2 * np.pi) * 36).astype(int) % 36
+    hit = np.bincount(bins[roi[band]], minlength=36) > 0
+    return float(hit.mean())
+
+
+def _texture(roi: np.ndarray) -> float:
+    """Ridge texture of a filled blob: share of edge pixels inside the blob."""
+    if roi.size == 0:
+        return 0.0
+    u8 = roi.astype(np.uint8) * 255
+    edges = cv2.Canny(u8, 50, 150) > 0
+    filled = cv2.morphologyEx(u8, cv2.MORPH_CLOSE, np.ones((5, 5), np.uint8)) > 0
+    area = max(int(filled.sum()), 1)
+    return float(edges.sum()) / area
+
+
+def _inside_any(box: tuple[float, float, float, float], boxes: list[BBoxPt], pad: float = 1.0) -> float:
+    """Largest share of ``box`` covered by any of ``boxes``."""
+    x0, y0, x1, y1 = box
+    area = max((x1 - x0) * (y1 - y0), 1e-6)
+    best = 0.0
+    for bx0, by0, bx1, by1 in boxes:
+        ix = min(x1, bx1 + pad) - max(x0, bx0 - pad)
+        iy = min(y1, by1 + pad) - max(y0, by0 - pad)
+        if ix > 0 and iy > 0:
+            best = max(best, ix * iy / area)
+    return best
+
+
+def _handwriting(
+    image_rgb: np.ndarray,
+    red: np.ndarray,
+    px_per_mm: float,
+    sx: float,
+    sy: float,
+    text_boxes: list[BBoxPt] | None,
+    red_boxes: list[BBoxPt],
+) -> list[Mark]:
+    gray = cv2.cvtColor(image_rgb, cv2.COLOR_RGB2GRAY)
+    _, ink = cv2.threshold(gray, 0, 255, cv2.THRESH_BINARY_INV | cv2.THRESH_OTSU)
+    dark = (gray < 150).astype(np.uint8) * 255
+    ink = cv2.bitwise_and(ink, dark)
+    ink[red > 0] = 0
+    if text_boxes:
+        for bx0, by0, bx1, by1 in text_boxes:
+            x0, y0 = int(bx0 / sx) - 1, int(by0 / sy) - 1
+            x1, y1 = int(np.ceil(bx1 / sx)) + 1, int(np.ceil(by1 / sy)) + 1
+            ink[max(y0, 0):max(y1, 0), max(x0, 0):max(x1, 0)] = 0
+    speck = max(1, int(px_per_mm * 0.3))
+    n, labels, stats, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)
+    keep = np.zeros(n, bool)
+    for i in range(1, n):
+        w, h, area = stats[i, 2], stats[i, 3], stats[i, 4]
+        if max(w, h) < speck * 3 or area < speck * speck * 4:
+            continue
+        if max(w, h) > 80 * px_per_mm:
+            continue
+        keep[i] = True
+    if not keep.any():
+        return []
+    strokes = (keep[labels]).astype(np.uint8) * 255
+    gap = max(3, int(px_per_mm * 4))
+    grouped = cv2.dilate(strokes, cv2.getStructuringElement(cv2.MORPH_RECT, (gap, max(3, gap // 2))))
+    contours, _ = cv2.findContours(grouped, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
+    out: list[Mark] = []
+    for c in contours:
+        x, y, w, h = cv2.boundingRect(c)
+        if max(w, h) < 5 * px_per_mm or h < 2.5 * px_per_mm:
+            continue
+        if w > 120 * px_per_mm or h > 60 * px_per_mm:
+            continue
+        roi = strokes[y:y + h, x:x + w]
+        fill = float((roi > 0).mean())
+        if fill < 0.015 or fill > 0.6:
+            continue
+        score = _handwriting_score(roi, px_per_mm)
+        if text_boxes is None and score < 0.6:
+            continue
+        if score < 0.35:
+            continue
+        bbox = _to_pt(x, y, w, h, sx, sy)
+        if _inside_any(bbox, red_boxes) > 0.6:
+            continue
+        out.append(Mark(kind="handwriting", bbox=bbox, score=round(score, 3)))
+    return out
+
+
+def _handwriting_score(roi: np.ndarray, px_per_mm: float) -> float:
+    """How much a stroke cluster looks like pen writing rather than printed glyphs or lines.
+
+    Cues: strokes are thin relative to the cluster (distance transform), the cluster is
+    not a single straight rule (a form line), and ink is spread over several strokes.
+    """
+    binary = (roi > 0).astype(np.uint8)
+    dist = cv2.distanceTransform(binary, cv2.DIST_L2, 3)
+    on = dist[binary > 0]
+    if on.size == 0:
+        return 0.0
+    stroke = 2.0 * float(np.percentile(on, 90))
+    h, w = roi.shape
+    if min(h, w) < 0.8 * px_per_mm:
+        return 0.0
+    thin = 1.0 if stroke < 1.5 * px_per_mm else max(0.0, 1.0 - (stroke / px_per_mm - 1.5))
+    n, _, stats, _ = cv2.connectedComponentsWithStats(binary, connectivity=8)
+    parts = n - 1
+    spread = min(1.0, parts / 3.0) if parts else 0.0
+    aspect = min(h, w) / max(h, w)
+    shape = min(1.0, aspect * 3.0)
+    return 0.45 * thin + 0.25 * spread + 0.30 * shape

@@ -1,0 +1,369 @@
+"""Expected sentence, interval and outcome rates for a case, from its neighbours and features.
+
+Two estimates are blended in log space (``log1p(months)``, the scale of the CAIL2018 score):
+
+1. **Sentence model** (:class:`SentenceModel`): a gradient-boosted regressor
+   (scikit-learn ``HistGradientBoostingRegressor``, absolute-error loss, so it predicts a
+   conditional median) over the primary charge (categorical) and the features of
+   :mod:`index.features` — log amount, log drug grams, blood alcohol, injury level, deaths,
+   number of acts, number of charges and the circumstance flags. Fitted when the index is
+   built; its out-of-fold residuals (5-fold) are stored per case.
+2. **Neighbours**: the ``k`` most similar cases of the same charge, weighted by embedding
+   similarity (softmax with temperature ``tau`` over the similarity band), closeness of the
+   amount / drug quantity (``exp(-|Δlog|)``) and overlap of the sentencing circumstances
+   (Jaccard). Their weighted median term is the neighbour estimate.
+
+``expected = alpha · model + (1 − alpha) · neighbours`` (``alpha`` 0.7 when a model is
+present). The interval adds the weighted 5 %/95 % quantiles of the neighbours' model
+residuals (how far cases like this one fall from the model), blended with the charge's
+own residual quantiles when there are few neighbours. Outcome rates are the weighted
+shares of neighbour outcomes (监禁刑, 非监禁刑/免刑, 无期徒刑, 死刑, and 缓刑 where the
+neighbours record suspension).
+
+The result (:meth:`Assessment.to_json`) is the report's ``similar_cases`` block.
+"""
+
+from __future__ import annotations
+
+import math
+import pickle
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Sequence
+
+import numpy as np
+
+from index.features import CIRCUMSTANCES, CaseFeatures, log1p
+from index.records import (ACQUITTED, CUSTODIAL, DEATH, EXEMPT, LIFE, NON_CUSTODIAL, NOT_PROSECUTED, SUSPENDED,
+                           CaseRecord)
+
+FLAG_NAMES = tuple(CIRCUMSTANCES)
+#: circumstances that move a sentence (used for closeness and the "differs" list)
+SENTENCING_FLAGS = ("自首", "坦白", "认罪认罚", "立功", "累犯", "前科", "未遂", "中止", "从犯", "退赃退赔", "赔偿",
+                    "取得谅解", "刑事和解", "未成年", "多次", "入户", "携带凶器", "扒窃", "致人死亡", "逃逸",
+                    "数额巨大", "情节严重")
+MAX_CHARGE_CODES = 250
+
+
+def outcome_class(outcome: str, months: float | None) -> str:
+    """The coarse outcome compared across sources (CAIL has no suspension flag)."""
+    if outcome in (LIFE, DEATH):
+        return outcome
+    if outcome in (ACQUITTED, NOT_PROSECUTED):
+        return "无罪/不起诉"
+    if outcome in (EXEMPT, NON_CUSTODIAL) or not months:
+        return "非监禁刑/免予刑事处罚"
+    return "监禁刑"
+
+
+def feature_vector(f: CaseFeatures, charges: Sequence[str], charge_code: int) -> list[float]:
+    flags = f.flags
+    return [float(charge_code), log1p(f.amount_yuan), log1p(f.drug_grams), float(f.bac_mg or 0.0),
+            float(f.injury_level), float(f.deaths), math.log1p(f.times), float(len(charges))] + \
+           [1.0 if n in flags else 0.0 for n in FLAG_NAMES]
+
+
+def _term_target(r: CaseRecord) -> float | None:
+    if r.outcome in (LIFE, DEATH) or r.sentence_months is None:
+        return None
+    return math.log1p(max(0.0, float(r.sentence_months)))
+
+
+@dataclass
+class SentenceModel:
+    """Per-charge sentence regression (see the module docstring)."""
+
+    charge_codes: dict[str, int]
+    regressor: Any
+    charge_resid_q: dict[str, tuple[float, float]]
+    global_resid_q: tuple[float, float]
+    charge_median: dict[str, float]
+    oof_residuals: dict[str, float] = field(default_factory=dict)
+
+    @staticmethod
+    def _codes(records: Sequence[CaseRecord]) -> dict[str, int]:
+        from collections import Counter
+
+        counts = Counter(r.primary_charge for r in records if r.primary_charge)
+        return {c: i for i, (c, _) in enumerate(counts.most_common(MAX_CHARGE_CODES))}
+
+    @staticmethod
+    def _regressor():
+        from sklearn.ensemble import HistGradientBoostingRegressor
+
+        return HistGradientBoostingRegressor(loss="absolute_error", learning_rate=0.08, max_iter=200,
+                                             max_leaf_nodes=15, min_samples_leaf=8, l2_regularization=1.0,
+                                             categorical_features=[0], random_state=0)
+
+    def _x(self, feats: Sequence[CaseFeatures], charges: Sequence[Sequence[str]]) -> np.ndarray:
+        rows = []
+        for f, c in zip(feats, charges):
+            code = self.charge_codes.get(c[0] if c else "", len(self.charge_codes))
+            rows.append(feature_vector(f, c, code))
+        return np.asarray(rows, dtype=np.float64)
+
+    @classmethod
+    def fit(cls, records: Sequence[CaseRecord], folds: int = 5) -> "SentenceModel":
+        from sklearn.model_selection import KFold
+        from threadpoolctl import threadpool_limits
+
+        with threadpool_limits(1):
+            return cls._fit(records, folds, KFold)
+
+    @classmethod
+    def _fit(cls, records: Sequence[CaseRecord], folds: int, KFold) -> "SentenceModel":
+        usable = [r for r in records if _term_target(r) is not None]
+        model = cls(charge_codes=cls._codes(usable), regressor=None, charge_resid_q={}, global_resid_q=(-0.7, 0.7),
+                    charge_median={})
+        if len(usable) < 20:
+            model.charge_median = _charge_medians(usable)
+            return model
+        x = model._x([r.features for r in usable], [r.charges for r in usable])
+        y = np.asarray([_term_target(r) for r in usable])
+        oof = np.zeros_like(y)
+        for tr, te in KFold(n_splits=min(folds, len(usable)), shuffle=True, random_state=0).split(x):
+            reg = cls._regressor().fit(x[tr], y[tr])
+            oof[te] = reg.predict(x[te])
+        model.regressor = cls._regressor().fit(x, y)
+        resid = y - oof
+        model.oof_residuals = {r.id: float(e) for r, e in zip(usable, resid)}
+        model.global_resid_q = (float(np.quantile(resid, 0.05)), float(np.quantile(resid, 0.95)))
+        by_charge: dict[str, list[float]] = {}
+        for r, e in zip(usable, resid):
+            by_charge.setdefault(r.primary_charge, []).append(float(e))
+        model.charge_resid_q = {c: (float(np.quantile(v, 0.05)), float(np.quantile(v, 0.95)))
+                                for c, v in by_charge.items() if len(v) >= 15}
+        model.charge_median = _charge_medians(usable)
+        return model
+
+    def predict_log(self, f: CaseFeatures, charges: Sequence[str]) -> float | None:
+        if self.regressor is None:
+            m = self.charge_median.get(charges[0] if charges else "")
+            return m
+        from threadpoolctl import threadpool_limits
+
+        with threadpool_limits(1):
+            return float(self.regressor.predict(self._x([f], [charges]))[0])
+
+    def residuals(self, records: Sequence[CaseRecord]) -> dict[str, float]:
+        out = {}
+        for r in records:
+            t, p = _term_target(r), self.predict_log(r.features, r.charges)
+            if t is not None and p is not None:
+                out[r.id] = t - p
+        return out
+
+    def resid_band(self, charge: str) -> tuple[float, float]:
+        return self.charge_resid_q.get(charge, self.global_resid_q)
+
+    def save(self, path: Path) -> None:
+        with open(path, "wb") as fh:
+            pickle.dump(self, fh)
+
+    @staticmethod
+    def load(path: Path) -> "SentenceModel":
+        with open(path, "rb") as fh:
+            return pickle.load(fh)
+
+
+def _charge_medians(records: Sequence[CaseRecord]) -> dict[str, float]:
+    by: dict[str, list[float]] = {}
+    for r in records:
+        t = _term_target(r)
+        if t is not None:
+            by.setdefault(r.primary_charge, []).append(t)
+    return {c: float(np.median(v)) for c, v in by.items()}
+
+
+def weighted_quantile(values: Sequence[float], weights: Sequence[float], q: float) -> float:
+    """Quantile ``q`` of ``values`` under ``weights`` (interpolated weighted CDF)."""
+    v = np.asarray(values, dtype=float)
+    w = np.asarray(weights, dtype=float)
+    if len(v) == 0:
+        raise ValueError("empty")
+    order = np.argsort(v)
+    v, w = v[order], w[order]
+    cw = np.cumsum(w) - 0.5 * w
+    cw /= w.sum()
+    return float(np.interp(q, cw, v))
+
+
+@dataclass
+class Params:
+    """Tunable parameters of the assessment (defaults chosen on CAIL2018 cross-validation)."""
+
+    k: int = 30
+    shown: int = 10
+    tau: float = 0.02
+    alpha: float = 0.7
+    q_low: float = 0.05
+    q_high: float = 0.95
+    min_neighbours_band: int = 12
+
+
+@dataclass
+class Neighbour:
+    record: CaseRecord
+    similarity: float
+    weight: float
+    resid: float | None
+
+
+@dataclass
+class Assessment:
+    charge: str
+    expected_log: float | None
+    interval_log: tuple[float, float] | None
+    model_log: float | None
+    neighbour_log: float | None
+    actual_months: float | None
+    actual_outcome: str
+    neighbours: list[Neighbour]
+    outcome_rates: dict[str, float]
+    query_features: CaseFeatures
+    embedder: str
+    params: Params
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def expected_months(self) -> float | None:
+        return None if self.expected_log is None else math.expm1(self.expected_log)
+
+    @property
+    def interval_months(self) -> tuple[float, float] | None:
+        if self.interval_log is None:
+            return None
+        return (max(0.0, math.expm1(self.interval_log[0])), math.expm1(self.interval_log[1]))
+
+    @property
+    def deviation(self) -> float | None:
+        e, a = self.expected_months, self.actual_months
+        if e is None or a is None:
+            return None
+        return (a - e) / max(e, 1.0)
+
+    def to_json(self) -> dict[str, Any]:
+        iv = self.interval_months
+        qflags = self.query_features.flags & set(SENTENCING_FLAGS)
+        shown = self.neighbours[: self.params.shown]
+        nb = []
+        for n in shown:
+            nflags = n.record.features.flags & set(SENTENCING_FLAGS)
+            nb.append({
+                "id": n.record.id, "charges": n.record.charges,
+                "sentence_months": n.record.sentence_months, "similarity": round(n.similarity, 4),
+                "weight": round(n.weight, 4), "outcome": n.record.outcome,
+                "amount_yuan": n.record.features.amount_yuan, "drug_grams": n.record.features.drug_grams,
+                "circumstances_only_here": sorted(qflags - nflags),
+                "circumstances_only_there": sorted(nflags - qflags),
+            })
+        cnt: dict[str, int] = {}
+        for n in shown:
+            for c in (n.record.features.flags & set(SENTENCING_FLAGS)) ^ qflags:
+                cnt[c] = cnt.get(c, 0) + 1
+        r = lambda v: None if v is None else round(v, 2)  # noqa: E731
+        return {
+            "charge": self.charge,
+            "expected_sentence_months": r(self.expected_months),
+            "actual_sentence_months": r(self.actual_months),
+            "deviation": None if self.deviation is None else round(self.deviation, 3),
+            "interval_months": [round(iv[0], 2), round(iv[1], 2)] if iv else None,
+            "interval_quantiles": [self.params.q_low, self.params.q_high],
+            "model_expected_months": r(None if self.model_log is None else math.expm1(self.model_log)),
+            "neighbour_median_months": r(None if self.neighbour_log is None else math.expm1(self.neighbour_log)),
+            "actual_outcome": self.actual_outcome,
+            "actual_outcome_class": outcome_class(self.actual_outcome, self.actual_months) if self.actual_outcome else None,
+            "outcome_rates": {k: round(v, 3) for k, v in self.outcome_rates.items()},
+            "neighbour_count": len(self.neighbours),
+            "neighbours": nb,
+            "circumstances": self.query_features.summary(),
+            "circumstances_differing": dict(sorted(cnt.items(), key=lambda kv: -kv[1])),
+            "embedder": self.embedder,
+            "notes": self.notes,
+        }
+
+
+def _closeness(q: CaseFeatures, n: CaseFeatures) -> float:
+    c = 1.0
+    for a, b in ((q.amount_yuan, n.amount_yuan), (q.drug_grams, n.drug_grams)):
+        if a and b:
+            c *= math.exp(-0.5 * abs(math.log1p(a) - math.log1p(b)))
+        elif a or b:
+            c *= 0.6
+    if q.injury_level or n.injury_level:
+        c *= math.exp(-0.4 * abs(q.injury_level - n.injury_level))
+    qf, nf = q.flags & set(SENTENCING_FLAGS), n.flags & set(SENTENCING_FLAGS)
+    if qf or nf:
+        c *= 0.5 + 0.5 * len(qf & nf) / len(qf | nf)
+    return c
+
+
+def assess(index, facts: str, charges: Sequence[str], features: CaseFeatures, actual_months: float | None,
+           actual_outcome: str = "", params: Params | None = None, query_vector: np.ndarray | None = None,
+           exclude_ids: Sequence[str] = ()) -> Assessment:
+    """Assess one case against an open :class:`index.store.SimilarIndex`."""
+    params = params or Params()
+    notes: list[str] = []
+    charge = charges[0] if charges else ""
+    rows = index.rows_for_charge(charge) if charge else None
+    if rows is not None and len(rows) == 0:
+        notes.append(f"索引中没有“{charge}”的案例，类案取自全部罪名。")
+        rows = None
+    if not charge:
+        notes.append("未能确定罪名，类案取自全部罪名。")
+    q = query_vector if query_vector is not None else index.embedder.encode_passages([facts or charge])[0]
+    hits = index.search_vectors(q, k=params.k, rows=rows, exclude=index._rows_of_ids(exclude_ids))
+    neighbours: list[Neighbour] = []
+    if hits:
+        top = hits[0][1]
+        for row, sim in hits:
+            rec, resid = index.record(row)
+            w = math.exp((sim - top) / params.tau) * _closeness(features, rec.features)
+            neighbours.append(Neighbour(rec, sim, w, resid))
+    total = sum(n.weight for n in neighbours) or 1.0
+    for n in neighbours:
+        n.weight /= total
+
+    rates: dict[str, float] = {}
+    for n in neighbours:
+        cls_ = outcome_class(n.record.outcome, n.record.sentence_months)
+        rates[cls_] = rates.get(cls_, 0.0) + n.weight
+    with_susp = [n for n in neighbours if n.record.source != "cail2018"]
+    if with_susp:
+        ws = sum(n.weight for n in with_susp) or 1.0
+        rates[SUSPENDED] = sum(n.weight for n in with_susp if n.record.suspended) / ws
+
+    term = [(math.log1p(n.record.sentence_months), n.weight) for n in neighbours
+            if n.record.sentence_months is not None and n.record.outcome not in (LIFE, DEATH)]
+    nb_log = weighted_quantile([t for t, _ in term], [w for _, w in term], 0.5) if term else None
+    model = getattr(index, "model", None)
+    model_log = model.predict_log(features, list(charges)) if model is not None else None
+    if model_log is not None and nb_log is not None:
+        expected = params.alpha * model_log + (1 - params.alpha) * nb_log
+    else:
+        expected = model_log if model_log is not None else nb_log
+
+    interval = None
+    if expected is not None:
+        res = [(n.resid, n.weight) for n in neighbours if n.resid is not None]
+        band = model.resid_band(charge) if model is not None else None
+        if len(res) >= 3:
+            lo = weighted_quantile([r for r, _ in res], [w for _, w in res], params.q_low)
+            hi = weighted_quantile([r for r, _ in res], [w for _, w in res], params.q_high)
+            if band is not None and len(res) < params.min_neighbours_band:
+                s = len(res) / params.min_neighbours_band
+                lo, hi = s * lo + (1 - s) * band[0], s * hi + (1 - s) * band[1]
+        elif band is not None:
+            lo, hi = band
+        elif term:
+            lo = weighted_quantile([t for t, _ in term], [w for _, w in term], params.q_low) - expected
+            hi = weighted_quantile([t for t, _ in term], [w for _, w in term], params.q_high) - expected
+        else:
+            lo, hi = -0.7, 0.7
+        interval = (expected + min(lo, 0.0), expected + max(hi, 0.0))
+    if not neighbours:
+        notes.append("索引中没有可比较的类案。")
+    return Assessment(charge=charge, expected_log=expected, interval_log=interval, model_log=model_log,
+                      neighbour_log=nb_log, actual_months=actual_months, actual_outcome=actual_outcome,
+                      neighbours=neighbours, outcome_rates=rates, query_features=features,
+                      embedder=index.info.get("identity", ""), params=params, notes=notes)

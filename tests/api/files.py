@@ -1,0 +1,91 @@
+"""Small dossier files for upload tests: text-layer PDFs made with reportlab, hostile zips,
+encrypted and corrupt PDFs, a huge image header."""
+
+from __future__ import annotations
+
+import io
+import struct
+import zipfile
+import zlib
+from pathlib import Path
+
+FONT = "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc"
+
+
+def pdf_bytes(lines: list[str], pages: int = 1) -> bytes:
+    from reportlab.lib.pagesizes import A4
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.ttfonts import TTFont
+    from reportlab.pdfgen import canvas
+
+    if "wqy" not in pdfmetrics.getRegisteredFontNames():
+        pdfmetrics.registerFont(TTFont("wqy", FONT, subfontIndex=0))
+    buf = io.BytesIO()
+    c = canvas.Canvas(buf, pagesize=A4)
+    for p in range(pages):
+        c.setFont("wqy", 12)
+        y = 800
+        for line in lines:
+            c.drawString(72, y, line)
+            y -= 20
+        c.drawString(72, 40, f"第{p + 1}页")
+        c.showPage()
+    c.save()
+    return buf.getvalue()
+
+
+def encrypted_pdf_bytes() -> bytes:
+    import pikepdf
+
+    src = pikepdf.open(io.BytesIO(pdf_bytes(["起诉书"])))
+    out = io.BytesIO()
+    src.save(out, encryption=pikepdf.Encryption(user="secret", owner="owner"))
+    return out.getvalue()
+
+
+def corrupt_pdf_bytes() -> bytes:
+    return b"%PDF-1.7\n1 0 obj << /Type /Catalog >>\ngarbage without xref or trailer\n"
+
+
+def zip_bytes(members: dict[str, bytes]) -> bytes:
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
+        for name, data in members.items():
+            zf.writestr(name, data)
+    return buf.getvalue()
+
+
+def zip_slip_bytes() -> bytes:
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as zf:
+        zf.writestr("卷宗/起诉书.pdf", pdf_bytes(["起诉书"]))
+        zf.writestr(zipfile.ZipInfo("../../etc/evil.pdf"), b"%PDF-1.4 evil")
+    return buf.getvalue()
+
+
+def zip_bomb_bytes(size: int = 64 * 1024 * 1024) -> bytes:
+    """A zip whose one member inflates from ~300 KB to ``size`` bytes of zeros."""
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as zf:
+        info = zipfile.ZipInfo("bomb.pdf")
+        info.compress_type = zipfile.ZIP_DEFLATED
+        with zf.open(info, "w", force_zip64=True) as fh:
+            chunk = b"\0" * (1 << 20)
+            for _ in range(size // len(chunk)):
+                fh.write(chunk)
+    return buf.getvalue()
+
+
+def huge_png_bytes(width: int = 20000, height: int = 20000) -> bytes:
+    """A valid PNG header claiming ``width``×``height`` pixels (tiny file, huge image)."""
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+
+    ihdr = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", zlib.compress(b"\0" * 100)) + chunk(b"IEND", b"")
+
+
+def write(path: Path, data: bytes) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(data)
+    return path

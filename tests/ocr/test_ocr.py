@@ -1,0 +1,132 @@
+"""OCR engine: accuracy on rendered pages, orientation and skew, line building, inputs."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from extractors import ocr
+from extractors.errors import FileReadError
+from fixtures.scan import Degradation, degrade
+from tests.ocr import pages
+from tests.ocr.conftest import char_accuracy
+
+REF = "\n".join(pages.INDICTMENT)
+DEGRADED = Degradation(dpi=200, angle=1.6, blur=0.9, noise=8.0, jpeg_quality=55, paper=(250, 244, 230), contrast=0.85)
+
+
+@pytest.fixture(scope="module")
+def page_image(indictment_pdf):
+    return ocr.rasterize_pdf_page(indictment_pdf, 0, 200)
+
+
+def test_bundled_models_are_used():
+    paths = ocr.bundled_model_paths()
+    assert all(p.is_file() and p.suffix == ".onnx" for p in paths.values())
+    engine = ocr.get_engine("rapidocr")
+    assert str(engine.cfg.Det.model_path) == str(paths["det"])
+    assert str(engine.cfg.Rec.model_path) == str(paths["rec"])
+
+
+def test_clean_page_accuracy(page_image):
+    page = ocr.ocr_image(page_image, dpi=200)
+    assert char_accuracy(REF, page.text) >= 0.98
+    assert page.rotation == 0 and page.skew == 0.0
+    assert 0.9 <= page.confidence <= 1.0
+    assert abs(page.width - 595.3) < 1 and abs(page.height - 841.9) < 1
+    title = next(ln for ln in page.lines if ln.text == "起诉书")
+    assert 250 < title.bbox[0] < 300 and title.bbox[1] < 150
+
+
+def test_degraded_page_accuracy_and_skew(page_image):
+    page = ocr.ocr_image(degrade(page_image, DEGRADED, seed=1), dpi=200)
+    assert char_accuracy(REF, page.text) >= 0.95
+    assert abs(page.skew - 1.6) <= 0.3
+    assert "盗窃罪" in page.text
+
+
+@pytest.mark.parametrize("turn", [180, 90])
+def test_turned_page_is_read_upright(page_image, turn):
+    d = Degradation(dpi=200, angle=-0.8, noise=4.0, jpeg_quality=80, turn=turn)
+    page = ocr.ocr_image(degrade(page_image, d, seed=2), dpi=200, marks=False)
+    assert page.rotation in ((360 - turn) % 360, turn)
+    assert char_accuracy(REF, page.text) >= 0.95
+    first = min(page.lines, key=lambda ln: ln.bbox[1])
+    assert "人民检察院" in first.text
+
+
+@pytest.mark.parametrize("angle", [-1.8, 0.7, 2.0])
+def test_skew_estimate(page_image, angle):
+    import cv2
+
+    gray = cv2.cvtColor(degrade(page_image, Degradation(angle=angle, jpeg_quality=100), seed=0), cv2.COLOR_RGB2GRAY)
+    assert abs(ocr.estimate_skew(gray) - angle) <= 0.25
+    assert ocr.detect_axis_rotation(gray) == 0
+    assert ocr.detect_axis_rotation(np.ascontiguousarray(np.rot90(gray))) == 90
+
+
+def test_lines_keep_label_value_and_split_far_fields():
+    def row(text, x, y, w=12.0):
+        return [((x + i * w, y, x + (i + 1) * w, y + 12), ch, 0.99) for i, ch in enumerate(text)]
+
+    chars = row("讯问人：刘强", 72, 100) + row("工作单位：朝阳分局", 300, 101) + row("问：你叫什么名字？", 72, 130)
+    chars += [((72 + 9 * 12, 136, 72 + 9 * 12 + 4, 142), "。", 0.99)]
+    lines = ocr.merge_lines(chars)
+    assert [ln.text for ln in lines] == ["讯问人：刘强", "工作单位：朝阳分局", "问：你叫什么名字？。"]
+    assert lines[0].bbox[0] == 72 and lines[1].bbox[0] == 300
+
+
+def test_engine_none_and_unknown(page_image):
+    class S:
+        ocr_engine = "none"
+        ocr_workers = 1
+
+    [page] = ocr.ocr_pages([page_image], S())
+    assert page.lines == [] and "未启用文字识别" in page.warning
+    S.ocr_engine = "tesseract"
+    with pytest.raises(ocr.OcrUnavailableError, match="未知的文字识别引擎"):
+        ocr.ocr_pages([page_image], S())
+
+
+def test_paddle_missing_is_a_chinese_error(page_image):
+    pytest.importorskip("rapidocr")
+    try:
+        import paddleocr  # noqa: F401
+    except ImportError:
+        class S:
+            ocr_engine = "paddleocr"
+            ocr_workers = 1
+
+        with pytest.raises(FileReadError, match="paddleocr"):
+            ocr.ocr_pages([page_image], S())
+
+
+def test_decompression_bomb_refused(tmp_path):
+    path = tmp_path / "bomb.png"
+    Image.new("1", (9000, 9000)).save(path)
+    with pytest.raises(FileReadError, match="解压炸弹"):
+        ocr.load_image_pages(path, max_pixels=50_000_000)
+
+
+def test_multipage_tiff_and_dpi(tmp_path, page_image):
+    small = Image.fromarray(page_image).resize((827, 1170))
+    path = tmp_path / "two.tif"
+    small.save(path, save_all=True, append_images=[small.rotate(180)], dpi=(100, 100))
+    frames = ocr.load_image_pages(path)
+    assert len(frames) == 2 and frames[0].shape == (1170, 827, 3)
+    assert ocr.image_dpi(path, frames[0]) == 100
+    broken = tmp_path / "broken.jpg"
+    broken.write_bytes(b"\xff\xd8\xff\xe0 not a jpeg")
+    with pytest.raises(FileReadError, match="无法读取图像文件"):
+        ocr.load_image_pages(broken)
+
+
+def test_pages_in_worker_processes(page_image):
+    class S:
+        ocr_engine = "rapidocr"
+        ocr_workers = 2
+
+    crop = page_image[:700]
+    results = ocr.ocr_pages([crop, np.ascontiguousarray(crop[:, ::-1][:, ::-1])], S(), dpi=200)
+    assert [r.lines[1].text for r in results] == ["起诉书", "起诉书"]
