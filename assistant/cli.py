@@ -48,7 +48,9 @@ def _summary(report: dict, out_dir: Path | None) -> None:
     con.print(f"[bold]发现问题：[/]{len(report['findings'])} 项"
               + ("（" + "，".join(f"{c} {n} 项" for c, n in cats.items()) + "）" if cats else ""))
     for i, f in enumerate(report["findings"], 1):
-        con.print(f"  {i}. [{f['rule_id']}] {f['message']}（{f['severity_points']} 分）")
+        disp = f.get("disposition") or {}
+        mark = f"  〔已处置：{disp['status']}〕" if disp.get("status") else ""
+        con.print(f"  {i}. \\[{f['rule_id']}] {f['message']}（{f['severity_points']} 分；编号 {f['id']}）{mark}")
     if report.get("hints"):
         con.print(f"[bold]提示：[/]{len(report['hints'])} 项（不计分）")
     con.print(f"[bold]扣分合计：[/]{report['points']} 分    [bold]建议等次：[/]{report['grade']}")

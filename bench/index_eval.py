@@ -83,6 +83,9 @@ def main() -> None:
     ap.add_argument("--alpha", type=float, default=Params.alpha)
     ap.add_argument("--tau", type=float, default=Params.tau)
     ap.add_argument("--k", type=int, default=Params.k)
+    ap.add_argument("--q-low", type=float, default=Params.q_low)
+    ap.add_argument("--q-high", type=float, default=Params.q_high)
+    ap.add_argument("--min-half-width", type=float, default=Params.min_half_width)
     ap.add_argument("--limit", type=int, default=0, help="只评估前 N 条（调试用）")
     args = ap.parse_args()
 
@@ -94,7 +97,8 @@ def main() -> None:
     train_all = list(iter_cases(args.train, errors)) if args.train else None
     if args.embedder == "model":
         base = CachedEmbedder(SentenceTransformerEmbedder(args.model, backend=args.backend), cache_dir=args.cache)
-    params = Params(alpha=args.alpha, tau=args.tau, k=args.k)
+    params = Params(alpha=args.alpha, tau=args.tau, k=args.k, q_low=args.q_low, q_high=args.q_high,
+                    min_half_width=args.min_half_width)
 
     if train_all is not None:
         splits = [(train_all, cases)]
@@ -138,7 +142,8 @@ def main() -> None:
         "cases": len(cases),
         "folds": 1 if train_all is not None else args.folds,
         "embedder": args.embedder if args.embedder == "lexical" else f"{Path(args.model).name}/{args.backend}",
-        "params": {"alpha": params.alpha, "tau": params.tau, "k": params.k},
+        "params": {"alpha": params.alpha, "tau": params.tau, "k": params.k, "q": [params.q_low, params.q_high],
+                   "min_half_width": params.min_half_width},
         "cail_score": round(float(np.mean(scores)), 4),
         "baseline_charge_median_score": round(float(np.mean(base_scores)), 4),
         "mae_months": round(float(np.mean(abs_err)), 2),

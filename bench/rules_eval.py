@@ -3,8 +3,8 @@
 Two modes:
 
 - ``--mode truth`` runs the rules on the fixture generator's ground-truth case model
-  (``fixtures.generator.dry_truth``: the fields and slots the documents state). It measures
-  the rules alone, in seconds.
+  (``fixtures.generator.dry_truth``: the fields and slots the documents state), with the
+  documents in a shuffled order. It measures the rules alone, in seconds.
 - ``--mode scan`` (default) renders the dossiers to PDF/DOCX, runs the whole
   ``assistant.pipeline.scan`` (extraction + rules) and compares the report with each
   truth file's ``expected_findings``. Misses here that are hits in truth mode are
@@ -34,8 +34,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from models import CaseFile, CaseSummary, Document, Field, Person, Slot  # noqa: E402
 
 
-def case_from_truth(truth: dict[str, Any]) -> CaseFile:
-    """The ground-truth case model of a fixture (what perfect extraction would give)."""
+def case_from_truth(truth: dict[str, Any], shuffle: bool = False) -> CaseFile:
+    """The ground-truth case model of a fixture (what perfect extraction would give).
+
+    ``shuffle`` puts the documents in a random (seeded) order: rules must not depend on it.
+    """
     slots: dict[str, list[Slot]] = defaultdict(list)
     for s in truth.get("slots", []):
         slots[s["document"]].append(Slot(role=s["role"], kind=s["kind"], page=s.get("page") or 1, filled=s.get("filled"),
@@ -46,6 +49,10 @@ def case_from_truth(truth: dict[str, Any]) -> CaseFile:
         docs.append(Document(id=d["id"], type=d["type"], title=d.get("title", ""), file=d.get("file") or "truth",
                              pages=pages, fields={k: Field(value=v) for k, v in d.get("fields", {}).items()},
                              slots=slots.get(d["id"], [])))
+    if shuffle:
+        import random
+
+        random.Random(truth.get("seed", 0)).shuffle(docs)
     c = truth.get("case", {})
     summary = CaseSummary(doc_numbers=c.get("doc_numbers", []),
                           suspects=[Person.model_validate(p) for p in c.get("suspects", [])],
@@ -116,7 +123,7 @@ def print_table(result: dict[str, Any], title: str) -> None:
             print(f"  false positives {r}: {'; '.join(e['fp_examples'])}")
 
 
-def run_truth(jobs: list[tuple[int, list[str]]]) -> list[tuple[dict[str, Any], list[str]]]:
+def run_truth(jobs: list[tuple[int, list[str]]], shuffle: bool = True) -> list[tuple[dict[str, Any], list[str]]]:
     from checks import run_rules
     from checks.catalog import load_catalog
     from fixtures.generator import dry_truth
@@ -129,7 +136,7 @@ def run_truth(jobs: list[tuple[int, list[str]]]) -> list[tuple[dict[str, Any], l
         except ValueError as exc:  # a defect that cannot be injected into this sample
             print(f"  skip seed {seed} {defects}: {exc}", file=sys.stderr)
             continue
-        run = run_rules(case_from_truth(truth), catalog)
+        run = run_rules(case_from_truth(truth, shuffle=shuffle), catalog)
         out.append((truth, sorted({f.rule_id for f in run.findings if not f.preview})))
     return out
 

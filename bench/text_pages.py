@@ -54,15 +54,20 @@ def main() -> None:
     stages = {"read": 0.0, "ocr": 0.0, "parse": 0.0}
     pages = 0
     t0 = time.perf_counter()
+    c0 = time.process_time()
     for f in folders:
         case = extract_case(f)
         pages += len(case.pages)
         for k in stages:
             stages[k] += LAST_TIMINGS.get(k, 0.0)
     total = time.perf_counter() - t0
-    print(f"machine: nproc={os.cpu_count()}, cpu={cpu_model()}, python={platform.python_version()}")
+    cpu = time.process_time() - c0
+    print(f"machine: nproc={os.cpu_count()}, cpu={cpu_model()}, python={platform.python_version()}, "
+          f"load average {os.getloadavg()[0]:.1f}")
     print(f"one-time load (spaCy + jieba + 罪名 lexicon): {load:.2f}s")
     print(f"{len(folders)} dossiers, {pages} pages in {total:.2f}s → {pages / total:.1f} pages/s end to end")
+    print(f"CPU time of this process {cpu:.2f}s → {pages / cpu:.1f} pages per CPU-second "
+          "(single process; equals wall-clock pages/s on an idle core)")
     for k, v in stages.items():
         print(f"  {k:6s} {v:7.2f}s  {100 * v / total:5.1f}%  ({pages / v if v else float('inf'):.0f} pages/s)")
     profile_parse(folders[:3])

@@ -29,6 +29,8 @@ log = logging.getLogger(__name__)
 Progress = Callable[[str, int, int], None]
 
 MARK_DPI = 100
+#: OCR pages read with a lower mean confidence leave their slots undecided (filled=None → a warning).
+MIN_SLOT_OCR_CONFIDENCE = 0.6
 #: Timings of the last call (seconds per stage), for benchmarks.
 LAST_TIMINGS: dict[str, float] = {}
 
@@ -234,7 +236,7 @@ def _documents(name: str, pages: list[Page], f: InputFile, start_index: int, war
         sources = {p.text_source for p in seg.pages if p.text_source != "none"}
         source = "mixed" if len(sources) > 1 else (sources.pop() if sources else "none")
         fields = extract_fields(text, seg.type) if text.text else {}
-        analysed = {p.number for p in seg.pages if p.text_source == "ocr"} | marked
+        analysed = {p.number for p in seg.pages if p.text_source == "ocr" and (p.ocr_confidence or 0) >= MIN_SLOT_OCR_CONFIDENCE} | marked
         doc = Document(id=doc_id, type=seg.type, title=seg.title, file=name, pages=[p.number for p in seg.pages],
                        text_source=source, text=text.text, fields=fields, classification_confidence=seg.confidence)
         doc.slots = slots.find_slots(seg.type, seg.pages, doc_id, analysed)

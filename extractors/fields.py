@@ -56,9 +56,6 @@ class Extraction:
         m = _SENT_END.search(self.s, pos)
         return start, (m.start() if m else len(self.s))
 
-    def find(self, regex: re.Pattern | str, start: int = 0) -> re.Match | None:
-        return (re.compile(regex) if isinstance(regex, str) else regex).search(self.s, start)
-
 
 # ----------------------------------------------------------------------------- shared recognizers
 
@@ -96,7 +93,8 @@ def _clean_number(text: str) -> str:
     """Trim words run into a 文号 from the left (``本院以金婺检刑诉〔2024〕5号`` → ``金婺检刑诉〔2024〕5号``)."""
     s = re.sub(r"\s", "", text)
     s = re.split(r"[以院局经据照于的书为与及和对、，,：:]", s.split("〔")[0].split("[")[0].split("［")[0])[-1] + s[len(s.split("〔")[0].split("[")[0].split("［")[0]):]
-    return s.replace("[", "〔").replace("]", "〕").replace("［", "〔").replace("］", "〕")
+    s = s.replace("[", "〔").replace("]", "〕").replace("［", "〔").replace("］", "〕")
+    return re.sub(r"^[(（](\d{4})[)）]", r"（\1）", s)
 
 
 def _header_end(x: Extraction) -> int:
@@ -205,7 +203,7 @@ def _parse_person(name: str, block: str, role: str) -> dict[str, Any]:
 def _labelled_person(x: Extraction) -> dict[str, Any] | None:
     """Form-style heads: ``被讯问人（姓名）：张三  性别：男  出生日期：…  身份证号码：…``."""
     head = x.s[:900]
-    m = re.search(r"(?:(?:被讯问人|被告知人|被拘留人|被逮捕人|姓名)(?:姓名)?[：:]|本人姓名)\s*([\u4e00-\u9fff]{2,4}?)(?=[\s\t\n，,（(]|性别|$)", head)
+    m = re.search(r"(?:(?:被讯问人|被告知人|被拘留人|被逮捕人|调查对象|姓名)(?:姓名)?[：:]|本人姓名)\s*([\u4e00-\u9fff]{2,4}?)(?=[\s\t\n，,（(]|性别|$)", head)
     if not m or not is_person_name(m.group(1)):
         return None
     block = head[m.end(): m.end() + 260]
@@ -463,7 +461,15 @@ def signer_names(x: Extraction, labels: tuple[str, ...], field: str, single: boo
 # ----------------------------------------------------------------------------- per type
 
 
+def guardian(x: Extraction) -> None:
+    """到场的法定代理人 / 合适成年人 (name and relation as written)."""
+    m = re.search(r"(?:法定代理人|合适成年人)(?:（签名）|\(签名\))?[：:]\s*([\u4e00-\u9fff]{2,4}(?:[（(][^）)\n]{1,10}[）)])?)", x.s)
+    if m and is_person_name(re.sub(r"[（(].*$", "", m.group(1))):
+        x.put(getattr(vocab, "GUARDIAN", "guardian"), m.group(1), (m.start(1), m.end(1)))
+
+
 def _common(x: Extraction, matches: list[tuple[str, int, int, str]]) -> None:
+    guardian(x)
     doc_numbers(x)
     document_date(x)
     issuer(x)
@@ -502,7 +508,6 @@ def _arrest_request(x: Extraction, matches: list) -> None:
     articles(x)
     date_near(x, ("刑事拘留",), vocab.DETENTION_DATE)
     if vocab.DATE in x.fields:
-        x.put(vocab.REQUEST_DATE, x.fields[vocab.DATE].value, None)
         x.fields[vocab.REQUEST_DATE] = x.fields[vocab.DATE].model_copy()
 
 
@@ -719,7 +724,7 @@ def _withdrawal(x: Extraction, matches: list) -> None:
 
 def _judgment(x: Extraction, matches: list) -> None:
     region = facts(x)
-    m = re.search(r"本院认为", x.s)
+    m = re.search(r"判决如下", x.s) or re.search(r"本院认为", x.s)
     charges(x, matches, (m.start(), len(x.s)) if m else None, exclude=region)
     articles(x)
     circumstances(x, matches)
@@ -784,6 +789,7 @@ def extract_fields(text: DocText, doc_type: str) -> dict[str, Field]:
     matches = phrase_matches(text.text) if text.text else []
     if doc_type == vocab.INTERROGATION:
         _interrogation(x, matches)
+        guardian(x)
         doc_numbers(x)
         issuer(x)
         put_persons(x, persons(x))

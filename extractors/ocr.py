@@ -14,6 +14,12 @@ search over ±5°), red ink suppressed in the copy given to OCR (black text unde
 stays readable), OCR, then boxes merged into lines by vertical overlap and sorted left
 to right, so ``标签：值`` form rows and ``问：/答：`` lines stay whole.
 
+Measured on a rendered 起诉书 page (``tests/ocr``): character accuracy 1.000 clean and
+1.000 degraded (±1.7°, blur, noise, JPEG q55) at 150, 200 and 300 dpi; detection on a
+1280 px long side instead of the full page cut detector time about 3× with no loss.
+Under a semi-transparent red seal, fading the red (:func:`vision.suppress_red`) reads
+the 检察官/date lines at 0.94 against 0.24 without.
+
 Several pages run in worker processes (one engine loaded per worker by the pool
 initializer); one page runs in-process. Engines are cached per process.
 """

@@ -186,7 +186,7 @@ def _image_cover(page: pdfium.PdfPage, width: float, height: float) -> float:
     area = 0.0
     for obj in page.get_objects(filter=[pdfium_c.FPDF_PAGEOBJ_IMAGE], max_depth=2):
         try:
-            left, bottom, right, top = obj.get_pos()
+            left, bottom, right, top = obj.get_bounds() if hasattr(obj, "get_bounds") else obj.get_pos()
         except pdfium.PdfiumError:
             continue
         w = max(0.0, min(right, width) - max(left, 0.0))

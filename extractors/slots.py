@@ -41,6 +41,7 @@ def _r(p: str) -> re.Pattern:
     return re.compile(p)
 
 
+_GUARDIAN = getattr(vocab, "SLOT_GUARDIAN_SIGNATURE", "法定代理人签名")
 _SIGN = r"[（(]?(?:签名|签字|签名捺指印|签名盖章|签名（盖章）)?[）)]?(?:[（(]盖章[）)])?[：:]?"
 RULES: dict[str, tuple[SlotRule, ...]] = {
     vocab.INTERROGATION: (
@@ -48,12 +49,14 @@ RULES: dict[str, tuple[SlotRule, ...]] = {
         SlotRule(_r(rf"^被讯问人{_SIGN}$"), vocab.SLOT_SUSPECT_SIGNATURE, "signature", every_page=True),
         SlotRule(_r(r"^[（(]?捺指印[）)]?[：:]?$"), vocab.SLOT_SUSPECT_FINGERPRINT, "fingerprint", every_page=True),
         SlotRule(_r(rf"^讯问人{_SIGN}$"), vocab.SLOT_INTERROGATOR_SIGNATURE, "signature", multi=True),
+        SlotRule(_r(rf"^(?:法定代理人|合适成年人){_SIGN}$"), _GUARDIAN, "signature"),
         SlotRule(_r(rf"^记录人{_SIGN}$"), vocab.SLOT_RECORDER_SIGNATURE, "signature"),
     ),
     vocab.PLEA_AGREEMENT: (
         SlotRule(_r(rf"^(?:犯罪嫌疑人|被告人|具结人){_SIGN}$"), vocab.SLOT_DEFENDANT_SIGNATURE, "signature"),
         SlotRule(_r(r"^[（(]?捺指印[）)]?[：:]?$"), vocab.SLOT_DEFENDANT_SIGNATURE, "fingerprint"),
         SlotRule(_r(rf"^(?:值班律师|辩护人|辩护律师){_SIGN}$"), vocab.SLOT_LAWYER_SIGNATURE, "signature"),
+        SlotRule(_r(rf"^(?:法定代理人|合适成年人){_SIGN}$"), _GUARDIAN, "signature"),
     ),
     vocab.SERVICE_RECEIPT: (
         SlotRule(_r(rf"^受送达人{_SIGN}$"), vocab.SLOT_RECIPIENT_SIGNATURE, "signature"),
@@ -97,7 +100,7 @@ SEALED = {
     vocab.DUTY_LAWYER_NOTICE, vocab.LEGAL_AID_NOTICE, vocab.SUPPLEMENTARY_INVESTIGATION, vocab.SUPPLEMENTARY_OUTLINE,
     vocab.REVIEW_EXTENSION, vocab.CUSTODY_EXTENSION, vocab.CUSTODY_TERM_NOTICE, vocab.DETENTION_WARRANT,
     vocab.ARREST_WARRANT, vocab.DETENTION_NOTICE, vocab.ARREST_NOTICE, vocab.CUSTODY_RECEIPT, vocab.ARREST_REQUEST,
-    vocab.PROSECUTION_OPINION, vocab.BAIL_DECISION, vocab.RESIDENCE_DECISION, vocab.PROTEST,
+    vocab.PROSECUTION_OPINION, vocab.SOCIAL_INVESTIGATION, vocab.BAIL_DECISION, vocab.RESIDENCE_DECISION, vocab.PROTEST,
 }
 _POLICE = re.compile(r"公安|看守所|派出所|分局")
 
@@ -150,6 +153,8 @@ def find_slots(doc_type: str, pages: list[Page], doc_id: str, analysed: set[int]
                     continue
                 rest = t[m.end():].strip()
                 done = page.number in analysed
+                if rule.kind == "fingerprint" and _guardian_row(page, line):
+                    rule = SlotRule(rule.label, _GUARDIAN, "fingerprint")
                 if rule.multi and done and not _printed_name(rest):
                     slots.extend(_multi(rule, page, line, doc_id))
                 else:
@@ -163,6 +168,13 @@ def find_slots(doc_type: str, pages: list[Page], doc_id: str, analysed: set[int]
         if seal:
             slots.append(seal)
     return slots
+
+
+def _guardian_row(page: Page, line: Line) -> bool:
+    """A 捺指印 label that follows 法定代理人/合适成年人 on its row belongs to the guardian."""
+    left = [seg for seg in page.lines if seg is not line and _same_row(seg, line) and seg.bbox[0] < line.bbox[0]]
+    left.sort(key=lambda seg: seg.bbox[0])
+    return bool(left) and bool(re.match(r"(?:法定代理人|合适成年人)", compact(left[-1].text)))
 
 
 def _multi(rule: SlotRule, page: Page, line: Line, doc_id: str) -> list[Slot]:

@@ -39,8 +39,10 @@ class DocText:
         self.spans: list[Span] = []
         parts: list[str] = []
         pos = 0
+        last: tuple[Line, Page, float] | None = None
         for pi, page in enumerate(pages):
-            if pi:
+            first = next((ln for ln in page.lines if compact(ln.text)), None)
+            if pi and not (last and first and _wrapped(last[0], first, last[1], last[2], across=True)):
                 parts.append("\f")
                 pos += 1
             prev: Line | None = None
@@ -57,6 +59,8 @@ class DocText:
                 self.spans.append(Span(pos, pos + len(t), page, line))
                 pos += len(t)
                 prev = line
+            if prev is not None:
+                last = (prev, page, left)
         self.text = "".join(parts)
         self._starts = [s.start for s in self.spans]
 
@@ -98,13 +102,16 @@ def _same_row(a: Line, b: Line) -> bool:
     return abs(ca - cb) <= 0.45 * max(a.bbox[3] - a.bbox[1], b.bbox[3] - b.bbox[1], 1.0)
 
 
-def _wrapped(prev: Line, line: Line, page: Page, left: float) -> bool:
-    """True when ``line`` continues a paragraph wrapped at the right margin after ``prev``."""
+def _wrapped(prev: Line, line: Line, page: Page, left: float, across: bool = False) -> bool:
+    """True when ``line`` continues a paragraph wrapped at the right margin after ``prev``
+    (``across``: ``line`` is the first line of the next page)."""
     if page.width <= 0 or prev.bbox[2] < page.width * 0.78 or _nominal(page):
         return False
     height = max(prev.bbox[3] - prev.bbox[1], 1.0)
     if prev.bbox[0] > left + 3 * height or line.bbox[0] > left + 1.5 * height:
         return False
+    if across:
+        return True
     gap = line.bbox[1] - prev.bbox[3]
     return -0.2 * height <= gap <= 1.2 * height and line.bbox[0] <= prev.bbox[0] + 2 * height
 

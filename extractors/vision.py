@@ -52,12 +52,20 @@ def red_mask(image_rgb: np.ndarray) -> np.ndarray:
 
 
 def suppress_red(image_rgb: np.ndarray, mask: np.ndarray | None = None) -> np.ndarray:
-    """A copy of the image with red ink turned white (black text under a seal stays)."""
+    """A copy of the image with red ink faded to near-white, keeping dark ink under it.
+
+    Inside (a dilated) red mask the red channel is used as the grey value and stretched:
+    red seal ink is bright in the red channel (it fades away) while black text under a
+    semi-transparent seal stays darker and remains readable.
+    """
     mask = red_mask(image_rgb) if mask is None else mask
     if not mask.any():
         return image_rgb
+    area = cv2.dilate(mask, np.ones((3, 3), np.uint8)) > 0
+    r = image_rgb[..., 0].astype(np.float32)
+    faded = np.clip((r - 140.0) * (255.0 / 80.0), 0, 255).astype(np.uint8)
     out = image_rgb.copy()
-    out[mask > 0] = 255
+    out[area] = faded[area][:, None]
     return out
 
 

@@ -9,14 +9,15 @@ Two estimates are blended in log space (``log1p(months)``, the scale of the CAIL
    number of acts, number of charges and the circumstance flags. Fitted when the index is
    built; its out-of-fold residuals (5-fold) are stored per case.
 2. **Neighbours**: the ``k`` most similar cases of the same charge, weighted by embedding
-   similarity (softmax with temperature ``tau`` over the similarity band), closeness of the
+   similarity (softmax with temperature ``max(tau, spread of the top-k similarities / 3)``), closeness of the
    amount / drug quantity (``exp(-|Δlog|)``) and overlap of the sentencing circumstances
    (Jaccard). Their weighted median term is the neighbour estimate.
 
 ``expected = alpha · model + (1 − alpha) · neighbours`` (``alpha`` 0.7 when a model is
 present). The interval adds the weighted 5 %/95 % quantiles of the neighbours' model
-residuals (how far cases like this one fall from the model), blended with the charge's
-own residual quantiles when there are few neighbours. Outcome rates are the weighted
+residuals (how far cases like this one fall from the model), averaged with the charge's
+own residual quantiles (more weight to the charge when there are few neighbours), and is
+at least ±``min_half_width`` wide in log space. Outcome rates are the weighted
 shares of neighbour outcomes (监禁刑, 非监禁刑/免刑, 无期徒刑, 死刑, and 缓刑 where the
 neighbours record suspension).
 
@@ -199,6 +200,8 @@ class Params:
     q_low: float = 0.05
     q_high: float = 0.95
     min_neighbours_band: int = 12
+    neighbour_band_share: float = 0.5
+    min_half_width: float = 0.25
 
 
 @dataclass
@@ -316,9 +319,10 @@ def assess(index, facts: str, charges: Sequence[str], features: CaseFeatures, ac
     neighbours: list[Neighbour] = []
     if hits:
         top = hits[0][1]
+        tau = max(params.tau, (top - hits[-1][1]) / 3)
         for row, sim in hits:
             rec, resid = index.record(row)
-            w = math.exp((sim - top) / params.tau) * _closeness(features, rec.features)
+            w = math.exp((sim - top) / tau) * _closeness(features, rec.features)
             neighbours.append(Neighbour(rec, sim, w, resid))
     total = sum(n.weight for n in neighbours) or 1.0
     for n in neighbours:
@@ -350,8 +354,8 @@ def assess(index, facts: str, charges: Sequence[str], features: CaseFeatures, ac
         if len(res) >= 3:
             lo = weighted_quantile([r for r, _ in res], [w for _, w in res], params.q_low)
             hi = weighted_quantile([r for r, _ in res], [w for _, w in res], params.q_high)
-            if band is not None and len(res) < params.min_neighbours_band:
-                s = len(res) / params.min_neighbours_band
+            if band is not None:
+                s = params.neighbour_band_share * min(1.0, len(res) / params.min_neighbours_band)
                 lo, hi = s * lo + (1 - s) * band[0], s * hi + (1 - s) * band[1]
         elif band is not None:
             lo, hi = band
@@ -360,7 +364,7 @@ def assess(index, facts: str, charges: Sequence[str], features: CaseFeatures, ac
             hi = weighted_quantile([t for t, _ in term], [w for _, w in term], params.q_high) - expected
         else:
             lo, hi = -0.7, 0.7
-        interval = (expected + min(lo, 0.0), expected + max(hi, 0.0))
+        interval = (expected + min(lo, -params.min_half_width), expected + max(hi, params.min_half_width))
     if not neighbours:
         notes.append("索引中没有可比较的类案。")
     return Assessment(charge=charge, expected_log=expected, interval_log=interval, model_log=model_log,

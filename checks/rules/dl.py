@@ -322,7 +322,7 @@ class DL008(Rule):
 class DL010(Rule):
     """审查起诉超过一个月（有延长的一个半月）仍未作出起诉或不起诉决定。
 
-    检查内容：以最近一次受理日期为起点（退回补充侦查后重新移送的重新计算），按月计算至起诉书或不起诉决定书日期：超过一个月须有延长审查起诉期限决定书，延长后超过一个月又十五日报问题。在押的末日逢节假日不顺延，不在押的顺延，无法判断是否在押且结论取决于顺延的提示人工确认。退补后卷内未见重新受理日期的，只作提示。期限变更书面通知看守所的子项（变更羁押期限通知书）暂不核验。
+    检查内容：以最近一次受理日期为起点（退回补充侦查后重新移送的重新计算），按月计算至最早作出的起诉书或不起诉决定书日期（撤回起诉后再作不起诉的期限由 DL-017 核验）：超过一个月须有延长审查起诉期限决定书，延长后超过一个月又十五日报问题。在押的末日逢节假日不顺延，不在押的顺延，无法判断是否在押且结论取决于顺延的提示人工确认。退补后卷内未见重新受理日期的，只作提示。期限变更书面通知看守所的子项（变更羁押期限通知书）暂不核验。
     为何是问题：刑事诉讼法第一百七十二条规定审查起诉期限；超期办案在押的构成超期羁押。
     违规示例：2024-04-01受理，2024-05-20作出起诉书，卷内无延长审查起诉期限决定书。
     规范示例：2024-04-01受理，2024-04-28提起公诉；或经延长于2024-05-16提起公诉。
@@ -332,10 +332,10 @@ class DL010(Rule):
     triggers = (V.INDICTMENT, V.NON_PROSECUTION)
 
     def check(self, case: CaseFile, ctx: Context) -> None:
-        decision = case.first(V.INDICTMENT, V.NON_PROSECUTION)
-        end = date_of(decision, V.DATE)
-        if end is None:
-            ctx.need(decision, V.DATE, "作出日期")
+        decisions = dated(case.of_type(V.INDICTMENT, V.NON_PROSECUTION), V.DATE)
+        if not decisions:  # the first decision ends the review; a later 不起诉 after 撤回起诉 is DL-017's
+            ctx.need(case.first(V.INDICTMENT, V.NON_PROSECUTION), V.DATE, "作出日期")
+        end, decision = decisions[0]
         acc = acceptance_before(case, end)
         if acc is None:
             ctx.warn(f"卷内未找到{fmt(end)}以前的受理日期（受理案件登记表），无法核验审查起诉期限。")

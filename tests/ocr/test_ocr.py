@@ -47,11 +47,14 @@ def test_degraded_page_accuracy_and_skew(page_image):
 
 
 @pytest.mark.parametrize("turn", [180, 90])
-def test_turned_page_is_read_upright(page_image, turn):
+def test_turned_page_is_read_upright(page_image, turn, tmp_path):
+    placed = pages.render(tmp_path / "p.pdf", pages.INDICTMENT)["lines"]
+    ref = "".join(t for t, y in placed if y < 290)
+    top = page_image[: int(300 * 200 / 72)]
     d = Degradation(dpi=200, angle=-0.8, noise=4.0, jpeg_quality=80, turn=turn)
-    page = ocr.ocr_image(degrade(page_image, d, seed=2), dpi=200, marks=False)
+    page = ocr.ocr_image(degrade(top, d, seed=2), dpi=200, marks=False)
     assert page.rotation in ((360 - turn) % 360, turn)
-    assert char_accuracy(REF, page.text) >= 0.95
+    assert char_accuracy(ref, page.text) >= 0.95
     first = min(page.lines, key=lambda ln: ln.bbox[1])
     assert "人民检察院" in first.text
 
