@@ -86,6 +86,7 @@ def main() -> None:
     ap.add_argument("--q-low", type=float, default=Params.q_low)
     ap.add_argument("--q-high", type=float, default=Params.q_high)
     ap.add_argument("--min-half-width", type=float, default=Params.min_half_width)
+    ap.add_argument("--band-share", type=float, default=Params.neighbour_band_share)
     ap.add_argument("--limit", type=int, default=0, help="只评估前 N 条（调试用）")
     args = ap.parse_args()
 
@@ -98,7 +99,7 @@ def main() -> None:
     if args.embedder == "model":
         base = CachedEmbedder(SentenceTransformerEmbedder(args.model, backend=args.backend), cache_dir=args.cache)
     params = Params(alpha=args.alpha, tau=args.tau, k=args.k, q_low=args.q_low, q_high=args.q_high,
-                    min_half_width=args.min_half_width)
+                    min_half_width=args.min_half_width, neighbour_band_share=args.band_share)
 
     if train_all is not None:
         splits = [(train_all, cases)]
@@ -109,6 +110,7 @@ def main() -> None:
                   for k in range(args.folds)]
 
     scores, base_scores, abs_err, p10, flags, outl = [], [], [], [], [], []
+    flag_kinds: list[tuple[bool, bool]] = []
     embed_s = 0.0
     for train, test in splits:
         emb = LexicalEmbedder() if args.embedder == "lexical" else base
@@ -134,7 +136,9 @@ def main() -> None:
                 top = idx.search_vectors(v, k=10)
                 qc = set(r.charges)
                 p10.append(np.mean([bool(qc & set(idx.record(row)[0].charges)) for row, _ in top]) if top else 0.0)
-                flags.append(bool(decide(sim)))
+                reasons = decide(sim)
+                flags.append(bool(reasons))
+                flag_kinds.append(("处理结果" in " ".join(reasons), any(r.startswith("刑期") for r in reasons)))
                 if not isinstance(y, str) and y > 0:
                     for factor in (3.0, 1 / 3):
                         outl.append(bool(decide(with_actual(sim, y * factor))))
@@ -143,12 +147,14 @@ def main() -> None:
         "folds": 1 if train_all is not None else args.folds,
         "embedder": args.embedder if args.embedder == "lexical" else f"{Path(args.model).name}/{args.backend}",
         "params": {"alpha": params.alpha, "tau": params.tau, "k": params.k, "q": [params.q_low, params.q_high],
-                   "min_half_width": params.min_half_width},
+                   "min_half_width": params.min_half_width, "band_share": params.neighbour_band_share},
         "cail_score": round(float(np.mean(scores)), 4),
         "baseline_charge_median_score": round(float(np.mean(base_scores)), 4),
         "mae_months": round(float(np.mean(abs_err)), 2),
         "charge_p_at_10": round(float(np.mean(p10)), 4),
         "false_flag_rate": round(float(np.mean(flags)), 4),
+        "false_flag_rate_outcome": round(float(np.mean([o for o, _ in flag_kinds])), 4),
+        "false_flag_rate_term": round(float(np.mean([t for _, t in flag_kinds])), 4),
         "outlier_recall": round(float(np.mean(outl)), 4),
         "outlier_cases": len(outl),
         "skipped_rows": len(errors),

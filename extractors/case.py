@@ -12,11 +12,11 @@ import importlib.util
 import logging
 import time
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Iterable
 
 import numpy as np
 
-from models import CaseFile, Document, Line, Mark, Page, SourceFile
+from models import CaseFile, Document, Line, Mark, Page, SourceFile, vocab
 
 from extractors import classify, slots
 from extractors.errors import DossierReadError, FileReadError
@@ -192,12 +192,11 @@ def _ocr(pages_by_file: dict[str, list[Page]], inputs: dict[str, InputFile], set
         report("识别文字", done, len(todo))
 
 
-def _page_images(f: InputFile, pages: list[Page], dpi: int, max_pixels: int) -> tuple[list[np.ndarray], int]:
+def _page_images(f: InputFile, pages: list[Page], dpi: int, max_pixels: int) -> tuple[Iterable[np.ndarray], int]:
     if f.kind == "pdf":
         from extractors.pdf import render_pages
 
-        imgs = render_pages(f.path, [p.number for p in pages], dpi=dpi)
-        return [imgs[p.number] for p in pages], dpi
+        return (render_pages(f.path, [p.number], dpi=dpi)[p.number] for p in pages), dpi
     from extractors.images import iter_frames
 
     wanted = {p.number for p in pages}
@@ -239,7 +238,9 @@ def _documents(name: str, pages: list[Page], f: InputFile, start_index: int, war
         analysed = {p.number for p in seg.pages if p.text_source == "ocr" and (p.ocr_confidence or 0) >= MIN_SLOT_OCR_CONFIDENCE} | marked
         doc = Document(id=doc_id, type=seg.type, title=seg.title, file=name, pages=[p.number for p in seg.pages],
                        text_source=source, text=text.text, fields=fields, classification_confidence=seg.confidence)
-        doc.slots = slots.find_slots(seg.type, seg.pages, doc_id, analysed)
+        signers = fields.get(vocab.INTERROGATORS)
+        expected = {vocab.SLOT_INTERROGATOR_SIGNATURE: len(signers.value)} if signers and isinstance(signers.value, list) else None
+        doc.slots = slots.find_slots(seg.type, seg.pages, doc_id, analysed, expected)
         docs.append(doc)
     return docs
 

@@ -132,9 +132,14 @@ def issuer(x: Extraction) -> None:
 
 
 _GENDER = re.compile(r"(?:性别[：:]?)?(男|女)(?=[，,。；\s、）)]|性|$)")
-_ETHNIC = re.compile(r"([\u4e00-\u9fff]{1,4}族)(?=[，,。；\s、]|$)")
+_ETHNIC = re.compile(r"(?:民族[：:]?)?([\u4e00-\u9fff]{1,4}?族)(?=[，,。；\s、]|$)")
+_BIRTHPLACE = re.compile(r"(?:出生于|出生地[：:为]?|生于)([\u4e00-\u9fff]{2,20}?)(?=[，,。；\s]|$)")
+_OCCUPATION = re.compile(r"(?:^|[，,])(无业|无固定职业|待业|农民|务农|务工|打工|经商|工人|职员|个体(?:工商户|经营者|户)?|自由职业(?:者)?|学生|在校学生|"
+                         r"退休(?:人员|职工)?|公司职员|司机|厨师|[\u4e00-\u9fff]{2,16}(?:公司|厂|店|中心|学校|医院|单位)"
+                         r"(?:员工|职工|工人|经理|总经理|法定代表人|负责人|业务员|销售员|会计|出纳|司机|厨师|保安|技术员|工程师|教师|医生|护士)"
+                         r"|(?:职业|工作单位)[：:为]?[\u4e00-\u9fff]{2,20})(?=[，,。；]|$)")
 _EDU = re.compile(r"((?:小学|初中|高中|中专|大专|大学|大学本科|本科|研究生|硕士|博士|职高|技校)(?:文化|毕业|肄业)?|文盲)")
-_ADDR = re.compile(r"(?:户籍(?:所在)?地|住址|现住址|现住|住所地|住)[：:为在]?([\u4e00-\u9fff0-9\-×*Xx号弄栋幢单元室楼（）()]{4,60})")
+_ADDR = re.compile(r"(?:户籍(?:所在)?地|住址|现住址|现住|住所地|住(?!址|所地))[：:为在]?([\u4e00-\u9fff0-9\-×*Xx号弄栋幢单元室楼（）()]{4,60})")
 _BIRTH = re.compile(rf"(?:出生日期[：:]?)?({nz.DATE_PATTERN})(?:出生|生)")
 
 
@@ -152,6 +157,9 @@ def persons(x: Extraction, roles: tuple[str, ...] = pt.ROLE_WORDS) -> list[dict[
         block_end = _block_end(x.s, start)
         block = x.s[start:block_end]
         if not re.match(r"[，,（(：:]|\s", block[:1] or "") or not re.search(r"[男女]|出生|身份", block[:60]):
+            if m.group("role") == "被害人" and name not in seen:
+                seen.add(name)
+                out.append({"name": name, "role": "被害人", "_span": (m.start("name"), m.end("name"))})
             continue
         person = _parse_person(name, block, m.group("role"))
         key = person.get("id_number") or name
@@ -181,6 +189,11 @@ def _parse_person(name: str, block: str, role: str) -> dict[str, Any]:
     b = _BIRTH.search(block)
     if b:
         person["birth_date"] = nz.parse_date(b.group(1))
+    else:
+        lab = re.search(r"出生(?:日期|年月日)[：:为]?\s*", block)
+        d = nz.DATE_RE.match(block, lab.end()) if lab else None
+        if d and nz.parse_date(d.group(0)):
+            person["birth_date"] = nz.parse_date(d.group(0))
     i = pt.ID_NUMBER.regex.search(block)
     if i:
         number = i.group(1).upper()
@@ -194,10 +207,27 @@ def _parse_person(name: str, block: str, role: str) -> dict[str, Any]:
     ed = _EDU.search(block)
     if ed:
         person["education"] = ed.group(1)
+    bp = _BIRTHPLACE.search(block)
+    if bp:
+        person["birthplace"] = bp.group(1)
+    head = block[:_address_start(block)]
+    oc = _OCCUPATION.search(head)
+    if oc:
+        person["occupation"] = re.sub(r"^(?:职业|工作单位)[：:为]?|^系", "", oc.group(1))
+    elif ed:
+        nxt = re.match(r"[，,]([\u4e00-\u9fff]{2,20})(?=[，,。；]|$)", head[ed.end():])
+        if nxt and not re.search(r"户籍|住|身份|出生|族$|文化|曾|因|于", nxt.group(1)):
+            person["occupation"] = nxt.group(1)
     a = _ADDR.search(block)
     if a:
         person["address"] = a.group(1).rstrip("，,")
     return person
+
+
+def _address_start(block: str) -> int:
+    """Where the address part (户籍地/住…) of a basic-information block begins."""
+    m = re.search(r"[，,](?:户籍(?:所在)?地|住址|现住址|现住|住所地|住)", block)
+    return m.start() + 1 if m else len(block)
 
 
 def _labelled_person(x: Extraction) -> dict[str, Any] | None:
@@ -394,9 +424,14 @@ def sentence_of_judgment(x: Extraction) -> None:
 
 
 def plea(x: Extraction) -> None:
-    m = re.search(r"(?<!不)(?<!未)(自愿认罪认罚|认罪认罚|签署了?认罪认罚具结书|同意量刑建议)", x.s)
-    if m and not re.search(r"不(?:同意|认罪)|拒绝签署", x.s[max(0, m.start() - 10):m.end() + 6]):
+    for m in re.finditer(r"(?<!不)(?<!未)(自愿认罪认罚|认罪认罚|签署了?认罪认罚具结书|同意量刑建议)", x.s):
+        if re.search(r"不(?:同意|认罪)|拒绝签署", x.s[max(0, m.start() - 10):m.end() + 6]):
+            continue
+        sa, sb = x.sentence(m.start())
+        if re.search(r"辩护(?:意见|人提出|人认为)|辩称|提出的[^。]{0,30}意见", x.s[sa:sb]):
+            continue
         x.put(vocab.PLEA, True, (m.start(), m.end()))
+        return
 
 
 def procedure(x: Extraction) -> None:
@@ -485,6 +520,12 @@ def _detention_or_arrest(x: Extraction, matches: list) -> None:
     date_near(x, ("通知时间",), vocab.NOTIFY_TIME, datetime=True)
     date_near(x, ("收押时间", "已于"), getattr(vocab, "CUSTODY_TIME", "custody_time"), datetime=True, after=True)
     articles(x)
+    if vocab.PERSONS not in x.fields:
+        p = re.search(r"(?:的|对)([\u4e00-\u9fff]{2,4}?)[（(]((?:性别|男|女)[^）)]{0,200})[）)]", x.s)
+        if p and is_person_name(p.group(1)):
+            person = _parse_person(p.group(1), "，" + re.sub(r"(性别|出生日期|住址)", r"，\1", p.group(2)), "犯罪嫌疑人")
+            x.put(vocab.PERSONS, [person], (p.start(1), p.end(2)))
+            x.put(vocab.SUSPECT_NAME, person["name"], (p.start(1), p.end(1)), overwrite=True)
 
 
 def _custody_receipt(x: Extraction, matches: list) -> None:
@@ -506,7 +547,8 @@ def _opinion_record(x: Extraction, matches: list) -> None:
 def _arrest_request(x: Extraction, matches: list) -> None:
     charges(x, matches, exclude=facts(x))
     articles(x)
-    date_near(x, ("刑事拘留",), vocab.DETENTION_DATE)
+    detention_date(x)
+    _detained(x)
     if vocab.DATE in x.fields:
         x.fields[vocab.REQUEST_DATE] = x.fields[vocab.DATE].model_copy()
 
@@ -515,7 +557,41 @@ def _arrest_approval(x: Extraction, matches: list) -> None:
     charges(x, matches)
     articles(x)
     date_near(x, ("提请批准逮捕",), vocab.REQUEST_DATE, after=False)
-    date_near(x, ("收到", "收悉", "受理"), vocab.RECEIVED_DATE)
+    if not date_near(x, ("收到", "收悉", "受理"), vocab.RECEIVED_DATE) and vocab.REQUEST_DATE in x.fields:
+        x.fields[vocab.RECEIVED_DATE] = x.fields[vocab.REQUEST_DATE].model_copy()
+    _detained(x)
+
+
+def _detained(x: Extraction) -> None:
+    """Whether the suspect is stated to be in 刑事拘留 (arrest request / approval)."""
+    m = re.search(r"刑事拘留|被(?:依法)?拘留|羁押于", x.s)
+    if m:
+        x.put(vocab.DETAINED, True, (m.start(), m.end()))
+    else:
+        m = re.search(r"取保候审|监视居住", x.s)
+        if m:
+            x.put(vocab.DETAINED, False, (m.start(), m.end()))
+
+
+def _case_acceptance(x: Extraction, matches: list) -> None:
+    """受理案件登记表: 移送 / 受理 dates (the last 受理 after 补充侦查 counts), 退查 count."""
+    charges(x, matches)
+    rows = [(m.start(1), m.end(1), nz.parse_date(m.group(1)))
+            for m in re.finditer(r"(?:重新)?受理(?:日期|时间)[：:\s]*([^\n\t]{6,20})", x.s)]
+    rows = [r for r in rows if r[2]]
+    if rows:
+        a, b, iso = max(rows, key=lambda r: r[2])
+        x.put(vocab.RECEIVED_DATE, iso, (a, b))
+    t = re.search(r"(?<!重新)移送(?:日期|时间)[：:\s]*([^\n\t]{6,20})", x.s)
+    if t and nz.parse_date(t.group(1)):
+        x.put(vocab.TRANSFER_DATE, nz.parse_date(t.group(1)), (t.start(1), t.end(1)))
+    n = re.findall(r"退回补充侦查(?:日期|时间)", x.s)
+    if n:
+        m = re.search(r"退回补充侦查", x.s)
+        x.put(vocab.SUPPLEMENTARY_COUNT, len(n), (m.start(), m.end()))
+    s = re.search(r"犯罪嫌疑人[：:]\s*([\u4e00-\u9fff]{2,4}?)(?=[（(，,\s]|$)", x.s)
+    if s and is_person_name(s.group(1)) and vocab.PERSONS not in x.fields:
+        x.put(vocab.PERSONS, [{"name": s.group(1), "role": "犯罪嫌疑人"}], (s.start(1), s.end(1)))
 
 
 def _opinion(x: Extraction, matches: list) -> None:
@@ -523,8 +599,11 @@ def _opinion(x: Extraction, matches: list) -> None:
     articles(x)
     circumstances(x, matches)
     plea(x)
-    date_near(x, ("刑事拘留",), vocab.DETENTION_DATE)
+    detention_date(x)
     date_near(x, ("执行逮捕", "被逮捕", "批准逮捕"), vocab.ARREST_DATE)
+    c = re.search(r"如实供述了?自己的罪行|供认不讳", x.s)
+    if c:
+        x.put(vocab.CONFESSION, True, (c.start(), c.end()))
     if vocab.DATE in x.fields:
         x.fields[vocab.TRANSFER_DATE] = x.fields[vocab.DATE].model_copy()
 
@@ -555,7 +634,8 @@ def _interrogation(x: Extraction, matches: list) -> None:
                     end = dt.datetime.fromisoformat(iso[:10] + "T00:00").replace(hour=h, minute=mi)
                     x.put(vocab.END_TIME, end.isoformat(timespec="minutes"), (b, b + t.end()))
         x.put(vocab.DATE, iso[:10], (a, b))
-    inter = re.search(r"讯问人(?:[（(]签名[）)])?[：:]\s*([\u4e00-\u9fff]{2,4}(?:[、，,\s]+[\u4e00-\u9fff]{2,4})*)", s[:1200])
+    inter = re.search(r"讯问人(?:[（(]签名[）)])?[：:][ \t]*([\u4e00-\u9fff]{2,4}?(?:[、，, ]+[\u4e00-\u9fff]{2,4}?)*?)"
+                      r"(?=[ \t]*(?:工作单位|单位|记录人|地点|\n|\t|$))", s[:1200])
     if inter:
         names = [n for n in re.split(r"[、，,\s]+", inter.group(1)) if is_person_name(n)]
         x.put(vocab.INTERROGATORS, names, (inter.start(1), inter.end(1)))
@@ -579,8 +659,19 @@ def _interrogation(x: Extraction, matches: list) -> None:
     rt = re.search(r"(认罪认罚[^。\n]{0,30}(?:告知|法律规定|从宽)|(?:告知|权利义务告知书)[^。\n]{0,40}认罪认罚)", s)
     if rt:
         x.put(vocab.RIGHTS_TOLD, True, (rt.start(), rt.end()))
+    elif _QA.search(s):
+        x.put(vocab.RIGHTS_TOLD, False, None, confidence=0.8)
+    av = re.search(r"(?:全程)?同步录音录像|全程录音录像", s)
+    if av:
+        neg = re.search(r"(?:未|没有|不|无)[^。\n，,]{0,8}$", s[max(0, av.start() - 12):av.start()])
+        x.put(vocab.AV_RECORDED, not neg, (av.start(), av.end()))
+    elif _QA.search(s):
+        x.put(vocab.AV_RECORDED, False, None, confidence=0.8)
     charges(x, matches)
     plea(x)
+
+
+_QA = re.compile(r"问[：:][^答]{0,300}答[：:]")
 
 
 def _first(text: str, word: str) -> tuple[int, int]:
@@ -647,9 +738,61 @@ _SECTIONS: dict[str, re.Pattern] = {
 }
 
 
+_TYPE_SECTIONS: dict[str, dict[str, str]] = {
+    vocab.INDICTMENT: {
+        "被告人基本情况": r"被告人[\u4e00-\u9fff]{1,4}[，,](?:男|女)",
+        "案由和案件来源": r"侦查终结|移送(?:本院)?审查起诉|向本院移送|自诉",
+        "案件事实": pt.FACT_START.pattern,
+        "起诉的根据和理由": r"本院认为",
+        "认罪认罚情况": r"自愿认罪认罚|签署(?:了)?认罪认罚具结书|同意(?:本院|检察机关)?(?:的)?量刑建议|认罪认罚情况",
+        "附项": r"(?:^|\n)\s*附[：:]|附项",
+    },
+    vocab.NON_PROSECUTION: {
+        "被不起诉人基本情况": r"被不起诉人[\u4e00-\u9fff]{1,4}[，,](?:男|女)",
+        "案由和案件来源": r"侦查终结|移送(?:本院)?审查起诉|向本院移送",
+        "案件事实": pt.FACT_START.pattern,
+        "不起诉的根据和理由": r"本院认为|决定对[\u4e00-\u9fff]{1,6}不起诉",
+        "涉案财物处理": r"涉案财物|查封|扣押|冻结|随案移送",
+        "告知事项": r"如不服本决定|申诉",
+        "被害人申诉告知": r"被害人[^。]{0,20}(?:不服|申诉)",
+        "被不起诉人申诉告知": r"被不起诉人[^。]{0,20}(?:不服|申诉)",
+    },
+    vocab.JUDGMENT: {
+        "法律依据": r"(?:依照|根据|依据)《[^》]+》[^。]{0,200}(?:之规定|的规定)",
+        "控辩意见": r"指控|辩护|辩解|无异议|公诉机关",
+        "上诉告知": r"如不服本判决|提出上诉",
+    },
+    vocab.SENTENCING_RECOMMENDATION: {
+        "法定刑": r"法定刑|处[^。]{0,20}(?:以下|以上)有期徒刑",
+        "量刑情节": r"从轻|减轻|从宽|从重|坦白|自首|累犯|立功|量刑情节",
+        "刑种刑期": r"(?:建议|判处)[^。]{0,30}(?:有期徒刑|拘役|管制|罚金|无期徒刑|死刑)",
+        "执行方式": r"(?:建议|判处)[^。]{0,30}(?:有期徒刑|拘役|管制|罚金|无期徒刑|死刑)|缓刑|实刑",
+        "理由依据": r"(?:依照|根据|依据)《",
+    },
+    vocab.PLEA_AGREEMENT: {
+        "认罪": r"认罪|构成[\u4e00-\u9fff、]{1,30}罪|承认",
+        "同意量刑建议": r"同意[^。]{0,10}量刑建议",
+        "同意程序适用": r"同意[^。]{0,20}程序适用|同意适用(?:速裁|简易|普通)程序",
+    },
+    vocab.PROSECUTION_OPINION: {
+        "认罪情况": r"如实供述了?自己的罪行|供认不讳|认罪态度|拒不(?:认罪|供述|供认)|不认罪|认罪认罚",
+    },
+}
+
+
 def sections(x: Extraction) -> None:
-    found = {name: bool(p.search(x.s)) for name, p in _SECTIONS.items()}
-    x.put(vocab.SECTIONS, found, None)
+    """Presence of the required sections (names of ``models.vocab`` *_SECTIONS) for this type."""
+    table = _TYPE_SECTIONS.get(x.type)
+    if not table:
+        return
+    found: dict[str, bool] = {}
+    spans: list[tuple[int, int]] = []
+    for name, pat in table.items():
+        m = re.search(pat, x.s)
+        found[name] = bool(m)
+        if m and len(spans) < 6:
+            spans.append((m.start(), m.end()))
+    x.put(vocab.SECTIONS, found, spans)
 
 
 def _indictment(x: Extraction, matches: list) -> None:
@@ -661,7 +804,7 @@ def _indictment(x: Extraction, matches: list) -> None:
     recommendation(x)
     procedure(x)
     sections(x)
-    date_near(x, ("刑事拘留",), vocab.DETENTION_DATE)
+    detention_date(x)
     date_near(x, ("被逮捕", "执行逮捕", "决定逮捕", "批准逮捕", "逮捕"), vocab.ARREST_DATE, after=None)
     date_near(x, ("移送本院审查起诉", "移送审查起诉", "向本院移送"), vocab.TRANSFER_DATE)
     date_near(x, ("本院于", "本院受理", "受理"), vocab.RECEIVED_DATE, after=True)
@@ -732,14 +875,30 @@ def _judgment(x: Extraction, matches: list) -> None:
     procedure(x)
     sentence_of_judgment(x)
     recommendation(x)
-    date_near(x, ("刑事拘留",), vocab.DETENTION_DATE)
+    detention_date(x)
     date_near(x, ("被逮捕", "执行逮捕", "决定逮捕", "批准逮捕", "逮捕"), vocab.ARREST_DATE)
     date_near(x, ("提起公诉",), vocab.RECEIVED_DATE)
+    t = re.search(r"(不)?公开开庭(?:审理|进行了审理)?", x.s)
+    if t:
+        x.put(vocab.PUBLIC_TRIAL, not t.group(1), (t.start(), t.end()))
+        date_near(x, ("公开开庭",), vocab.TRIAL_DATE, after=False, window=40)
+    term = re.search(r"自\s*([^。，,起]{6,20}?)\s*起\s*至\s*([^。，,止]{6,20}?)\s*止", x.s)
+    if term and nz.parse_date(term.group(1)) and nz.parse_date(term.group(2)):
+        x.put(vocab.TERM_START, nz.parse_date(term.group(1)), (term.start(1), term.end(1)))
+        x.put(vocab.TERM_END, nz.parse_date(term.group(2)), (term.start(2), term.end(2)))
     a = re.search(r"如不服本判决[^。]{0,80}(?:上诉|第二日起)", x.s)
     if a:
         x.put(vocab.APPEAL_NOTICE, True, (a.start(), a.end()))
+    elif re.search(r"判决如下", x.s) and not re.search(r"提出上诉|上诉于|如不服本判决", x.s):
+        d = re.search(r"判决如下", x.s)
+        x.put(vocab.APPEAL_NOTICE, False, (d.start(), d.end()), confidence=0.85)
     signer_names(x, ("审判长", "审判员", "代理审判员", "人民陪审员"), vocab.JUDGES, tail=600)
     signer_names(x, ("书记员",), vocab.CLERK, single=True, tail=400)
+    tail = x.s[-400:]
+    if vocab.JUDGES in x.fields and vocab.CLERK not in x.fields and "书记员" not in tail:
+        x.fields[vocab.CLERK] = Field(value="", evidence=[], confidence=0.8)
+    if vocab.CLERK in x.fields and vocab.JUDGES not in x.fields and not re.search(r"审判长|审判员|人民陪审员", x.s[-600:]):
+        x.fields[vocab.JUDGES] = Field(value=[], evidence=[], confidence=0.8)
 
 
 def _service_receipt(x: Extraction, matches: list) -> None:
@@ -780,6 +939,7 @@ EXTRACTORS: dict[str, Callable[[Extraction, list], None]] = {
     vocab.WITHDRAWAL: _withdrawal,
     vocab.JUDGMENT: _judgment,
     vocab.SERVICE_RECEIPT: _service_receipt,
+    vocab.CASE_ACCEPTANCE: _case_acceptance,
 }
 
 
@@ -802,4 +962,16 @@ def extract_fields(text: DocText, doc_type: str) -> dict[str, Field]:
         fn(x, matches)
     else:
         charges(x, matches)
+    if doc_type in _TYPE_SECTIONS:
+        sections(x)
+    if doc_type == vocab.VICTIM_RIGHTS_NOTICE and vocab.PERSONS not in x.fields:
+        v = re.search(r"(?:^|\n)([\u4e00-\u9fff]{2,4})[：:](?=\s*\n)", x.s[:600])
+        if v and is_person_name(v.group(1)):
+            x.put(vocab.PERSONS, [{"name": v.group(1), "role": "被害人"}], (v.start(1), v.end(1)))
     return x.fields
+
+
+def detention_date(x: Extraction) -> None:
+    """刑事拘留 date: the date of the clause ending in 刑事拘留, not a later 同年…逮捕 date."""
+    if not date_near(x, ("刑事拘留",), vocab.DETENTION_DATE, after=False, window=50):
+        date_near(x, ("刑事拘留",), vocab.DETENTION_DATE)

@@ -137,8 +137,13 @@ def mark_zones(doc_type: str, pages: list[Page]) -> dict[int, tuple[float, bool]
     return out
 
 
-def find_slots(doc_type: str, pages: list[Page], doc_id: str, analysed: set[int]) -> list[Slot]:
-    """All slots of one document; ``analysed`` are page numbers whose marks were computed."""
+def find_slots(doc_type: str, pages: list[Page], doc_id: str, analysed: set[int],
+               expected: dict[str, int] | None = None) -> list[Slot]:
+    """All slots of one document; ``analysed`` are page numbers whose marks were computed.
+
+    ``expected`` gives, per shared-label role (讯问人), how many signers the document lists;
+    fewer signatures found right of that label add unsigned slots for the missing ones.
+    """
     slots: list[Slot] = []
     rules = RULES.get(doc_type, ())
     last = pages[-1] if pages else None
@@ -156,7 +161,7 @@ def find_slots(doc_type: str, pages: list[Page], doc_id: str, analysed: set[int]
                 if rule.kind == "fingerprint" and _guardian_row(page, line):
                     rule = SlotRule(rule.label, _GUARDIAN, "fingerprint")
                 if rule.multi and done and not _printed_name(rest):
-                    slots.extend(_multi(rule, page, line, doc_id))
+                    slots.extend(_multi(rule, page, line, doc_id, (expected or {}).get(rule.role, 1)))
                 else:
                     slots.append(_decide(rule, page, line, rest, doc_id, done))
                 if rule.with_fingerprint:
@@ -177,8 +182,11 @@ def _guardian_row(page: Page, line: Line) -> bool:
     return bool(left) and bool(re.match(r"(?:法定代理人|合适成年人)", compact(left[-1].text)))
 
 
-def _multi(rule: SlotRule, page: Page, line: Line, doc_id: str) -> list[Slot]:
-    """One slot per signature found right of a label shared by several signers (讯问人, 执行人)."""
+def _multi(rule: SlotRule, page: Page, line: Line, doc_id: str, expected: int = 1) -> list[Slot]:
+    """One slot per signature found right of a label shared by several signers (讯问人, 执行人).
+
+    With ``expected`` signers listed and fewer signatures found, the shortfall becomes unsigned slots.
+    """
     region = _region(page, line, width=260.0)
     ev = _evidence(page, line, doc_id)
     hits = sorted((m for m in page.marks if m.kind == "handwriting" and _overlap(region, m.bbox) > 0.3),
@@ -186,8 +194,11 @@ def _multi(rule: SlotRule, page: Page, line: Line, doc_id: str) -> list[Slot]:
     if not hits:
         return [Slot(role=rule.role, kind=rule.kind, page=page.number, filled=False, confidence=0.8, bbox=region,
                      evidence=ev)]
-    return [Slot(role=rule.role, kind=rule.kind, page=page.number, filled=True,
-                 confidence=round(min(1.0, 0.6 + 0.4 * m.score), 3), bbox=m.bbox, evidence=ev) for m in hits]
+    found = [Slot(role=rule.role, kind=rule.kind, page=page.number, filled=True,
+                  confidence=round(min(1.0, 0.6 + 0.4 * m.score), 3), bbox=m.bbox, evidence=ev) for m in hits]
+    gap = (hits[-1].bbox[2], region[1], region[2], region[3])
+    return found + [Slot(role=rule.role, kind=rule.kind, page=page.number, filled=False, confidence=0.7, bbox=gap,
+                         evidence=ev) for _ in range(expected - len(hits))]
 
 
 def _evidence(page: Page, line: Line, doc_id: str) -> Evidence:

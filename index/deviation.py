@@ -14,7 +14,7 @@ Two estimates are blended in log space (``log1p(months)``, the scale of the CAIL
    (Jaccard). Their weighted median term is the neighbour estimate.
 
 ``expected = alpha · model + (1 − alpha) · neighbours`` (``alpha`` 0.7 when a model is
-present). The interval adds the weighted 5 %/95 % quantiles of the neighbours' model
+present). The interval adds the weighted 2.5 %/97.5 % quantiles of the neighbours' model
 residuals (how far cases like this one fall from the model), averaged with the charge's
 own residual quantiles (more weight to the charge when there are few neighbours), and is
 at least ±``min_half_width`` wide in log space. Outcome rates are the weighted
@@ -197,8 +197,8 @@ class Params:
     shown: int = 10
     tau: float = 0.02
     alpha: float = 0.7
-    q_low: float = 0.05
-    q_high: float = 0.95
+    q_low: float = 0.025
+    q_high: float = 0.975
     min_neighbours_band: int = 12
     neighbour_band_share: float = 0.5
     min_half_width: float = 0.25

@@ -25,11 +25,11 @@ DEFAULTS: dict[str, Any] = {
 def decide(similar: dict[str, Any], options: dict[str, Any] | None = None) -> list[str]:
     """The reasons (Chinese) why this assessment departs from its similar cases; empty if none.
 
-    Fires when the actual term lies outside the expected interval *and* its relative
+    Fires when the actual (non-zero) term lies outside the expected interval *and* its relative
     deviation is at least ``min_relative_deviation`` (both sides, signed), or when the
     actual outcome class (监禁刑 / 非监禁刑、免予刑事处罚 / 无罪、不起诉 / 无期徒刑 / 死刑)
     has a weighted share below ``min_outcome_rate`` among at least ``min_neighbours``
-    neighbours. ``threshold`` is accepted as an alias of ``min_relative_deviation``.
+    neighbours. A zero term (no prison term) is judged by its outcome class only. ``threshold`` is accepted as an alias of ``min_relative_deviation``.
     """
     opts = dict(DEFAULTS)
     opts.update(options or {})
@@ -41,7 +41,7 @@ def decide(similar: dict[str, Any], options: dict[str, Any] | None = None) -> li
     dev = similar.get("deviation")
     iv = similar.get("interval_months")
     n = int(similar.get("neighbour_count") or len(similar.get("neighbours") or []))
-    if exp_m is not None and act_m is not None and dev is not None:
+    if exp_m is not None and act_m and dev is not None:
         outside = True
         if opts["use_interval"] and iv:
             outside = act_m < iv[0] or act_m > iv[1]
