@@ -6,6 +6,7 @@
 | ASSISTANT_CATALOG | rule catalog YAML | ``$SHARED/rules/catalog.yaml`` |
 | ASSISTANT_EMBED_MODEL | sentence-transformers model folder | ``$SHARED/models/multilingual-e5-small-zh`` |
 | ASSISTANT_INDEX_DIR | similar-case index folder used by ``scan`` | none (no index) |
+| ASSISTANT_EMBED_BACKEND | ``torch`` (fp32) or ``onnx-int8`` (exported and cached on first use) | torch |
 | ASSISTANT_OCR_ENGINE | ``rapidocr`` (default) or ``paddleocr`` or ``none`` | rapidocr |
 | ASSISTANT_OCR_WORKERS | OCR worker processes | number of cores |
 | ASSISTANT_DATA_DIR | storage for the service and dispositions | ``./var`` |
@@ -46,6 +47,7 @@ class Settings(BaseSettings):
     catalog: Path | None = None
     embed_model: Path | None = None
     index_dir: Path | None = None
+    embed_backend: str = "torch"
     ocr_engine: str = "rapidocr"
     ocr_workers: int = Field(default_factory=lambda: max(1, min(os.cpu_count() or 1, 4)))
     ocr_dpi: int = 200

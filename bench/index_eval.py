@@ -16,6 +16,10 @@ Usage::
     python bench/index_eval.py --cases ../shared/data/cail2018/cases.jsonl [--folds 5]
     python bench/index_eval.py --cases test.jsonl --train train.jsonl
     python bench/index_eval.py --cases cases.jsonl --embedder lexical
+    python bench/index_eval.py --cases cases.jsonl --sweep 0.95,0.96,0.97   # interval coverage sweep
+
+``--sweep`` re-decides every case with the calibrated interval recomputed at each listed
+coverage (same expectation), so one run shows the false-flag / recall trade-off.
 """
 
 from __future__ import annotations
@@ -32,7 +36,8 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from checks.rules.similar import decide  # noqa: E402
+from checks.rules.similar import DEFAULTS as RULE_DEFAULTS  # noqa: E402
+from checks.rules.similar import decide as rule_decide  # noqa: E402
 from index.deviation import Params, assess, outcome_class  # noqa: E402
 from index.embed import CachedEmbedder, LexicalEmbedder, SentenceTransformerEmbedder  # noqa: E402
 from index.records import DEATH, LIFE, iter_cases  # noqa: E402
@@ -71,6 +76,17 @@ def with_actual(sim: dict, months: float) -> dict:
     return out
 
 
+def at_coverage(sim: dict, a, idx, level: float, params: Params) -> dict:
+    """``sim`` with the calibrated interval recomputed at another coverage (same expectation)."""
+    half = idx.model.half_width(a.charge, level) if idx.model is not None and a.expected_log is not None else None
+    if half is None:
+        return sim
+    half = max(half, params.min_half_width)
+    out = dict(sim)
+    out["interval_months"] = [max(0.0, math.expm1(a.expected_log - half)), math.expm1(a.expected_log + half)]
+    return out
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--cases", required=True)
@@ -85,12 +101,18 @@ def main() -> None:
     ap.add_argument("--k", type=int, default=Params.k)
     ap.add_argument("--q-low", type=float, default=Params.q_low)
     ap.add_argument("--q-high", type=float, default=Params.q_high)
+    ap.add_argument("--coverage", type=float, default=Params.coverage)
     ap.add_argument("--min-half-width", type=float, default=Params.min_half_width)
     ap.add_argument("--band-share", type=float, default=Params.neighbour_band_share)
+    ap.add_argument("--min-outcome-rate", type=float, default=RULE_DEFAULTS["min_outcome_rate"])
+    ap.add_argument("--sweep", default="", help="逗号分隔的覆盖率，另报各覆盖率下的误报率与离群召回率")
     ap.add_argument("--limit", type=int, default=0, help="只评估前 N 条（调试用）")
     args = ap.parse_args()
 
     t0 = time.perf_counter()
+
+    def decide(sim: dict) -> list[str]:
+        return rule_decide(sim, {"min_outcome_rate": args.min_outcome_rate})
     errors: list[str] = []
     cases = list(iter_cases(args.cases, errors))
     if args.limit:
@@ -98,7 +120,7 @@ def main() -> None:
     train_all = list(iter_cases(args.train, errors)) if args.train else None
     if args.embedder == "model":
         base = CachedEmbedder(SentenceTransformerEmbedder(args.model, backend=args.backend), cache_dir=args.cache)
-    params = Params(alpha=args.alpha, tau=args.tau, k=args.k, q_low=args.q_low, q_high=args.q_high,
+    params = Params(alpha=args.alpha, tau=args.tau, k=args.k, q_low=args.q_low, q_high=args.q_high, coverage=args.coverage,
                     min_half_width=args.min_half_width, neighbour_band_share=args.band_share)
 
     if train_all is not None:
@@ -111,6 +133,8 @@ def main() -> None:
 
     scores, base_scores, abs_err, p10, flags, outl = [], [], [], [], [], []
     flag_kinds: list[tuple[bool, bool]] = []
+    levels = [float(v) for v in args.sweep.split(",") if v.strip()]
+    sweep = {lv: ([], []) for lv in levels}
     embed_s = 0.0
     for train, test in splits:
         emb = LexicalEmbedder() if args.embedder == "lexical" else base
@@ -142,12 +166,18 @@ def main() -> None:
                 if not isinstance(y, str) and y > 0:
                     for factor in (3.0, 1 / 3):
                         outl.append(bool(decide(with_actual(sim, y * factor))))
+                for lv in levels:
+                    alt = at_coverage(sim, a, idx, lv, params)
+                    sweep[lv][0].append(bool(decide(alt)))
+                    if not isinstance(y, str) and y > 0:
+                        sweep[lv][1].extend(bool(decide(with_actual(alt, y * f))) for f in (3.0, 1 / 3))
     out = {
         "cases": len(cases),
         "folds": 1 if train_all is not None else args.folds,
         "embedder": args.embedder if args.embedder == "lexical" else f"{Path(args.model).name}/{args.backend}",
-        "params": {"alpha": params.alpha, "tau": params.tau, "k": params.k, "q": [params.q_low, params.q_high],
-                   "min_half_width": params.min_half_width, "band_share": params.neighbour_band_share},
+        "params": {"alpha": params.alpha, "tau": params.tau, "k": params.k, "q": [params.q_low, params.q_high], "coverage": params.coverage,
+                   "min_half_width": params.min_half_width, "band_share": params.neighbour_band_share,
+                   "min_outcome_rate": args.min_outcome_rate},
         "cail_score": round(float(np.mean(scores)), 4),
         "baseline_charge_median_score": round(float(np.mean(base_scores)), 4),
         "mae_months": round(float(np.mean(abs_err)), 2),
@@ -157,6 +187,8 @@ def main() -> None:
         "false_flag_rate_term": round(float(np.mean([t for _, t in flag_kinds])), 4),
         "outlier_recall": round(float(np.mean(outl)), 4),
         "outlier_cases": len(outl),
+        "sweep": {str(lv): {"false_flag_rate": round(float(np.mean(f)), 4),
+                            "outlier_recall": round(float(np.mean(o)), 4)} for lv, (f, o) in sweep.items()},
         "skipped_rows": len(errors),
         "embed_and_build_seconds": round(embed_s, 1),
         "seconds": round(time.perf_counter() - t0, 1),

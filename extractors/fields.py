@@ -740,7 +740,7 @@ _SECTIONS: dict[str, re.Pattern] = {
 
 _TYPE_SECTIONS: dict[str, dict[str, str]] = {
     vocab.INDICTMENT: {
-        "被告人基本情况": r"被告人[\u4e00-\u9fff]{1,4}[，,](?:男|女)",
+        "被告人基本情况": r"(?:被告人|犯罪嫌疑人|被不起诉人)[\u4e00-\u9fff]{1,4}[，,](?:男|女)",
         "案由和案件来源": r"侦查终结|移送(?:本院)?审查起诉|向本院移送|自诉",
         "案件事实": pt.FACT_START.pattern,
         "起诉的根据和理由": r"本院认为",
@@ -748,7 +748,7 @@ _TYPE_SECTIONS: dict[str, dict[str, str]] = {
         "附项": r"(?:^|\n)\s*附[：:]|附项",
     },
     vocab.NON_PROSECUTION: {
-        "被不起诉人基本情况": r"被不起诉人[\u4e00-\u9fff]{1,4}[，,](?:男|女)",
+        "被不起诉人基本情况": r"(?:被不起诉人|犯罪嫌疑人|被告人)[\u4e00-\u9fff]{1,4}[，,](?:男|女)",
         "案由和案件来源": r"侦查终结|移送(?:本院)?审查起诉|向本院移送",
         "案件事实": pt.FACT_START.pattern,
         "不起诉的根据和理由": r"本院认为|决定对[\u4e00-\u9fff]{1,6}不起诉",
@@ -780,6 +780,10 @@ _TYPE_SECTIONS: dict[str, dict[str, str]] = {
 }
 
 
+#: Sections that follow the holding; the facts may mention 扣押 etc. in passing.
+_AFTER_HOLDING = {"涉案财物处理", "告知事项", "被害人申诉告知", "被不起诉人申诉告知"}
+
+
 def sections(x: Extraction) -> None:
     """Presence of the required sections (names of ``models.vocab`` *_SECTIONS) for this type."""
     table = _TYPE_SECTIONS.get(x.type)
@@ -787,8 +791,10 @@ def sections(x: Extraction) -> None:
         return
     found: dict[str, bool] = {}
     spans: list[tuple[int, int]] = []
+    holding = pt.OPINION_START.search(x.s)
     for name, pat in table.items():
-        m = re.search(pat, x.s)
+        start = holding.start() if holding and name in _AFTER_HOLDING else 0
+        m = re.compile(pat).search(x.s, start)
         found[name] = bool(m)
         if m and len(spans) < 6:
             spans.append((m.start(), m.end()))

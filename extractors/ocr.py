@@ -564,35 +564,42 @@ def ocr_pages(images: Iterable[np.ndarray], settings: Any = None, dpi: int = DEF
         return [_safe_page(img, dpi, engine_name, 0, suppress_red) for img in stream]
     results: list[OcrPage] = []
     pending: deque = deque()
-    try:
-        for img in stream:
+    broken = False
+
+    def collect() -> None:
+        nonlocal broken
+        fut, src = pending.popleft()
+        page = _result_or_local(fut, src, dpi, engine_name, suppress_red)
+        broken = broken or page is None
+        results.append(page or _safe_page(src, dpi, engine_name, 0, suppress_red))
+
+    for img in stream:
+        fut = None
+        if not broken:
             try:
                 fut = _pool(engine_name, workers).submit(_worker_page, (img, dpi, engine_name, suppress_red))
-            except RuntimeError:  # pool shut down after a worker died
-                fut = None
-            pending.append((fut, img))
-            while len(pending) >= 2 * workers:
-                fut, src = pending.popleft()
-                results.append(_result_or_local(fut, src, dpi, engine_name, suppress_red))
-        while pending:
-            fut, src = pending.popleft()
-            results.append(_result_or_local(fut, src, dpi, engine_name, suppress_red))
-    except OcrUnavailableError:
-        raise
+            except RuntimeError:  # the pool could not be started here
+                broken = True
+        pending.append((fut, img))
+        while len(pending) >= 2 * workers or (pending and pending[0][0] is None):
+            collect()
+    while pending:
+        collect()
     return results
 
 
-def _result_or_local(fut: Any, image: np.ndarray, dpi: int, engine_name: str, suppress: bool) -> OcrPage:
-    """A worker's page, or the page OCRed here when the worker pool broke."""
+def _result_or_local(fut: Any, image: np.ndarray, dpi: int, engine_name: str, suppress: bool) -> OcrPage | None:
+    """A worker's page; ``None`` when the pool broke (a worker died or could not start), the
+    caller then OCRs the rest of the batch in this process without restarting the pool."""
     if fut is None:
         return _safe_page(image, dpi, engine_name, 0, suppress)
     try:
         return fut.result()
     except OcrUnavailableError:
         raise
-    except Exception:  # a worker died (out of memory, killed): finish in this process
+    except Exception:  # BrokenProcessPool, cancelled after a break
         shutdown_pool()
-        return _safe_page(image, dpi, engine_name, 0, suppress)
+        return None
 
 
 # --------------------------------------------------------------------------- inputs

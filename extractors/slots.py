@@ -196,9 +196,12 @@ def _multi(rule: SlotRule, page: Page, line: Line, doc_id: str, expected: int = 
                      evidence=ev)]
     found = [Slot(role=rule.role, kind=rule.kind, page=page.number, filled=True,
                   confidence=round(min(1.0, 0.6 + 0.4 * m.score), 3), bbox=m.bbox, evidence=ev) for m in hits]
+    # two signatures written close together are found as one wide mark: count by width (a name is < 10 line heights)
+    h = max(line.bbox[3] - line.bbox[1], 1.0)
+    signed = sum(1 + int((m.bbox[2] - m.bbox[0]) // (10 * h)) for m in hits)
     gap = (hits[-1].bbox[2], region[1], region[2], region[3])
     return found + [Slot(role=rule.role, kind=rule.kind, page=page.number, filled=False, confidence=0.7, bbox=gap,
-                         evidence=ev) for _ in range(expected - len(hits))]
+                         evidence=ev) for _ in range(expected - signed)]
 
 
 def _evidence(page: Page, line: Line, doc_id: str) -> Evidence:

@@ -21,7 +21,7 @@ FAISS index choice (by size, at build and whenever an incremental add crosses it
 
 Charge filtering: the row ids of the charge (selective-charge sub-forms included, see
 :func:`index.records.charge_matches`) come from SQLite. Up to ``EXACT_SUBSET_MAX``
-(20,000) ids are scored exactly against their rows of ``vectors.npy`` (memory-mapped);
+(2,000) ids are scored exactly against their rows of ``vectors.npy`` (memory-mapped);
 larger partitions are searched in FAISS with an ``IDSelectorBatch``. Unfiltered queries use the FAISS index directly.
 """
 
@@ -42,7 +42,7 @@ from index.embed import (CachedEmbedder, EmbedderError, LexicalEmbedder, Sentenc
 from index.records import CaseRecord, charge_matches, normalise_charge
 
 FLAT_MAX = 50_000
-EXACT_SUBSET_MAX = 20_000
+EXACT_SUBSET_MAX = 2_000
 IVF_NPROBE = 16
 IVF_NPROBE_FILTERED = 64
 IVF_TRAIN_PER_LIST = 40

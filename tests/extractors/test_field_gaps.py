@@ -152,3 +152,31 @@ def test_interrogator_signature_shortfall():
     assert [s.filled for s in two if s.role == vocab.SLOT_INTERROGATOR_SIGNATURE] == [True, False]
     one = find_slots(vocab.INTERROGATION, [page], "d1", {1}, {vocab.SLOT_INTERROGATOR_SIGNATURE: 1})
     assert [s.filled for s in one if s.role == vocab.SLOT_INTERROGATOR_SIGNATURE] == [True]
+
+
+def test_two_signatures_in_one_wide_mark():
+    from extractors.slots import find_slots
+    from models import Mark
+
+    label = Line(text="讯问人：", bbox=(72.0, 700.0, 120.0, 714.0))
+    marks = [Mark(kind="handwriting", bbox=(122.0, 698.0, 312.0, 716.0), score=0.9)]
+    page = Page(file="t.pdf", number=1, width=595.0, height=842.0, text="讯问人：", lines=[label], marks=marks)
+    got = find_slots(vocab.INTERROGATION, [page], "d1", {1}, {vocab.SLOT_INTERROGATOR_SIGNATURE: 2})
+    assert [s.filled for s in got if s.role == vocab.SLOT_INTERROGATOR_SIGNATURE] == [True]
+
+
+@pytest.mark.parametrize("tail, present", [
+    ("本案扣押的甲基苯丙胺依法予以没收。", True),
+    ("", False),
+])
+def test_non_prosecution_property_section(tail, present):
+    text = ("某区人民检察院\n不起诉决定书\n被不起诉人钟刚，男，1990年1月1日出生。\n本案由某分局侦查终结，向本院移送审查起诉。\n"
+            "经本院依法审查查明：被不起诉人钟刚被抓获，并从其身上扣押到甲基苯丙胺0.7720克。\n"
+            "本院认为，被不起诉人钟刚犯罪情节轻微，决定对钟刚不起诉。\n" + tail + "\n被不起诉人如不服本决定，可以自收到本决定书后七日以内向本院申诉。")
+    got = _fields(text, vocab.NON_PROSECUTION)[vocab.SECTIONS]
+    assert got["涉案财物处理"] is present and got["被不起诉人申诉告知"] is True and got["被害人申诉告知"] is False
+
+
+def test_indictment_basic_info_with_wrong_term():
+    f = _fields(_INDICT.format(plea="").replace("被告人谢俊杰，男", "犯罪嫌疑人谢俊杰，男"), vocab.INDICTMENT)
+    assert f[vocab.SECTIONS]["被告人基本情况"] is True

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import pytest
 
 from checks.rules.similar import decide
-from index.deviation import Params, assess, weighted_quantile
+from index.deviation import Params, SentenceModel, _conformal, assess, weighted_quantile
 from index.features import extract_features
 
 
@@ -67,3 +68,31 @@ def test_unknown_charge_falls_back_with_note(lexical_index):
     a = _assess(lexical_index, "被告人故意伤害他人致轻伤二级。", "故意伤害罪", 12)
     assert any("没有“故意伤害罪”" in n for n in a.notes)
     assert a.neighbours
+
+
+def test_conformal_quantile_is_finite_sample_corrected():
+    v = np.arange(1, 101, dtype=float)
+    assert _conformal(v, 0.9) == 91.0
+    assert _conformal(v, 0.999) == 100.0
+    assert _conformal(np.array([]), 0.9) == pytest.approx(0.7)
+
+
+def test_half_width_shrinks_charge_towards_pooled():
+    m = SentenceModel(charge_codes={}, regressor=None, charge_resid_q={}, global_resid_q=(-1, 1), charge_median={})
+    assert m.half_width("盗窃罪", 0.97) is None
+    resid = {"盗窃罪": [0.1] * 60, "诈骗罪": [1.0] * 60}
+    m._calibrate(resid, np.asarray(resid["盗窃罪"] + resid["诈骗罪"]))
+    pooled = m.half_width("其他罪", 0.97)
+    assert pooled == pytest.approx(1.0)
+    assert m.half_width("盗窃罪", 0.97) == pytest.approx(0.5 * 0.1 + 0.5 * pooled)
+    assert m.half_width("盗窃罪", 0.8) <= m.half_width("盗窃罪", 0.99)
+
+
+def test_interval_is_calibrated_on_out_of_fold_residuals(lexical_index):
+    a = _assess(lexical_index, "被告人在超市内盗窃他人财物，价值人民币3000元。被告人被抓获归案。", "盗窃罪", 8)
+    sim = a.to_json()
+    assert sim["interval_calibrated"] is True
+    half = max(lexical_index.model.half_width("盗窃罪", a.params.coverage), a.params.min_half_width)
+    lo, hi = a.interval_log
+    assert hi - a.expected_log == pytest.approx(half)
+    assert a.expected_log - lo == pytest.approx(half)

@@ -131,5 +131,15 @@ def test_pages_in_worker_processes(page_image):
         ocr_workers = 2
 
     crop = page_image[:700]
-    results = ocr.ocr_pages([crop, np.ascontiguousarray(crop[:, ::-1][:, ::-1])], S(), dpi=200)
-    assert [r.lines[1].text for r in results] == ["起诉书", "起诉书"]
+    made = []
+
+    def stream():
+        for k in range(3):
+            made.append(k)
+            yield np.ascontiguousarray(crop) if k != 1 else np.full_like(crop, 255)
+
+    results = ocr.ocr_pages(stream(), S(), dpi=200)
+    assert made == [0, 1, 2] and len(results) == 3
+    assert results[0].lines[1].text == "起诉书" and results[2].lines[1].text == "起诉书"
+    assert results[1].lines == []
+
