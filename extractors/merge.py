@@ -64,21 +64,25 @@ def merge_suspects(documents: list[Document]) -> list[Person]:
     """Suspects across documents, merged by ID number, else by name; richer values win."""
     merged: dict[str, dict] = {}
     by_name: dict[str, str] = {}
+    mentions: list[dict] = []
     for d in documents:
         people = [p for p in d.value(vocab.PERSONS) or [] if p.get("role") in ("犯罪嫌疑人", "被告人", "被不起诉人", None)]
         if not people and d.value(vocab.SUSPECT_NAME):
             people = [{"name": d.value(vocab.SUSPECT_NAME), "role": "犯罪嫌疑人"}]
-        for p in people:
-            name = p.get("name")
-            if not name:
-                continue
-            key = p.get("id_number") if p.get("id_number") and p.get("valid", True) else None
-            key = key or by_name.get(name) or name
-            cur = merged.setdefault(key, {"name": name, "role": "犯罪嫌疑人"})
-            by_name.setdefault(name, key)
-            for k in _PERSON_KEYS:
-                if p.get(k) and not cur.get(k):
-                    cur[k] = p[k]
+        mentions.extend(people)
+    # mentions with a valid ID number first, so a later name-only mention joins that person
+    mentions.sort(key=lambda p: not (p.get("id_number") and p.get("valid", True)))
+    for p in mentions:
+        name = p.get("name")
+        if not name:
+            continue
+        key = p.get("id_number") if p.get("id_number") and p.get("valid", True) else None
+        key = key or by_name.get(name) or name
+        cur = merged.setdefault(key, {"name": name, "role": "犯罪嫌疑人"})
+        by_name.setdefault(name, key)
+        for k in _PERSON_KEYS:
+            if p.get(k) and not cur.get(k):
+                cur[k] = p[k]
     out = []
     for p in merged.values():
         try:

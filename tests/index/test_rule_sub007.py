@@ -33,9 +33,9 @@ CASES = yaml.safe_load("""
 - name: rare outcome
   similar: {charge: 盗窃罪, expected_sentence_months: 30, actual_sentence_months: 0, deviation: -1.0,
             interval_months: [0, 50], neighbour_count: 30, actual_outcome_class: 非监禁刑/免予刑事处罚,
-            outcome_rates: {监禁刑: 0.98, 非监禁刑/免予刑事处罚: 0.02}}
+            outcome_rates: {监禁刑: 0.99, 非监禁刑/免予刑事处罚: 0.01}}
   fires: true
-  contains: [占比仅 2%]
+  contains: [占比仅 1%]
 - name: rare outcome among too few neighbours
   similar: {charge: 盗窃罪, expected_sentence_months: 30, actual_sentence_months: 0, deviation: -1.0,
             interval_months: [0, 50], neighbour_count: 3, actual_outcome_class: 非监禁刑/免予刑事处罚,
