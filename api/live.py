@@ -39,7 +39,7 @@ class LiveServer:
 
     def cli(self, *args: str) -> str:
         """Run ``assistant <args>`` against the same data dir; returns stdout."""
-        out = subprocess.run([sys.executable, "-m", "assistant.cli", *args], env=self.env, cwd=REPO_ROOT,
+        out = subprocess.run([sys.executable, "-m", "api.cli", *args], env=self.env, cwd=REPO_ROOT,
                              capture_output=True, text=True, timeout=120)
         if out.returncode != 0:
             raise RuntimeError(f"assistant {' '.join(args)} failed: {out.stderr}")
@@ -52,7 +52,7 @@ class LiveServer:
         self.data_dir.mkdir(parents=True, exist_ok=True)
         logf = self.log.open("ab")
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "assistant.cli", "serve", "--host", "127.0.0.1", "--port", str(self.port),
+            [sys.executable, "-m", "api.cli", "serve", "--host", "127.0.0.1", "--port", str(self.port),
              "--workers", str(self.workers)],
             env=self.env, cwd=REPO_ROOT, stdout=logf, stderr=subprocess.STDOUT, start_new_session=True)
         deadline = time.monotonic() + timeout

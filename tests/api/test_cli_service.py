@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from typer.testing import CliRunner
 
-from assistant.cli import app
+from api.cli import app
 from assistant.config import get_settings
 
 
