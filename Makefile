@@ -28,8 +28,10 @@ $(VENV)/.installed: pyproject.toml
 setup: system-deps $(VENV)/.installed
 
 demo: setup
-	$(VENV)/bin/assistant scan fixtures/sample/dossier --out out/demo
-	@echo "HTML 报告：out/demo/report.html"
+	@test -f out/demo-index/meta.sqlite3 -o -f out/demo-index/index.faiss || \
+	  $(VENV)/bin/assistant index build --cases $(SHARED)/data/cail2018/cases.jsonl --out out/demo-index --lexical
+	$(VENV)/bin/assistant scan fixtures/sample/dossier --out out/demo --index out/demo-index
+	@echo "HTML 报告：out/demo/report.html；评查结果通知书：out/demo/notice.docx"
 
 test: setup
 	$(VENV)/bin/python -m pytest -n 2 -q

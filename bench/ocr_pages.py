@@ -91,7 +91,10 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=11)
     ap.add_argument("--out", type=Path, default=Path("/tmp/ocr_bench"))
     ap.add_argument("--profile", default="pdf")
+    ap.add_argument("--defects", default="SG-001,SG-004,SG-007,SG-009,DL-010,CON-001,DOC-017,CON-002",
+                    help="comma-separated defects; dossier k gets two of them in turn, so findings can agree")
     args = ap.parse_args()
+    pool = [d for d in args.defects.split(",") if d]
     settings = Settings()
     workers = settings.ocr_workers
     args.out.mkdir(parents=True, exist_ok=True)
@@ -100,7 +103,8 @@ def main() -> None:
     slot_hit = slot_total = slot_undecided = 0
     agree = union = 0
     for k in range(args.dossiers):
-        text_dir = generate_dossier(seed=args.seed + k, out_dir=args.out / "text", layout="single-pdf")
+        defects = [pool[(2 * k) % len(pool)], pool[(2 * k + 1) % len(pool)]] if pool else []
+        text_dir = generate_dossier(seed=args.seed + k, out_dir=args.out / "text", layout="single-pdf", defects=defects)
         scan_dir = args.out / "scan" / text_dir.name
         scan_dossier(text_dir, scan_dir, seed=args.seed + k, profile=args.profile)
         truth = json.loads(truth_path_of(scan_dir).read_text(encoding="utf-8"))
@@ -119,7 +123,7 @@ def main() -> None:
         a, b = _findings(case), _findings(text_case)
         agree += len(a & b)
         union += len(a | b)
-        print(f"{text_dir.name}: {len(plist)} pages, slots {h}/{n} (undecided {u}), findings scan={len(a)} "
+        print(f"{text_dir.name} ({','.join(defects) or '无缺陷'}): {len(plist)} pages, slots {h}/{n} (undecided {u}), findings scan={len(a)} "
               f"text={len(b)} common={len(a & b)}; only scan={sorted(a - b)[:4]} only text={sorted(b - a)[:4]}", flush=True)
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     peak_children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024

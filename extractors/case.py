@@ -78,7 +78,9 @@ def extract_case(path: Path, settings: Any = None, progress: Progress | None = N
         report("解析文书", 0, len(pages_by_file))
         documents: list[Document] = []
         for fi, (name, pages) in enumerate(pages_by_file.items()):
-            documents.extend(_documents(name, pages, inputs[name], len(documents), case.warnings))
+            docs = _documents(name, pages, inputs[name], len(documents), case.warnings)
+            _read_handwritten_dates(inputs[name], docs, {p.number: p for p in pages}, settings, case.warnings)
+            documents.extend(docs)
             report("解析文书", fi + 1, len(pages_by_file))
         timings["parse"] = time.perf_counter() - t2
     for pages in pages_by_file.values():
@@ -243,6 +245,65 @@ def _documents(name: str, pages: list[Page], f: InputFile, start_index: int, war
         doc.slots = slots.find_slots(seg.type, seg.pages, doc_id, analysed, expected)
         docs.append(doc)
     return docs
+
+
+#: Date slots whose handwritten value is read by OCR on text-layer pages, and the field it fills.
+HANDWRITTEN_DATE_FIELDS = {vocab.SLOT_SIGN_DATE: vocab.SIGN_DATE}
+HANDWRITTEN_DPI = 200
+
+
+def _read_handwritten_dates(f: InputFile, docs: list[Document], pages: dict[int, Page], settings: Any,
+                            warnings: list[str]) -> None:
+    """Read handwritten dates (e.g. the 送达回证 签收日期) in filled date slots of text-layer PDF pages.
+
+    A text layer has no characters for a date written by hand in the slot, so the slot's
+    region is rendered and read by the OCR engine; the value wins over any date read
+    elsewhere in the document, with ``text_source="ocr"`` evidence.
+    """
+    if f.kind != "pdf" or getattr(settings, "ocr_engine", "rapidocr") == "none":
+        return
+    from extractors.normalize import parse_date
+
+    for doc in docs:
+        for slot in doc.slots:
+            field = HANDWRITTEN_DATE_FIELDS.get(slot.role)
+            page = pages.get(slot.page)
+            if not field or not slot.filled or not slot.bbox or page is None or page.text_source != "text-layer":
+                continue
+            if any(_overlaps(line.bbox, slot.bbox) and parse_date(line.text) for line in page.lines):
+                continue
+            text = _ocr_region(f.path, slot.page, slot.bbox)
+            value = parse_date(text) if text else None
+            if value is None:
+                warnings.append(f"{doc.type}（{doc.file} 第{slot.page}页）{slot.role}为手写，未能识别")
+                continue
+            from models import Evidence, Field
+
+            doc.fields[field] = Field(value=value, confidence=0.9, evidence=[Evidence(
+                document_id=doc.id, file=doc.file, page=slot.page, text=text, bbox=slot.bbox,
+                text_source="ocr", confidence=0.9)])
+
+
+def _overlaps(a: tuple, b: tuple) -> bool:
+    return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
+
+
+def _ocr_region(path: Path, page_number: int, bbox: tuple) -> str:
+    """OCR one region of a PDF page (bbox in points) with the recogniser; '' when OCR is unavailable."""
+    ocr = _ocr_module()
+    if ocr is None:
+        return ""
+    try:
+        image = ocr.rasterize_pdf_page(path, page_number - 1, HANDWRITTEN_DPI)
+        k = HANDWRITTEN_DPI / 72.0
+        pad = 6
+        x0, y0 = max(0, int((bbox[0] - pad) * k)), max(0, int((bbox[1] - pad) * k))
+        x1, y1 = min(image.shape[1], int((bbox[2] + pad) * k)), min(image.shape[0], int((bbox[3] + pad) * k))
+        result = ocr.get_engine("rapidocr")(np.ascontiguousarray(image[y0:y1, x0:x1]))
+    except Exception:  # noqa: BLE001 - an unreadable region leaves the value missing (warned by the caller)
+        log.exception("handwritten region OCR failed on %s p%d", path, page_number)
+        return ""
+    return "".join(result.txts or []) if result is not None and getattr(result, "txts", None) else ""
 
 
 def _marks_for(f: InputFile, segments: list[classify.Segment], warnings: list[str]) -> set[int]:
