@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from models import Evidence, Line, Page, Slot, vocab
+from models import Evidence, Line, Mark, Page, Slot, vocab
 
 from extractors.lexicon import is_person_name
 from extractors.text import compact
@@ -189,8 +189,8 @@ def _multi(rule: SlotRule, page: Page, line: Line, doc_id: str, expected: int = 
     """
     region = _region(page, line, width=260.0)
     ev = _evidence(page, line, doc_id)
-    hits = sorted((m for m in page.marks if m.kind == "handwriting" and _overlap(region, m.bbox) > 0.3),
-                  key=lambda m: m.bbox[0])
+    hits = sorted([*(m for m in page.marks if m.kind == "handwriting" and _overlap(region, m.bbox) > 0.3),
+                   *_ocr_read_signatures(page, line)], key=lambda m: m.bbox[0])
     if not hits:
         return [Slot(role=rule.role, kind=rule.kind, page=page.number, filled=False, confidence=0.8, bbox=region,
                      evidence=ev)]
@@ -200,8 +200,32 @@ def _multi(rule: SlotRule, page: Page, line: Line, doc_id: str, expected: int = 
     h = max(line.bbox[3] - line.bbox[1], 1.0)
     signed = sum(1 + int((m.bbox[2] - m.bbox[0]) // (10 * h)) for m in hits)
     gap = (hits[-1].bbox[2], region[1], region[2], region[3])
-    return found + [Slot(role=rule.role, kind=rule.kind, page=page.number, filled=False, confidence=0.7, bbox=gap,
-                         evidence=ev) for _ in range(expected - signed)]
+    # on a scan, OCR'd handwriting wide enough for two names cannot be counted reliably: leave it undecided
+    ink = sum(m.bbox[2] - m.bbox[0] for m in hits)
+    unsure = page.text_source == "ocr" and ink >= 6 * h
+    return found + [Slot(role=rule.role, kind=rule.kind, page=page.number, filled=None if unsure else False,
+                         confidence=0.5 if unsure else 0.7, bbox=gap, evidence=ev) for _ in range(expected - signed)]
+
+
+def _ocr_read_signatures(page: Page, label: Line) -> list[Mark]:
+    """On a scan, handwritten names that OCR read as printed text, right of a shared signature label.
+
+    Takes the lines on the label's row, right of it and before the next label (text with ：),
+    whose text is a person's name; each counts as a signature with a lower score.
+    """
+    if page.text_source != "ocr":
+        return []
+    y0, y1 = label.bbox[1], label.bbox[3]
+    row = sorted((ln for ln in page.lines if ln is not label and ln.bbox[0] >= label.bbox[2] - 1
+                  and min(y1, ln.bbox[3]) - max(y0, ln.bbox[1]) > 0.5 * (y1 - y0)), key=lambda ln: ln.bbox[0])
+    out: list[Mark] = []
+    for ln in row:
+        text = compact(ln.text)
+        if "：" in text or ":" in text:
+            break
+        if is_person_name(text):
+            out.append(Mark(kind="handwriting", bbox=ln.bbox, score=0.5))
+    return out
 
 
 def _evidence(page: Page, line: Line, doc_id: str) -> Evidence:
