@@ -130,16 +130,11 @@ def scan(
 
 
 def _attach() -> None:
-    from assistant import cli_rules
+    from assistant import cli_index, cli_rules
 
     app.add_typer(cli_rules.rules_app, name="rules")
     app.add_typer(cli_rules.findings_app, name="findings")
-    for mod_name, attr, name in (("assistant.cli_index", "index_app", "index"),):
-        try:
-            mod = __import__(mod_name, fromlist=[attr])
-        except ImportError:
-            continue
-        app.add_typer(getattr(mod, attr), name=name)
+    app.add_typer(cli_index.index_app, name="index")
 
 
 _attach()

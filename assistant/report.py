@@ -8,9 +8,6 @@ from models import CaseFile, Finding
 
 from assistant.grading import Grade
 
-SEVERITY_ORDER = {"期限": 0, "签名签章": 1, "文书内容": 2, "一致性": 3}
-
-
 def _document(doc) -> dict[str, Any]:
     return {
         "id": doc.id,

@@ -16,7 +16,7 @@ from typing import Any, Callable, Iterable
 
 import numpy as np
 
-from models import CaseFile, Document, Line, Mark, Page, SourceFile, vocab
+from models import CaseFile, Document, Evidence, Field, Line, Mark, Page, SourceFile, vocab
 
 from extractors import classify, slots
 from extractors.errors import DossierReadError, FileReadError
@@ -277,8 +277,6 @@ def _read_handwritten_dates(f: InputFile, docs: list[Document], pages: dict[int,
             if value is None:
                 warnings.append(f"{doc.type}（{doc.file} 第{slot.page}页）{slot.role}为手写，未能识别")
                 continue
-            from models import Evidence, Field
-
             doc.fields[field] = Field(value=value, confidence=0.9, evidence=[Evidence(
                 document_id=doc.id, file=doc.file, page=slot.page, text=text, bbox=slot.bbox,
                 text_source="ocr", confidence=0.9)])
