@@ -72,6 +72,22 @@ def _env() -> Environment:
     return env
 
 
+def _interval(iv: Any, quantiles: Any) -> str:
+    if not iv or len(iv) != 2:
+        return "—"
+    label = f"{_months(iv[0])} 至 {_months(iv[1])}"
+    if quantiles and len(quantiles) == 2:
+        label += f"（约 {float(quantiles[1]) - float(quantiles[0]):.0%} 的同类判决落在此区间）"
+    return label
+
+
+def _expected_outcome(similar: dict[str, Any]) -> str:
+    probs = similar.get("special_outcome_probabilities") or {}
+    parts = [f"{k} {float(v):.0%}" for k, v in sorted(probs.items(), key=lambda kv: -kv[1]) if float(v) >= 0.05]
+    head = similar.get("expected_outcome") or "有期徒刑或更轻"
+    return head + (f"（概率：{'，'.join(parts)}）" if parts else "")
+
+
 def _months(value: Any) -> str:
     if value is None:
         return "—"
@@ -188,6 +204,8 @@ def html_context(report: dict[str, Any]) -> dict[str, Any]:
             "expected_label": _months(similar.get("expected_sentence_months")),
             "actual_label": _months(similar.get("actual_sentence_months")),
             "deviation_label": "—" if dev is None else f"{float(dev):+.1%}",
+            "interval_label": _interval(similar.get("interval_months"), similar.get("interval_quantiles")),
+            "outcome_label": _expected_outcome(similar),
             "neighbours": [
                 {**n, "months_label": "—" if n.get("sentence_months") is None else f"{float(n['sentence_months']):g}",
                  "similarity_label": f"{float(n.get('similarity') or 0):.3f}"}

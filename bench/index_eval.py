@@ -4,8 +4,11 @@ Prints one JSON object: ``cail_score`` (official CAIL2018 prison-term score of t
 sentence), ``mae_months``, ``charge_p_at_10`` (share of the 10 unfiltered nearest
 neighbours sharing a charge with the query), ``false_flag_rate`` (real cases flagged by
 SUB-007's decision), ``outlier_recall`` (SUB-007 recall on the same cases with the term
-replaced by ×3 and ×1/3; cases with a zero term, life or death are left out), and the
-per-charge-median baseline on the same folds.
+replaced by ×3 and ×1/3; cases with a zero term, life or death are left out), the median
+half-width of the interval in log1p space (a ×3 outlier moves log1p by at most ln 3 ≈ 1.10,
+so recall is bounded by how often the interval is narrower than that), the noise floor
+of near-duplicate cases (:func:`noise_floor`), and the per-charge-median baseline on the
+same folds.
 
 Passage vectors are cached on disk (``--cache``, outside the repository), so a second run
 only pays for the model fits. Query cases are embedded with the passage prompt, as
@@ -60,10 +63,8 @@ def truth(r):
 
 
 def predict(sim: dict):
-    rates = sim.get("outcome_rates") or {}
-    for cls_ in (DEATH, LIFE):
-        if rates.get(cls_, 0) > 0.5:
-            return cls_
+    if sim.get("expected_outcome") in (LIFE, DEATH):
+        return sim["expected_outcome"]
     return float(sim.get("expected_sentence_months") or 0.0)
 
 
@@ -78,13 +79,50 @@ def with_actual(sim: dict, months: float) -> dict:
 
 def at_coverage(sim: dict, a, idx, level: float, params: Params) -> dict:
     """``sim`` with the calibrated interval recomputed at another coverage (same expectation)."""
-    half = idx.model.half_width(a.charge, level) if idx.model is not None and a.expected_log is not None else None
+    centre = a.centre_log if a.centre_log is not None else a.expected_log
+    half = idx.model.half_width(a.charge, level, a.scale) if idx.model is not None and centre is not None else None
     if half is None:
         return sim
     half = max(half, params.min_half_width)
     out = dict(sim)
-    out["interval_months"] = [max(0.0, math.expm1(a.expected_log - half)), math.expm1(a.expected_log + half)]
+    out["interval_months"] = [max(0.0, math.expm1(centre - half)), math.expm1(centre + half)]
     return out
+
+
+def noise_floor(cases, vectors) -> dict:
+    """How often near-identical cases got sentences ≥ 3× apart (a floor under any outlier test).
+
+    A pair is each case with a prison term and its nearest embedding neighbour of the same
+    primary charge, kept when the two have the same amount and drug quantity (±10 %), the same
+    sentencing circumstances and the same injury level. If such pairs differ by a factor of 3
+    in a share ``p`` of cases, an interval that catches ×3 outliers must also flag about ``p``
+    of real cases.
+    """
+    from index.deviation import SENTENCING_FLAGS
+
+    flags = set(SENTENCING_FLAGS)
+    prim = np.asarray([r.primary_charge for r in cases])
+    months = np.asarray([float(r.sentence_months or 0) if r.outcome not in (LIFE, DEATH) else np.nan for r in cases])
+    usable = (months > 0) & ~np.isnan(months)
+
+    def close(a, b):
+        return (not a and not b) or (bool(a) and bool(b) and abs(a - b) <= 0.1 * max(a, b))
+
+    ratios = []
+    for i in np.where(usable)[0]:
+        cand = np.where((prim == prim[i]) & usable)[0]
+        cand = cand[cand != i]
+        if not len(cand):
+            continue
+        j = cand[int(np.argmax(vectors[cand] @ vectors[i]))]
+        fi, fj = cases[i].features, cases[j].features
+        if (close(fi.amount_yuan, fj.amount_yuan) and close(fi.drug_grams, fj.drug_grams)
+                and fi.flags & flags == fj.flags & flags and fi.injury_level == fj.injury_level):
+            ratios.append(abs(math.log(months[i] / months[j])))
+    r = np.asarray(ratios)
+    return {"near_duplicate_pairs": len(r),
+            "near_duplicate_share_ratio_ge_3": round(float(np.mean(r >= math.log(3) - 1e-9)), 4) if len(r) else None,
+            "near_duplicate_share_ratio_ge_2": round(float(np.mean(r >= math.log(2) - 1e-9)), 4) if len(r) else None}
 
 
 def main() -> None:
@@ -131,7 +169,7 @@ def main() -> None:
         splits = [([c for c, f in zip(cases, fold_of) if f != k], [c for c, f in zip(cases, fold_of) if f == k])
                   for k in range(args.folds)]
 
-    scores, base_scores, abs_err, p10, flags, outl = [], [], [], [], [], []
+    scores, base_scores, abs_err, p10, flags, outl, halves = [], [], [], [], [], [], []
     flag_kinds: list[tuple[bool, bool]] = []
     levels = [float(v) for v in args.sweep.split(",") if v.strip()]
     sweep = {lv: ([], []) for lv in levels}
@@ -153,6 +191,8 @@ def main() -> None:
                            query_vector=v)
                 sim = a.to_json()
                 y, yhat = truth(r), predict(sim)
+                if a.interval_log is not None:
+                    halves.append((a.interval_log[1] - a.interval_log[0]) / 2)
                 scores.append(cail_score(y, yhat))
                 base_scores.append(cail_score(y, float(np.median(med[r.primary_charge])) if r.primary_charge in med else gmed))
                 if not isinstance(y, str):
@@ -171,6 +211,7 @@ def main() -> None:
                     sweep[lv][0].append(bool(decide(alt)))
                     if not isinstance(y, str) and y > 0:
                         sweep[lv][1].extend(bool(decide(with_actual(alt, y * f))) for f in (3.0, 1 / 3))
+    floor = noise_floor(cases, base.encode_passages([r.facts for r in cases])) if args.embedder == "model" else {}
     out = {
         "cases": len(cases),
         "folds": 1 if train_all is not None else args.folds,
@@ -187,8 +228,10 @@ def main() -> None:
         "false_flag_rate_term": round(float(np.mean([t for _, t in flag_kinds])), 4),
         "outlier_recall": round(float(np.mean(outl)), 4),
         "outlier_cases": len(outl),
+        "interval_half_width_log1p_median": round(float(np.median(halves)), 3) if halves else None,
         "sweep": {str(lv): {"false_flag_rate": round(float(np.mean(f)), 4),
                             "outlier_recall": round(float(np.mean(o)), 4)} for lv, (f, o) in sweep.items()},
+        **floor,
         "skipped_rows": len(errors),
         "embed_and_build_seconds": round(embed_s, 1),
         "seconds": round(time.perf_counter() - t0, 1),

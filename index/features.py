@@ -142,9 +142,15 @@ _TOTAL_WORDS = ("共计", "合计", "总计", "累计", "总价值", "总金额"
 
 _DRUGS = ("甲基苯丙胺片剂", "甲基苯丙胺", "海洛因", "冰毒", "麻古", "氯胺酮", "K粉", "大麻", "鸦片", "可卡因",
           "摇头丸", "二亚甲基双氧安非他明", "MDMA", "吗啡", "美沙酮", "曲马多", "甲卡西酮", "毒品")
-_DRUG_RX = re.compile(
-    r"(?P<drug>" + "|".join(map(re.escape, _DRUGS)) + r")[^。；，,]{0,24}?"
-    r"(?:净重|重|共计|计|约|毛重|合计)?\s*(?P<num>" + _NUM + r")\s*(?:余|多)?\s*(?P<unit>千克|公斤|kg|KG|克|g|G|毫克|mg)(?![/\w])")
+_DRUG_WORD_RX = re.compile("|".join(map(re.escape, _DRUGS)) + r"|毒品可疑物|疑似毒品")
+#: a quantity in grams or another mass unit; "每克" prices have no number and never match
+_MASS_RX = re.compile(r"(?P<num>" + _NUM + r")\s*(?:余|多)?\s*(?P<unit>千克|公斤|kg|KG|Kg|克|g|G|毫克|mg)(?![/A-Za-z])")
+#: thresholds quoted from the law ("不满十克", "五十克以上") are not quantities of this case
+_THRESHOLD_BEFORE = re.compile(r"(?:不满|不足|超过|达到|以上|少于|低于|大于|每)\s*$")
+_THRESHOLD_AFTER = re.compile(r"^\s*(?:以上|以下|不满|的标准|的规定)")
+#: a total introduced by 共计/合计/总计/累计 within a few characters
+_TOTAL_BEFORE = re.compile(r"(?:共计|合计|总计|累计|总重|总净重|共重|共)[^。；]{0,6}$")
+DRUG_WINDOW = 30
 _BAC_RX = re.compile(r"(?P<num>[0-9０-９.．]+)\s*(?:mg|毫克|MG)\s*/\s*(?:100|一百)\s*(?:ml|毫升|mL|ML)")
 _INJURY_RX = re.compile(r"(轻微伤|轻伤一级|轻伤二级|轻伤|重伤一级|重伤二级|重伤|死亡)")
 _DEATH_RX = re.compile(r"(?:致|造成)(?P<n>[0-9一二两三四五六七八九十]+)人死亡")
@@ -213,6 +219,47 @@ def _grams(num: float, unit: str) -> float:
     return num
 
 
+def _drugs(text: str, f: CaseFeatures) -> None:
+    """毒品数量: masses that sit within ``DRUG_WINDOW`` characters of a drug name (either side,
+    across commas but not across a full stop), thresholds quoted from the law left out.
+
+    When the text states a total (共计/合计/总计/累计 …) the largest total is the quantity;
+    otherwise the distinct masses are summed (facts repeat the same weighing in several places).
+    """
+    words = [(m.start(), m.end(), m.group()) for m in _DRUG_WORD_RX.finditer(text)]
+    if not words:
+        return
+    vals: dict[float, Span] = {}
+    totals: list[float] = []
+    types: set[str] = set()
+    for m in _MASS_RX.finditer(text):
+        s, e = m.span()
+        before, after = text[max(0, s - 8):s], text[e:e + 8]
+        if _THRESHOLD_BEFORE.search(before) or _THRESHOLD_AFTER.search(after):
+            continue
+        near = [w for w in words
+                if (w[1] <= s and s - w[1] <= DRUG_WINDOW and "。" not in text[w[1]:s])
+                or (w[0] >= e and w[0] - e <= DRUG_WINDOW and "。" not in text[e:w[0]])]
+        if not near:
+            continue
+        v = parse_number(m.group("num"))
+        if v is None or v <= 0:
+            continue
+        g = _grams(v, m.group("unit"))
+        if g > 1e7:
+            continue
+        types.update(w[2] for w in near if w[2] in _DRUGS and w[2] != "毒品")
+        vals.setdefault(round(g, 4), _span(text, m))
+        if _TOTAL_BEFORE.search(text[max(0, s - 10):s]):
+            totals.append(g)
+    if not vals:
+        return
+    summed = sum(vals)
+    f.drug_grams = max(totals) if totals else summed
+    f.drug_types = sorted(types) or ["毒品"]
+    f.spans["drug_grams"] = list(vals.values())[:12]
+
+
 def extract_features(text: str, charges: list[str] | None = None) -> CaseFeatures:
     """All features of one fact text (see the module docstring)."""
     text = text or ""
@@ -222,20 +269,7 @@ def extract_features(text: str, charges: list[str] | None = None) -> CaseFeature
     if money_spans:
         f.spans["amount_yuan"] = money_spans[:12]
 
-    drug_vals: dict[tuple[str, float], Span] = {}
-    for m in _DRUG_RX.finditer(text):
-        v = parse_number(m.group("num"))
-        if v is None or v <= 0:
-            continue
-        g = _grams(v, m.group("unit"))
-        drug_vals.setdefault((m.group("drug"), round(g, 4)), _span(text, m))
-    if drug_vals:
-        f.drug_types = sorted({d for d, _ in drug_vals if d != "毒品"}) or ["毒品"]
-        total = [m for m in re.finditer(r"(?:共计|合计|总计|累计)\S{0,10}?(?P<num>" + _NUM + r")\s*(?P<unit>千克|公斤|克|毫克)", text)]
-        summed = sum(g for _, g in drug_vals)
-        tot = [_grams(parse_number(m.group("num")) or 0, m.group("unit")) for m in total]
-        f.drug_grams = max([summed] + [t for t in tot if t <= summed * 1.01 + 1e-9 or not summed])
-        f.spans["drug_grams"] = list(drug_vals.values())[:12]
+    _drugs(text, f)
 
     bacs = []
     for m in _BAC_RX.finditer(text):

@@ -133,7 +133,7 @@ class SimilarIndex:
         if fit_model:
             from index.deviation import SentenceModel
 
-            idx.model = SentenceModel.fit(records)
+            idx.model = SentenceModel.fit(records, vecs)
             idx.model.save(out / "model.pkl")
             idx._store_residuals(records, idx.model.oof_residuals)
         idx._save_arrays()

@@ -29,13 +29,19 @@ def decide(similar: dict[str, Any], options: dict[str, Any] | None = None) -> li
     deviation is at least ``min_relative_deviation`` (both sides, signed), or when the
     actual outcome class (监禁刑 / 非监禁刑、免予刑事处罚 / 无罪、不起诉 / 无期徒刑 / 死刑)
     has a weighted share below ``min_outcome_rate`` among at least ``min_neighbours``
-    neighbours. A zero term (no prison term) is judged by its outcome class only. ``threshold`` is accepted as an alias of ``min_relative_deviation``.
+    neighbours. A zero term (no prison term) is judged by its outcome class only. Nothing fires
+    when the index holds fewer than ``min_neighbours`` cases of the charge
+    (``same_charge_cases``): cases of other charges are no yardstick for a sentence.
+    ``threshold`` is accepted as an alias of ``min_relative_deviation``.
     """
     opts = dict(DEFAULTS)
     opts.update(options or {})
     if "threshold" in (options or {}):
         opts["min_relative_deviation"] = options["threshold"]
     reasons: list[str] = []
+    same = similar.get("same_charge_cases")
+    if same is not None and int(same) < int(opts["min_neighbours"]):
+        return reasons
     exp_m = similar.get("expected_sentence_months")
     act_m = similar.get("actual_sentence_months")
     dev = similar.get("deviation")
@@ -84,6 +90,12 @@ class SUB007(Rule):
             raise Skip
         if similar.get("actual_sentence_months") is None and not similar.get("actual_outcome_class"):
             ctx.warn("未能读取判决书宣告刑或量刑建议，无法与类案比较。")
+            raise Skip
+        same = similar.get("same_charge_cases")
+        need = int(ctx.option("min_neighbours", DEFAULTS["min_neighbours"]))
+        if same is not None and int(same) < need:
+            ctx.warn(f"类案索引中“{similar.get('charge') or '本案罪名'}”的案例仅 {int(same)} 件（少于 {need} 件），"
+                     "未作类案偏离判断。")
             raise Skip
         reasons = decide(similar, ctx.options)
         if not reasons:

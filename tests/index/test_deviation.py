@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from checks.rules.similar import decide
-from index.deviation import Params, SentenceModel, _conformal, assess, weighted_quantile
+from index.deviation import FLAG_NAMES, Params, SentenceModel, _conformal, assess, weighted_quantile
 from index.features import extract_features
 
 
@@ -96,3 +96,81 @@ def test_interval_is_calibrated_on_out_of_fold_residuals(lexical_index):
     lo, hi = a.interval_log
     assert hi - a.expected_log == pytest.approx(half)
     assert a.expected_log - lo == pytest.approx(half)
+
+
+def test_cail_tolerance_score_steps():
+    from index.deviation import cail_tolerance_score
+
+    v = np.array([0.0, 0.2, 0.21, 0.4, 0.59, 0.8, 0.99, 1.0, 1.01, 3.0])
+    assert cail_tolerance_score(v).tolist() == pytest.approx([1.0, 1.0, 0.8, 0.8, 0.6, 0.4, 0.2, 0.2, 0.0, 0.0])
+
+
+def _window_model(oof, y):
+    m = SentenceModel(charge_codes={}, regressor=None, charge_resid_q={}, global_resid_q=(-1, 1), charge_median={})
+    m.window = {"盗窃罪": (np.asarray(oof, float), np.asarray(y, float)), "": (np.asarray(oof, float), np.asarray(y, float))}
+    return m
+
+
+def test_decide_term_moves_to_the_sentence_most_often_right():
+    # cases predicted at 8 months were all sentenced to 12; among the tied grid sentences
+    # (10–14 all score 1.0) the one nearest the shifted truths is taken
+    oof = np.full(40, math.log1p(8))
+    y = np.full(40, math.log1p(12))
+    m = _window_model(oof, y)
+    chosen, score = m.decide_term(math.log1p(8), "盗窃罪", window=30, margin=0.05)
+    assert math.expm1(chosen) == pytest.approx(12)
+    assert score == pytest.approx(1.0)
+    # truths split 3:1 between 12 and 4 months: 10 months is within tolerance of more of them
+    y = np.log1p(np.array([12] * 30 + [4] * 10, dtype=float))
+    chosen, _ = _window_model(oof, y).decide_term(math.log1p(8), "盗窃罪", window=40, margin=0.0)
+    assert math.expm1(chosen) == pytest.approx(10)
+
+
+def test_decide_term_keeps_the_median_when_nothing_is_clearly_better():
+    rng = np.random.default_rng(0)
+    oof = np.full(60, math.log1p(10))
+    y = math.log1p(10) + rng.normal(0, 0.05, 60)
+    m = _window_model(oof, y)
+    chosen, _ = m.decide_term(math.log1p(10), "盗窃罪", window=30, margin=0.05)
+    assert chosen == pytest.approx(math.log1p(10))
+
+
+def test_normalised_half_width_scales_with_predicted_error():
+    m = SentenceModel(charge_codes={}, regressor=None, charge_resid_q={}, global_resid_q=(-1, 1), charge_median={})
+    m._calibrate({}, np.asarray([0.5] * 50))
+    m.scaled_q = {0.97: 2.0}
+    assert m.half_width("盗窃罪", 0.97, scale=0.1) == pytest.approx(0.2)
+    assert m.half_width("盗窃罪", 0.97, scale=0.4) == pytest.approx(0.8)
+    assert m.half_width("盗窃罪", 0.97) == pytest.approx(0.5)
+
+
+def _murder_records(n=60, seed=1):
+    from index.records import CaseRecord
+
+    rng = np.random.default_rng(seed)
+    recs = []
+    for i in range(n):
+        died = i % 3 == 0
+        facts = ("被告人持刀捅刺被害人，致被害人当场死亡。" if died else "被告人持刀捅刺被害人，致其轻伤二级。") + f"案发地点{i}号。"
+        if died:
+            recs.append(CaseRecord(f"m{i}", ["故意杀人罪" if i % 2 else "故意伤害罪"], facts, "无期徒刑", None))
+        else:
+            recs.append(CaseRecord(f"m{i}", ["故意伤害罪"], facts, "实刑", float(rng.choice([8, 10, 12]))))
+    return recs
+
+
+def test_stacked_model_uses_neighbours_and_predicts_life_sentences():
+    recs = _murder_records()
+    rng = np.random.default_rng(0)
+    vecs = rng.normal(size=(len(recs), 16)).astype(np.float32)
+    vecs /= np.linalg.norm(vecs, axis=1, keepdims=True)
+    m = SentenceModel.fit(recs, vecs)
+    assert m.regressor is not None and m.special is not None
+    text_column = len(FLAG_NAMES) + 8
+    assert max(m.dead_columns, default=-1) <= text_column  # the neighbour statistics were used
+    died = extract_features("被告人持刀捅刺被害人，致被害人当场死亡。")
+    hurt = extract_features("被告人持刀捅刺被害人，致其轻伤二级。")
+    p_died = m.predict("被告人持刀捅刺被害人，致被害人当场死亡。", died, ["故意伤害罪"], [np.nan, np.nan, np.nan, 0.9, 1.0, 0.0])
+    p_hurt = m.predict("被告人持刀捅刺被害人，致其轻伤二级。", hurt, ["故意伤害罪"], [math.log1p(10), math.log1p(10), 0.1, 0.9, 0.0, 0.0])
+    assert p_died.special.get("无期徒刑", 0) > 0.5 > p_hurt.special.get("无期徒刑", 0)
+    assert 6 <= math.expm1(p_hurt.median) <= 14

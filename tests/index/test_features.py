@@ -84,3 +84,23 @@ def test_injury(text, level):
 @pytest.mark.parametrize("raw,value", [("1,0500", 10500), ("三万五千", 35000), ("１２．５", 12.5), ("二十", 20)])
 def test_parse_number(raw, value):
     assert parse_number(raw) == pytest.approx(value)
+
+
+@pytest.mark.parametrize("text,grams", [
+    ("将34克左右毒品甲基苯丙胺片剂贩卖给吸毒人员。查获毒品甲基苯丙胺片剂可疑物，经称量净重44克。", 78),
+    ("共排出77包海洛因，净重343.45克。", 343.45),
+    ("将赊得的69.7430克海洛因，以每克350元的价格贩卖给董某", 69.743),
+    ("查获疑似毒品海洛因2小包，净重27.837克。", 27.837),
+    ("贩卖冰毒3次，共计15克，每次5克", 15),
+])
+def test_drug_quantities_in_real_wording(text, grams):
+    assert extract_features(text).drug_grams == pytest.approx(grams)
+
+
+@pytest.mark.parametrize("text", [
+    "贩卖毒品海洛因不满十克，其行为已构成贩卖毒品罪",
+    "贩卖甲基苯丙胺五十克以上的，处十五年有期徒刑",
+    "被告人盗窃黄金项链一条，重20克。",
+])
+def test_thresholds_and_other_masses_are_not_drug_quantities(text):
+    assert extract_features(text).drug_grams is None

@@ -41,6 +41,11 @@ CASES = yaml.safe_load("""
             interval_months: [0, 50], neighbour_count: 3, actual_outcome_class: 非监禁刑/免予刑事处罚,
             outcome_rates: {监禁刑: 1.0}}
   fires: false
+- name: far above the interval but the index has too few cases of the charge
+  similar: {charge: 盗窃罪, expected_sentence_months: 8, actual_sentence_months: 36, deviation: 3.5, same_charge_cases: 3,
+            interval_months: [4, 14], neighbour_count: 30, actual_outcome_class: 监禁刑, outcome_rates: {监禁刑: 1.0}}
+  fires: false
+  warns: 仅 3 件
 - name: threshold option raised
   options: {threshold: 4.0}
   similar: {charge: 盗窃罪, expected_sentence_months: 8, actual_sentence_months: 36, deviation: 3.5,
@@ -62,6 +67,8 @@ def test_sub007_cases(case):
                     extra_context={"similar": case["similar"]})
     found = [f for f in run.findings if f.rule_id == "SUB-007"]
     assert bool(found) is case["fires"], (found, run.warnings)
+    if case.get("warns"):
+        assert any(case["warns"] in w for w in run.warnings), run.warnings
     for text in case.get("contains", []):
         assert text in found[0].message, found[0].message
     if found:
