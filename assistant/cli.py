@@ -59,8 +59,19 @@ def _summary(report: dict, out_dir: Path | None) -> None:
     if report.get("similar_cases"):
         sc = report["similar_cases"]
         if sc.get("expected_sentence_months") is not None:
-            con.print(f"[bold]类案参考：[/]预期刑期约 {sc['expected_sentence_months']:.1f} 个月，"
-                      f"实际 {sc.get('actual_sentence_months')} 个月，偏离 {sc.get('deviation')}")
+            actual = sc.get("actual_sentence_months")
+            dev = sc.get("deviation")
+            iv = sc.get("interval_months")
+            line = f"[bold]类案参考：[/]预期刑期约 {sc['expected_sentence_months']:.1f} 个月"
+            if iv:
+                line += f"（区间 {iv[0]:.1f}–{iv[1]:.1f} 个月）"
+            if actual is not None:
+                line += f"，实际 {actual:g} 个月"
+            if dev is not None:
+                line += f"，偏离 {dev:+.1%}"
+            if sc.get("expected_outcome"):
+                line += f"；类案预期处理结果：{sc['expected_outcome']}"
+            con.print(line + f"；同罪名类案 {sc.get('same_charge_cases', sc.get('neighbour_count', 0))} 件")
     if report["warnings"]:
         con.print(f"[bold yellow]警告：[/]{len(report['warnings'])} 条（详见报告）")
         for w in report["warnings"][:5]:
