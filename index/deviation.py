@@ -110,6 +110,8 @@ SENTENCE_GRID = (0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 18, 2
                  42, 45, 48, 54, 60, 66, 72, 78, 84, 96, 108, 120, 132, 144, 156, 168, 180, 192, 204, 216, 240,
                  264, 300)
 MIN_SPECIAL_CASES = 5
+#: similarity cells computed at once by the leave-one-out statistics (bounds memory on big corpora)
+LOO_BLOCK_CELLS = 20_000_000
 
 
 def cail_tolerance_score(v: np.ndarray | float) -> np.ndarray:
@@ -436,7 +438,7 @@ def _loo_stats(records: Sequence[CaseRecord], vectors: np.ndarray) -> np.ndarray
     for i, r in enumerate(records):
         for c in {normalise_charge(c) for c in r.charges}:
             groups.setdefault(c, []).append(i)
-    terms = [None if _term_target(r) is None else _term_target(r) for r in records]
+    terms = [_term_target(r) for r in records]
     specials = [_special(r) for r in records]
     out = np.full((len(records), 6), np.nan)
     for i0 in range(0, len(records), 1024):
@@ -444,22 +446,29 @@ def _loo_stats(records: Sequence[CaseRecord], vectors: np.ndarray) -> np.ndarray
         by_charge: dict[str, list[int]] = {}
         for i in block:
             by_charge.setdefault(normalise_charge(records[i].primary_charge), []).append(i)
-        for c, rows in by_charge.items():
+        for c, rows_all in by_charge.items():
             members = np.asarray(groups.get(c, []))
             if len(members) <= 1:
                 continue
-            sims = vectors[rows] @ vectors[members].T
-            for k, i in enumerate(rows):
-                s = sims[k].copy()
-                s[members == i] = -np.inf
-                kk = min(STACK_K, len(members) - 1)
-                top = np.argpartition(-s, kk - 1)[:kk]
-                top = top[np.argsort(-s[top])]
-                js = members[top]
-                w = neighbour_weights(s[top], [_closeness(records[i].features, records[j].features) for j in js],
-                                      STACK_TAU)
-                out[i] = neighbour_stats([terms[j] for j in js], [specials[j] for j in js], w, float(s[top[0]]))
+            step = max(1, LOO_BLOCK_CELLS // len(members))
+            for r0 in range(0, len(rows_all), step):
+                rows = rows_all[r0:r0 + step]
+                sims = vectors[rows] @ vectors[members].T
+                _loo_rows(rows, sims, members, records, terms, specials, out)
     return out
+
+
+def _loo_rows(rows, sims, members, records, terms, specials, out) -> None:
+    """Fill ``out`` for ``rows`` from their similarity rows ``sims`` against ``members``."""
+    kk = min(STACK_K, len(members) - 1)
+    for k, i in enumerate(rows):
+        s = sims[k].copy()
+        s[members == i] = -np.inf
+        top = np.argpartition(-s, kk - 1)[:kk]
+        top = top[np.argsort(-s[top])]
+        js = members[top]
+        w = neighbour_weights(s[top], [_closeness(records[i].features, records[j].features) for j in js], STACK_TAU)
+        out[i] = neighbour_stats([terms[j] for j in js], [specials[j] for j in js], w, float(s[top[0]]))
 
 
 def _charge_medians(records: Sequence[CaseRecord]) -> dict[str, float]:
