@@ -46,6 +46,12 @@ class ScanError(BaseModel):
     message: str
 
 
+class RejectedFile(BaseModel):
+    file: str = Field(description="文件名（压缩包内文件为“压缩包名/路径”）")
+    code: str = Field(description="稳定的错误代码，如 corrupt_pdf、encrypted_pdf、unsupported_type")
+    message: str = Field(description="中文说明")
+
+
 class ScanOut(BaseModel):
     id: str
     status: ScanStatus
@@ -61,6 +67,10 @@ class ScanOut(BaseModel):
     finished_at: UtcDatetime | None = None
     duplicate: bool = False
     links: dict[str, str] = Field(default_factory=dict)
+    rejected_files: list[RejectedFile] | None = Field(
+        default=None,
+        description="提交时发现无法读取而未扫描的文件（已损坏、已加密、空文件、不支持的格式等），其余文件照常扫描；"
+                    "这些文件同样列入报告的 file_errors 和 warnings。仅在提交（POST）的响应中给出。")
 
 
 class ScanList(BaseModel):

@@ -3,12 +3,14 @@ upload pre-validation (reusing the ingest checks of :mod:`extractors.ingest`), a
 hash for idempotent submission, rule pages, and re-grading a stored report with dispositions.
 
 Upload problems are :class:`UploadProblem` with a stable ``code``, an HTTP-like ``status``
-and a Chinese ``message``; per-file problems are listed in ``files``.
+and a Chinese ``message``; per-file problems are listed in ``files``. Hostile or oversize input
+refuses a submission; a damaged file only sets that file aside (``UploadSummary.rejected``).
 """
 
 from __future__ import annotations
 
 import hashlib
+import logging
 import re
 import unicodedata
 import zipfile
@@ -19,6 +21,7 @@ from typing import Any
 from assistant.config import Settings
 
 SAFE_NAME_MAX = 120
+log = logging.getLogger(__name__)
 
 
 class UploadProblem(Exception):
@@ -29,11 +32,39 @@ class UploadProblem(Exception):
         self.status, self.code, self.message, self.files = status, code, message, files or []
 
 
+#: Problem codes that refuse the whole submission even when other files are readable: attacks
+#: and limits (escaping paths, symlinks, zip bombs, oversize files, pixel bombs, page count),
+#: not damaged documents.
+HOSTILE_CODES = frozenset({"zip_slip", "zip_bomb", "zip_too_many_members", "file_too_large", "image_too_large",
+                           "too_many_pages", "upload_too_large"})
+
+
+@dataclass(frozen=True)
+class FileProblem:
+    """Why one file of a submission cannot be read: HTTP-like status, stable code, Chinese message."""
+
+    status: int
+    code: str
+    file: str
+    message: str
+
+    @property
+    def hostile(self) -> bool:
+        return self.code in HOSTILE_CODES
+
+    def public(self) -> dict[str, str]:
+        return {"file": self.file, "code": self.code, "message": self.message}
+
+
 @dataclass
 class UploadSummary:
+    """What a submission holds: readable files and their pages, and the files set aside
+    (``rejected``: per-file content problems; the scan reports them again in ``file_errors``)."""
+
     files: int = 0
     pages: int = 0
     names: list[str] = field(default_factory=list)
+    rejected: list[dict[str, str]] = field(default_factory=list)
 
 
 def safe_name(name: str) -> str:
@@ -72,11 +103,14 @@ def _pdf_pages(path: Path) -> tuple[int, tuple[str, str] | None]:
             if b"%PDF" not in fh.read(1024):
                 return 0, ("corrupt_pdf", "不是有效的 PDF 文件（文件头缺失）")
         with pikepdf.open(path) as pdf:
-            return len(pdf.pages), None
+            pages = len(pdf.pages)
     except pikepdf.PasswordError:
         return 0, ("encrypted_pdf", "PDF 已加密（需要密码），无法读取")
     except (pikepdf.PdfError, OSError, ValueError, RecursionError):
         return 0, ("corrupt_pdf", "PDF 文件已损坏，无法读取")
+    if pages == 0:
+        return 0, ("empty_pdf", "PDF 文件没有任何页面")
+    return pages, None
 
 
 def _image_check(path: Path, max_pixels: int) -> tuple[str, str] | None:
@@ -110,9 +144,26 @@ def _docx_check(path: Path) -> tuple[str, str] | None:
 _ZIP_CODES = (("压缩炸弹", "zip_bomb", 413), ("文件数过多", "zip_too_many_members", 413),
               ("总体积过大", "zip_bomb", 413), ("压缩比", "zip_bomb", 413))
 
+#: Ingest refusal messages (:mod:`extractors.ingest`) → (code, status), first match wins.
+_REFUSED_CODES = (("压缩炸弹", "zip_bomb", 413), ("文件数过多", "zip_too_many_members", 413),
+                  ("总体积过大", "zip_bomb", 413), ("压缩比", "zip_bomb", 413),
+                  ("越出解压目录", "zip_slip", 422), ("绝对路径", "zip_slip", 422), ("符号链接", "zip_slip", 422),
+                  ("文件过大", "file_too_large", 413), ("加密", "encrypted_file", 422),
+                  ("不支持", "unsupported_type", 415), ("文件为空", "empty_file", 422),
+                  ("压缩包已损坏", "corrupt_zip", 422))
+
+
+def _refused_problem(name: str, message: str) -> FileProblem:
+    for needle, code, status in _REFUSED_CODES:
+        if needle in message:
+            return FileProblem(status, code, name, message)
+    return FileProblem(422, "corrupt_file", name, message)
+
 
 def _zip_check(path: Path, limits: Any) -> tuple[int, str, str] | None:
-    """(status, code, message) when the archive as a whole must be refused."""
+    """(status, code, message) when the archive as a whole cannot be taken: hostile (limits,
+    escaping paths, symlinks) or unreadable (corrupt, empty). Encrypted members are left to
+    :class:`extractors.ingest.Ingest`, which refuses them one by one."""
     from extractors.ingest import check_zip, member_name, unsafe_member
 
     try:
@@ -131,93 +182,107 @@ def _zip_check(path: Path, limits: Any) -> tuple[int, str, str] | None:
             return 413, "zip_bomb", problem
         for info in infos:
             reason = unsafe_member(info, member_name(info))
-            if reason:
-                code = "encrypted_file" if "加密" in reason else "zip_slip"
-                return 422, code, f"{member_name(info)}：{reason}"
+            if reason and "加密" not in reason:
+                return 422, "zip_slip", f"{member_name(info)}：{reason}"
     return None
 
 
-def _check_file(path: Path, shown: str, kind: str, limits: Any, summary: UploadSummary,
-                problems: list[tuple[int, str, str, str]]) -> None:
-    if kind == "pdf":
-        pages, bad = _pdf_pages(path)
-        summary.pages += pages
-        if bad:
-            problems.append((422, bad[0], shown, bad[1]))
-    elif kind == "image":
-        bad = _image_check(path, limits.image_pixels)
-        summary.pages += 1
-        if bad:
-            problems.append((413 if bad[0] == "image_too_large" else 422, bad[0], shown, bad[1]))
-    elif kind == "docx":
-        bad = _docx_check(path)
-        summary.pages += 1
-        if bad:
-            problems.append((422, bad[0], shown, bad[1]))
-    else:
-        summary.pages += 1
+def _check_file(path: Path, shown: str, kind: str, limits: Any) -> tuple[int, FileProblem | None]:
+    """(pages, problem) of one readable-looking file; a reader choking on it is a problem of that file."""
+    try:
+        if kind == "pdf":
+            pages, bad = _pdf_pages(path)
+            return pages, FileProblem(422, bad[0], shown, bad[1]) if bad else None
+        if kind == "image":
+            bad = _image_check(path, limits.image_pixels)
+            status = 413 if bad and bad[0] == "image_too_large" else 422
+            return 1, FileProblem(status, bad[0], shown, bad[1]) if bad else None
+        if kind == "docx":
+            bad = _docx_check(path)
+            return 1, FileProblem(422, bad[0], shown, bad[1]) if bad else None
+    except Exception:  # noqa: BLE001 - one hostile file must not refuse the others with a 500
+        log.exception("checking %s failed", shown)
+        return 0, FileProblem(422, "corrupt_file", shown, "文件格式异常或已损坏，无法读取")
+    return 1, None
 
 
-def validate_dossier(files: list[tuple[str, Path]], settings: Settings | None = None) -> UploadSummary:
+def _refuse(problems: list[FileProblem]) -> UploadProblem:
+    problems = sorted(problems, key=lambda p: (not p.hostile, -p.status))
+    lead = problems[0]
+    message = f"{lead.file}：{lead.message}" if len(problems) == 1 else \
+        f"{len(problems)} 个文件无法接收，首个问题：{lead.file}：{lead.message}"
+    return UploadProblem(lead.status, lead.code, message, [p.public() for p in problems])
+
+
+def validate_dossier(files: list[tuple[str, Path]], settings: Settings | None = None,
+                     strict: bool = False) -> UploadSummary:
     """Check the files of one submission before it is queued; raise :class:`UploadProblem`.
 
     Uses the ingest limits and zip checks of :mod:`extractors.ingest` (member count, total
     size, compression ratio, absolute or escaping paths, symlinks, encryption), unpacks
     zips with :class:`extractors.ingest.Ingest` (which counts real bytes, so lying headers
-    are caught), and opens every PDF (encrypted/corrupt), image (pixels) and DOCX.
+    are caught), and opens every PDF (encrypted/corrupt/empty), image (pixels) and DOCX.
+
+    Hostile or oversize input (:data:`HOSTILE_CODES`) refuses the whole submission. Damaged
+    files (corrupt, encrypted, empty, unsupported type) are set aside in ``rejected`` and the
+    rest is accepted, as the CLI scans the rest of a dossier; the submission is refused only
+    when no readable file remains, or on any problem when ``strict`` is true.
     """
     from extractors.errors import DossierReadError
-    from extractors.ingest import Ingest, kind_of
+    from extractors.ingest import Ingest, _hidden, _ignored, kind_of
 
     limits = _limits(settings)
     summary = UploadSummary()
-    problems: list[tuple[int, str, str, str]] = []
+    problems: list[FileProblem] = []
     if not files:
         raise UploadProblem(422, "no_files", "没有收到卷宗文件：请用表单字段 file 上传文件，或提供 path。")
+
+    def check(path: Path, shown: str, kind: str) -> None:
+        pages, bad = _check_file(path, shown, kind, limits)
+        if bad:
+            problems.append(bad)
+        else:
+            summary.files += 1
+            summary.pages += pages
+
     for name, path in files:
+        if _hidden(Path(name)) or _ignored(Path(name).name):
+            continue  # ingest skips these too
         kind = kind_of(path)
         summary.names.append(name)
         if kind is None:
-            problems.append((415, "unsupported_type", name,
-                             f"不支持的文件格式：{name}（支持 PDF、DOCX、JPG/PNG/TIFF 图片、TXT 或 ZIP 压缩包）"))
+            problems.append(FileProblem(415, "unsupported_type", name,
+                                        f"不支持的文件格式：{name}（支持 PDF、DOCX、JPG/PNG/TIFF 图片、TXT 或 ZIP 压缩包）"))
             continue
         size = path.stat().st_size
         if size == 0:
-            problems.append((422, "empty_file", name, "文件为空（0 字节）"))
+            problems.append(FileProblem(422, "empty_file", name, "文件为空（0 字节）"))
             continue
         if size > limits.file_bytes:
-            problems.append((413, "file_too_large", name,
-                             f"文件过大（{size / 2**20:.0f} MB，上限 {limits.file_bytes / 2**20:.0f} MB）"))
+            problems.append(FileProblem(413, "file_too_large", name,
+                                        f"文件过大（{size / 2**20:.0f} MB，上限 {limits.file_bytes / 2**20:.0f} MB）"))
             continue
         if kind != "zip":
-            summary.files += 1
-            _check_file(path, name, kind, limits, summary, problems)
+            check(path, name, kind)
             continue
         bad = _zip_check(path, limits)
         if bad:
-            problems.append((bad[0], bad[1], name, bad[2]))
+            problems.append(FileProblem(bad[0], bad[1], name, bad[2]))
             continue
         try:
             with Ingest(path, settings) as ing:
-                for refused in ing.result.refused:
-                    msg = refused.error or ""
-                    code, status = ("zip_bomb", 413) if "压缩炸弹" in msg else \
-                        ("encrypted_file", 422) if "加密" in msg else \
-                        ("unsupported_type", 415) if "不支持" in msg else ("corrupt_file", 422)
-                    problems.append((status, code, refused.name, msg))
+                problems.extend(_refused_problem(r.name, r.error or "") for r in ing.result.refused)
                 for f in ing.result.files:
-                    summary.files += 1
-                    _check_file(f.path, f.name, f.kind, limits, summary, problems)
+                    check(f.path, f.name, f.kind)
         except DossierReadError as exc:
-            problems.append((422, "corrupt_zip", name, str(exc)))
-    if problems:
-        problems.sort(key=lambda p: -p[0])
-        status, code, shown, message = problems[0]
-        details = [{"file": p[2], "code": p[1], "message": p[3]} for p in problems]
-        lead = f"{shown}：{message}" if len(problems) == 1 else f"{len(problems)} 个文件无法接收，首个问题：{shown}：{message}"
-        raise UploadProblem(status, code, lead, details)
+            problems.append(FileProblem(422, "corrupt_zip", name, str(exc)))
+    if problems and (strict or summary.files == 0 or any(p.hostile for p in problems)):
+        raise _refuse(problems)
+    if summary.files == 0:
+        raise UploadProblem(422, "no_files", "上传的内容中没有可读取的卷宗文件（PDF、DOCX、图片或 TXT）。")
     if summary.pages > limits.pages:
         raise UploadProblem(413, "too_many_pages", f"卷宗页数过多（{summary.pages} 页，上限 {limits.pages} 页）")
+    summary.rejected = [p.public() for p in problems]
     return summary
 
 

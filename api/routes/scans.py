@@ -33,7 +33,8 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from api.db import ApiKey, Scan, ScanAccess, audit, scan_by_hash
 from api.deps import CfgDep, EvaluatorDep, KeyDep, SessionDep, StorageDep, SubmitterDep
 from api.errors import ApiError
-from api.schemas import DispositionIn, DispositionOut, ErrorOut, Progress, ScanError, ScanList, ScanOut, ScanPathIn
+from api.schemas import (DispositionIn, DispositionOut, ErrorOut, Progress, RejectedFile, ScanError, ScanList, ScanOut,
+                         ScanPathIn)
 from api.settings import ServiceSettings
 from api.storage import Storage
 from assistant.service import UploadProblem, apply_dispositions, content_hash, safe_name, validate_dossier
@@ -68,13 +69,14 @@ def _links(scan_id: str) -> dict[str, str]:
     return {"self": base, "report": f"{base}/report", "html": f"{base}/report.html", "notice": f"{base}/notice.docx"}
 
 
-def scan_out(scan: Scan, duplicate: bool = False) -> ScanOut:
+def scan_out(scan: Scan, duplicate: bool = False, rejected: list[dict[str, str]] | None = None) -> ScanOut:
     return ScanOut(
         id=scan.id, status=scan.status, name=scan.name, files=scan.files, pages=scan.pages, prosecutor=scan.prosecutor,
         progress=Progress(stage=scan.stage, done=scan.done or 0, total=scan.total or 0),
         error=ScanError(code=scan.error_code, message=scan.error_message or "") if scan.error_code else None,
         attempts=scan.attempts or 0, created_at=scan.created_at, started_at=scan.started_at,
         finished_at=scan.finished_at, duplicate=duplicate, links=_links(scan.id),
+        rejected_files=[RejectedFile(**r) for r in rejected] if rejected is not None else None,
     )
 
 
@@ -208,8 +210,16 @@ def _dossier_key(input_path: Path, digest: str) -> str:
 async def create_scan(
     request: Request, key: SubmitterDep, session: SessionDep, storage: StorageDep, cfg: CfgDep,
     wait: Annotated[bool, Query(description="true：等待扫描完成并直接返回报告")] = False,
+    strict: Annotated[bool, Query(description="true：任一文件无法读取即拒绝整个提交（不接收部分文件）")] = False,
 ) -> Any:
-    """上传卷宗文件（或提交受理根目录下的路径），排队扫描；同一内容重复提交返回已有任务。"""
+    """上传卷宗文件（或提交受理根目录下的路径），排队扫描；同一内容重复提交返回已有任务。
+
+    个别文件无法读取（PDF 损坏、加密或无页面，图片、DOCX 损坏，空文件，不支持的格式，压缩包内无法解压的文件）时，
+    与命令行一致：其余文件照常扫描，无法读取的文件列在响应的 rejected_files 以及报告的 file_errors、warnings 中；
+    全部文件都无法读取时拒绝提交（422 等，附逐个文件的问题清单）。strict=true 时任一文件无法读取即拒绝整个提交。
+    路径越出解压目录或符号链接（zip_slip）、压缩炸弹（zip_bomb）、压缩包文件数过多、上传或单个文件过大、
+    页数过多、图片像素过多等攻击或超限情形，一律拒绝整个提交。
+    """
     files, fields = await _read_submission(request, cfg)
     if files and fields.get("path"):
         raise ApiError(422, "invalid_request", "file 与 path 只能二选一。")
@@ -224,7 +234,7 @@ async def create_scan(
             raise ApiError(422, "no_files", "没有收到卷宗文件：请用表单字段 file 上传文件，或提供 path。")
         stored = _stored_files(tmp)
         try:
-            summary = await run_in_threadpool(validate_dossier, stored, cfg.core)
+            summary = await run_in_threadpool(validate_dossier, stored, cfg.core, strict)
         except UploadProblem as exc:
             raise ApiError(exc.status, exc.code, exc.message, files=exc.files)
         except Exception:  # a reader library choking on hostile bytes is still bad input, not a 500
@@ -245,7 +255,8 @@ async def create_scan(
                         prosecutor=prosecutor, stage="排队中")
             session.add(scan)
             session.add(ScanAccess(scan_id=scan_id, key_id=key.id, prosecutor=prosecutor))
-            audit(session, "scan.submit", key, target=scan_id, detail={"files": summary.files, "pages": summary.pages})
+            audit(session, "scan.submit", key, target=scan_id,
+                  detail={"files": summary.files, "pages": summary.pages, "rejected": len(summary.rejected)})
             try:
                 session.commit()
                 duplicate = False
@@ -276,7 +287,7 @@ async def create_scan(
             return JSONResponse(report, status_code=200)
         if scan.status == "failed":
             raise ApiError(422, scan.error_code or "scan_failed", scan.error_message or "扫描失败。")
-    return JSONResponse(scan_out(scan, duplicate).model_dump(mode="json"), status_code=202,
+    return JSONResponse(scan_out(scan, duplicate, summary.rejected).model_dump(mode="json"), status_code=202,
                         headers={"Location": f"/v1/scans/{scan.id}"})
 
 

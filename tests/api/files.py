@@ -89,3 +89,47 @@ def write(path: Path, data: bytes) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(data)
     return path
+
+
+def titled_pdf_bytes(title: str, lines: list[str]) -> bytes:
+    """A one-page text-layer PDF whose ``title`` is centred at the top, as on real 文书, so that
+    the classifier types it; ``lines`` follow left-aligned."""
+    from reportlab.lib.pagesizes import A4
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.ttfonts import TTFont
+    from reportlab.pdfgen import canvas
+
+    if "wqy" not in pdfmetrics.getRegisteredFontNames():
+        pdfmetrics.registerFont(TTFont("wqy", FONT, subfontIndex=0))
+    buf = io.BytesIO()
+    c = canvas.Canvas(buf, pagesize=A4)
+    c.setFont("wqy", 18)
+    c.drawCentredString(A4[0] / 2, 780, title)
+    c.setFont("wqy", 12)
+    y = 740
+    for line in lines:
+        c.drawString(72, y, line)
+        y -= 20
+    c.showPage()
+    c.save()
+    return buf.getvalue()
+
+
+def encrypted_member_zip_bytes(members: dict[str, bytes], encrypted: str) -> bytes:
+    """A zip of ``members`` where member ``encrypted`` carries the encryption flag in its local and
+    central headers (its bytes are no cipher text: a member nobody can unpack)."""
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_STORED) as zf:
+        for name, data in members.items():
+            zf.writestr(name, data)
+    raw = bytearray(buf.getvalue())
+    with zipfile.ZipFile(io.BytesIO(bytes(raw))) as zf:
+        pos = zf.start_dir
+    while raw[pos:pos + 4] == b"PK\x01\x02":
+        n, extra, comment = struct.unpack("<HHH", raw[pos + 28:pos + 34])
+        if raw[pos + 46:pos + 46 + n].decode("utf-8") == encrypted:
+            local = struct.unpack("<I", raw[pos + 42:pos + 46])[0]
+            raw[pos + 8] |= 0x1
+            raw[local + 6] |= 0x1
+        pos += 46 + n + extra + comment
+    return bytes(raw)

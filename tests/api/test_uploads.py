@@ -42,9 +42,12 @@ def test_refused_with_code(service, code, status, make):
 
 
 def test_problems_are_listed_per_file(service):
+    """strict=true refuses on any unreadable file (the default sets them aside: test_partial_upload)."""
     client, _, keys = service
-    r = post(client, keys["intake"], [("好.pdf", files.pdf_bytes(["正常"])), ("加密.pdf", files.encrypted_pdf_bytes()),
-                                      ("损坏.pdf", files.corrupt_pdf_bytes())])
+    r = client.post("/v1/scans?strict=true", headers=auth(keys["intake"]), files=[
+        ("file", (n, b, "application/octet-stream")) for n, b in [
+            ("好.pdf", files.pdf_bytes(["正常"])), ("加密.pdf", files.encrypted_pdf_bytes()),
+            ("损坏.pdf", files.corrupt_pdf_bytes())]])
     assert r.status_code == 422
     assert {f["file"]: f["code"] for f in r.json()["files"]} == {"加密.pdf": "encrypted_pdf", "损坏.pdf": "corrupt_pdf"}
 
