@@ -27,9 +27,15 @@ def _api(name: str):
 
 
 def _sessions():
+    from assistant.database import DatabaseUnavailable
+
     db = _api("db")
     settings = _api("settings").ServiceSettings()
-    return db.session_factory(settings.db_url)
+    try:
+        return db.session_factory(settings.db_url)
+    except DatabaseUnavailable as exc:
+        err.print(f"[bold red]错误：[/]{exc}")
+        raise typer.Exit(1)
 
 
 def serve(
@@ -44,6 +50,7 @@ def serve(
     if workers is not None:
         os.environ["ASSISTANT_SCAN_WORKERS"] = str(workers)
     settings = _api("settings").ServiceSettings()
+    _sessions()
     err.print(f"评查助手扫描服务：http://{host}:{port}  （扫描进程 {settings.scan_workers} 个，"
               f"数据目录 {settings.storage_dir}）")
     uvicorn.run("api.main:create_app", factory=True, host=host, port=port, log_level=log_level, workers=1)

@@ -1,16 +1,20 @@
 """The service database: scans (the durable job table), access grants, API keys, audit log.
 
-SQLite (WAL, busy timeout) by default; PostgreSQL through ``DATABASE_URL``. Workers claim
-jobs with an atomic ``UPDATE … WHERE status='queued'`` so any number of worker processes
-(or hosts, with PostgreSQL) can share the table.
+SQLite (WAL, busy timeout) by default; PostgreSQL through ``DATABASE_URL`` (engine, URL
+handling and the NUL-free, length-clipped string columns come from :mod:`assistant.database`).
+Workers claim jobs with one atomic ``UPDATE … RETURNING`` (``FOR UPDATE SKIP LOCKED`` on
+PostgreSQL, see :func:`api.jobs.claim`) so any number of worker processes (or hosts, with
+PostgreSQL) can share the table. Timestamps are naive UTC on both backends.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from sqlalchemy import (JSON, DateTime, ForeignKey, Integer, String, Text, create_engine, event, select)
+from sqlalchemy import JSON, DateTime, ForeignKey, Integer, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
+
+from assistant.database import SafeString, SafeText, make_engine
 
 STATUSES = ("queued", "running", "done", "failed")
 
@@ -28,24 +32,24 @@ class Scan(Base):
 
     __tablename__ = "scans"
 
-    id: Mapped[str] = mapped_column(String(32), primary_key=True)
-    content_hash: Mapped[str] = mapped_column(String(64), unique=True, index=True)
-    dossier_key: Mapped[str] = mapped_column(String(200), index=True)
-    name: Mapped[str] = mapped_column(String(255))
-    status: Mapped[str] = mapped_column(String(16), index=True, default="queued")
-    input_path: Mapped[str] = mapped_column(Text)
-    report_path: Mapped[str | None] = mapped_column(Text, nullable=True)
+    id: Mapped[str] = mapped_column(SafeString(32), primary_key=True)
+    content_hash: Mapped[str] = mapped_column(SafeString(64), unique=True, index=True)
+    dossier_key: Mapped[str] = mapped_column(SafeString(200), index=True)
+    name: Mapped[str] = mapped_column(SafeString(255))
+    status: Mapped[str] = mapped_column(SafeString(16), index=True, default="queued")
+    input_path: Mapped[str] = mapped_column(SafeText)
+    report_path: Mapped[str | None] = mapped_column(SafeText, nullable=True)
     files: Mapped[int] = mapped_column(Integer, default=0)
     pages: Mapped[int] = mapped_column(Integer, default=0)
-    submitted_by: Mapped[str | None] = mapped_column(String(32), nullable=True)
-    prosecutor: Mapped[str | None] = mapped_column(String(100), nullable=True, index=True)
-    owner: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    submitted_by: Mapped[str | None] = mapped_column(SafeString(32), nullable=True)
+    prosecutor: Mapped[str | None] = mapped_column(SafeString(100), nullable=True, index=True)
+    owner: Mapped[str | None] = mapped_column(SafeString(200), nullable=True)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
-    stage: Mapped[str | None] = mapped_column(String(50), nullable=True)
+    stage: Mapped[str | None] = mapped_column(SafeString(50), nullable=True)
     done: Mapped[int] = mapped_column(Integer, default=0)
     total: Mapped[int] = mapped_column(Integer, default=0)
-    error_code: Mapped[str | None] = mapped_column(String(50), nullable=True)
-    error_message: Mapped[str | None] = mapped_column(Text, nullable=True)
+    error_code: Mapped[str | None] = mapped_column(SafeString(50), nullable=True)
+    error_message: Mapped[str | None] = mapped_column(SafeText, nullable=True)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, index=True)
     started_at: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
     finished_at: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
@@ -58,8 +62,8 @@ class ScanAccess(Base):
     __tablename__ = "scan_access"
 
     scan_id: Mapped[str] = mapped_column(ForeignKey("scans.id", ondelete="CASCADE"), primary_key=True)
-    key_id: Mapped[str] = mapped_column(String(32), primary_key=True, index=True)
-    prosecutor: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    key_id: Mapped[str] = mapped_column(SafeString(32), primary_key=True, index=True)
+    prosecutor: Mapped[str | None] = mapped_column(SafeString(100), nullable=True)
     at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
 
 
@@ -68,11 +72,11 @@ class ApiKey(Base):
 
     __tablename__ = "api_keys"
 
-    id: Mapped[str] = mapped_column(String(32), primary_key=True)
-    prefix: Mapped[str] = mapped_column(String(16), unique=True, index=True)
-    key_hash: Mapped[str] = mapped_column(String(64))
-    role: Mapped[str] = mapped_column(String(16))
-    name: Mapped[str] = mapped_column(String(100))
+    id: Mapped[str] = mapped_column(SafeString(32), primary_key=True)
+    prefix: Mapped[str] = mapped_column(SafeString(16), unique=True, index=True)
+    key_hash: Mapped[str] = mapped_column(SafeString(64))
+    role: Mapped[str] = mapped_column(SafeString(16))
+    name: Mapped[str] = mapped_column(SafeString(100))
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
     revoked_at: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
     last_used_at: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
@@ -85,38 +89,17 @@ class AuditEntry(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, index=True)
-    key_id: Mapped[str | None] = mapped_column(String(32), nullable=True)
-    key_name: Mapped[str | None] = mapped_column(String(100), nullable=True)
-    role: Mapped[str | None] = mapped_column(String(16), nullable=True)
-    action: Mapped[str] = mapped_column(String(50), index=True)
-    target: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    key_id: Mapped[str | None] = mapped_column(SafeString(32), nullable=True)
+    key_name: Mapped[str | None] = mapped_column(SafeString(100), nullable=True)
+    role: Mapped[str | None] = mapped_column(SafeString(16), nullable=True)
+    action: Mapped[str] = mapped_column(SafeString(50), index=True)
+    target: Mapped[str | None] = mapped_column(SafeString(200), nullable=True)
     detail: Mapped[dict | None] = mapped_column(JSON, nullable=True)
 
 
-_ENGINES: dict[str, Engine] = {}
-
-
 def get_engine(url: str) -> Engine:
-    """One engine per URL and process; SQLite gets WAL, a busy timeout and foreign keys."""
-    eng = _ENGINES.get(url)
-    if eng is not None:
-        return eng
-    if url.startswith("sqlite"):
-        eng = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
-
-        @event.listens_for(eng, "connect")
-        def _pragmas(dbapi_conn, _record):  # pragma: no cover - exercised by every connection
-            cur = dbapi_conn.cursor()
-            cur.execute("PRAGMA journal_mode=WAL")
-            cur.execute("PRAGMA synchronous=NORMAL")
-            cur.execute("PRAGMA busy_timeout=30000")
-            cur.execute("PRAGMA foreign_keys=ON")
-            cur.close()
-    else:
-        eng = create_engine(url, pool_pre_ping=True)
-    Base.metadata.create_all(eng)
-    _ENGINES[url] = eng
-    return eng
+    """One engine per URL and process, with the service tables created (SQLite: WAL, busy timeout, foreign keys)."""
+    return make_engine(url, Base.metadata)
 
 
 def session_factory(url: str) -> sessionmaker[Session]:

@@ -1,7 +1,7 @@
 """Scan jobs: worker processes that claim queued scans from the database and run them.
 
-- A worker claims a job with an atomic ``UPDATE scans SET status='running', owner=… WHERE
-  id=? AND status='queued'`` (safe across processes and, with PostgreSQL, hosts).
+- A worker claims a job with one atomic ``UPDATE … RETURNING`` (``FOR UPDATE SKIP LOCKED`` on
+  PostgreSQL; safe across processes and, with PostgreSQL, hosts), see :func:`claim`.
 - While scanning it writes progress (stage, done/total pages) and a heartbeat; the report
   is written to a file first, then the row is marked ``done`` — a worker killed at any
   point loses nothing: the input stays stored and the job goes back to ``queued``.
@@ -71,20 +71,25 @@ def parse_owner(owner: str | None) -> tuple[str, int]:
 
 
 def claim(sessions, owner: str, max_attempts: int) -> Scan | None:
-    """Claim the oldest queued scan for ``owner``; None when the queue is empty."""
+    """Claim the oldest queued scan for ``owner``; None when the queue is empty.
+
+    One statement, ``UPDATE scans SET status='running', … WHERE id = (SELECT id … WHERE
+    status='queued' ORDER BY created_at LIMIT 1) AND status='queued' RETURNING id``: SQLite runs
+    it under its single write lock; on PostgreSQL the sub-select takes ``FOR UPDATE SKIP
+    LOCKED``, so concurrent claimers lock different rows instead of queueing on the same one.
+    """
     with sessions() as s:
-        for _ in range(5):
-            cand = s.scalar(select(Scan.id).where(Scan.status == "queued").order_by(Scan.created_at).limit(1))
-            if cand is None:
-                return None
-            now = utcnow()
-            res = s.execute(update(Scan).where(Scan.id == cand, Scan.status == "queued").values(
-                status="running", owner=owner, started_at=now, heartbeat_at=now, attempts=Scan.attempts + 1,
-                stage="排队完成", done=0, total=0))
-            s.commit()
-            if res.rowcount == 1:
-                return s.get(Scan, cand)
-    return None
+        oldest = select(Scan.id).where(Scan.status == "queued").order_by(Scan.created_at, Scan.id).limit(1)
+        if s.get_bind().dialect.name == "postgresql":
+            oldest = oldest.with_for_update(skip_locked=True)
+        now = utcnow()
+        stmt = (update(Scan).where(Scan.id == oldest.scalar_subquery(), Scan.status == "queued")
+                .values(status="running", owner=owner, started_at=now, heartbeat_at=now, attempts=Scan.attempts + 1,
+                        stage="排队完成", done=0, total=0)
+                .returning(Scan.id).execution_options(synchronize_session=False))
+        scan_id = s.execute(stmt).scalar_one_or_none()
+        s.commit()
+        return s.get(Scan, scan_id) if scan_id is not None else None
 
 
 class _Job:
@@ -196,7 +201,7 @@ def recover(sessions, max_attempts: int, stale_after_s: float, live_owners: set[
     now = utcnow()
     changed = 0
     with sessions() as s:
-        for scan in s.scalars(select(Scan).where(Scan.status == "running")):
+        for scan in s.scalars(select(Scan).where(Scan.status == "running")).all():
             host, pid = parse_owner(scan.owner)
             if live_owners is not None and scan.owner in live_owners:
                 continue

@@ -10,7 +10,7 @@
 | ASSISTANT_OCR_ENGINE | ``rapidocr`` (default) or ``paddleocr`` or ``none`` | rapidocr |
 | ASSISTANT_OCR_WORKERS | OCR worker processes | number of cores |
 | ASSISTANT_DATA_DIR | storage for the service and dispositions | ``./var`` |
-| DATABASE_URL / ASSISTANT_DATABASE_URL | SQLAlchemy URL; PostgreSQL by URL | ``sqlite:///$DATA_DIR/assistant.sqlite3`` |
+| DATABASE_URL / ASSISTANT_DATABASE_URL | SQLAlchemy URL, e.g. ``postgresql://user:pw@host/db`` (psycopg 3, see :mod:`assistant.database`) | ``sqlite:///$DATA_DIR/assistant.sqlite3`` |
 | ASSISTANT_PROFILE | default profile YAML for scans | none |
 | ASSISTANT_MAX_* | ingest limits (see :class:`Limits`) | see below |
 """
@@ -66,8 +66,11 @@ class Settings(BaseSettings):
 
     @property
     def db_url(self) -> str:
+        """The SQLAlchemy URL (``postgres://``/``postgresql://`` mapped to the psycopg 3 driver)."""
         if self.database_url:
-            return self.database_url
+            from assistant.database import normalize_url
+
+            return normalize_url(self.database_url.strip())
         self.data_dir.mkdir(parents=True, exist_ok=True)
         return f"sqlite:///{(self.data_dir / 'assistant.sqlite3').resolve()}"
 

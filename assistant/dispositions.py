@@ -3,26 +3,28 @@
 A disposition is keyed by the *dossier key* — a content hash of the dossier's files, the same
 for a folder, the zip of that folder, or a re-scan after renaming — and the finding id (a stable
 hash of rule id + finding key, see :meth:`checks.engine.Context.report`). They are stored with
-SQLAlchemy in ``Settings.db_url`` (SQLite by default, PostgreSQL by URL). A re-scan shows each
-finding's disposition; 误报 and 不适用 findings no longer count towards points and grade.
+SQLAlchemy in ``Settings.db_url`` (SQLite by default, PostgreSQL by URL; engine and column types
+from :mod:`assistant.database`). Recording is one ``INSERT … ON CONFLICT DO UPDATE`` on both, so
+two evaluators marking the same finding at once never collide. A re-scan shows each finding's
+disposition; 误报 and 不适用 findings no longer count towards points and grade.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import hashlib
 import logging
 import zipfile
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import DateTime, Integer, String, Text, UniqueConstraint, create_engine, select
+from sqlalchemy import DateTime, Integer, UniqueConstraint, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 
 from assistant.config import Settings, get_settings
+from assistant.database import DatabaseUnavailable, SafeString, SafeText, make_engine
 
 log = logging.getLogger(__name__)
 
@@ -44,13 +46,13 @@ class DispositionRow(_Base):
     __table_args__ = (UniqueConstraint("dossier_key", "finding_id", name="uq_disposition"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    dossier_key: Mapped[str] = mapped_column(String(64), index=True)
-    finding_id: Mapped[str] = mapped_column(String(64))
-    rule_id: Mapped[str | None] = mapped_column(String(16), nullable=True, index=True)
-    status: Mapped[str] = mapped_column(String(8))
-    reason: Mapped[str] = mapped_column(Text, default="")
-    by: Mapped[str] = mapped_column(String(64), default="")
-    message: Mapped[str] = mapped_column(Text, default="")
+    dossier_key: Mapped[str] = mapped_column(SafeString(64), index=True)
+    finding_id: Mapped[str] = mapped_column(SafeString(64))
+    rule_id: Mapped[str | None] = mapped_column(SafeString(16), nullable=True, index=True)
+    status: Mapped[str] = mapped_column(SafeString(8))
+    reason: Mapped[str] = mapped_column(SafeText, default="")
+    by: Mapped[str] = mapped_column(SafeString(100), default="")
+    message: Mapped[str] = mapped_column(SafeText, default="")
     at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
 
     def public(self) -> dict[str, Any]:
@@ -63,17 +65,16 @@ def _iso(value: dt.datetime) -> str:
     return value.astimezone(dt.timezone.utc).isoformat(timespec="seconds")
 
 
-@functools.lru_cache(maxsize=8)
 def _engine(url: str) -> Engine:
-    engine = create_engine(url, future=True, pool_pre_ping=True)
-    _Base.metadata.create_all(engine)
-    return engine
+    return make_engine(url, _Base.metadata)
 
 
 def _session(settings: Settings | None) -> Session:
     settings = settings or get_settings()
     try:
         return Session(_engine(settings.db_url), expire_on_commit=False)
+    except DatabaseUnavailable as exc:
+        raise DispositionError(f"无法打开处置记录数据库：{exc}") from exc
     except SQLAlchemyError as exc:
         raise DispositionError(f"无法打开处置记录数据库：{exc.__class__.__name__}: {exc}") from exc
 
@@ -135,22 +136,46 @@ def _validate(status: str, reason: str, finding_id: str) -> None:
         raise DispositionError(f"问题编号无效：“{finding_id}”。")
 
 
+def _upsert(dialect: str):
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    elif dialect == "sqlite":
+        from sqlalchemy.dialects.sqlite import insert
+    else:
+        return None
+    return insert
+
+
 def mark_by_key(dossier_key: str, finding_id: str, status: str, reason: str = "", by: str | None = None,
                 rule_id: str | None = None, settings: Settings | None = None, message: str = "") -> dict[str, Any]:
-    """Record (or replace) the disposition of one finding of one dossier; returns it."""
+    """Record (or replace) the disposition of one finding of one dossier; returns it.
+
+    An empty ``rule_id`` or ``message`` keeps the stored one.
+    """
     _validate(status, reason, finding_id)
-    now = dt.datetime.now(dt.timezone.utc)
+    values: dict[str, Any] = {"status": status, "reason": (reason or "").strip(), "by": (by or "").strip(),
+                              "at": dt.datetime.now(dt.timezone.utc)}
+    if rule_id:
+        values["rule_id"] = rule_id
+    if message:
+        values["message"] = message
     with _session(settings) as s:
+        insert = _upsert(s.get_bind().dialect.name)
+        if insert is not None:
+            stmt = insert(DispositionRow).values(dossier_key=dossier_key, finding_id=finding_id, **values)
+            stmt = stmt.on_conflict_do_update(index_elements=["dossier_key", "finding_id"],
+                                              set_={k: getattr(stmt.excluded, k) for k in values})
+            row = s.execute(stmt.returning(DispositionRow.status, DispositionRow.reason, DispositionRow.by,
+                                           DispositionRow.at)).one()
+            s.commit()
+            return {"status": row.status, "reason": row.reason, "by": row.by, "at": _iso(row.at)}
         row = s.scalar(select(DispositionRow).where(DispositionRow.dossier_key == dossier_key,
                                                     DispositionRow.finding_id == finding_id))
         if row is None:
             row = DispositionRow(dossier_key=dossier_key, finding_id=finding_id)
             s.add(row)
-        row.status, row.reason, row.by, row.at = status, (reason or "").strip(), (by or "").strip(), now
-        if rule_id:
-            row.rule_id = rule_id
-        if message:
-            row.message = message
+        for k, v in values.items():
+            setattr(row, k, v)
         s.commit()
         return row.public()
 
