@@ -47,6 +47,11 @@ class Skip(Exception):
     """Raised inside a rule when it cannot decide; the warning is already recorded."""
 
 
+#: folder / zip prefixes of file names inside a finding key ("卷宗.zip/卷宗/起诉书.pdf" → "起诉书.pdf"),
+#: so that a finding keeps its id when the same dossier is submitted as a folder or as a zip
+_PATH_PREFIX = re.compile(r"(?:[^\s/（）()，,。；;：:、“”\"']+/)+")
+
+
 @dataclass
 class Context:
     """What a rule receives besides the case: its catalog entry, options and the sinks."""
@@ -62,7 +67,7 @@ class Context:
         for f in self.findings:
             if f.key == key:
                 return f
-        fid = hashlib.sha1(f"{self.entry.id}|{key}".encode()).hexdigest()[:12]
+        fid = hashlib.sha1(f"{self.entry.id}|{_PATH_PREFIX.sub('', key)}".encode()).hexdigest()[:12]
         finding = Finding(
             id=fid,
             rule_id=self.entry.id,

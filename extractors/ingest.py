@@ -205,13 +205,25 @@ class _TooLarge(Exception):
 
 
 def member_name(info: zipfile.ZipInfo) -> str:
-    """Member name, repairing GBK names stored without the UTF-8 flag (common on Windows)."""
+    """Member name, repairing names stored without the UTF-8 flag.
+
+    Python decodes such names as CP437. Info-ZIP on Linux and macOS stores UTF-8 bytes
+    without setting the flag; Windows tools store GBK. The raw bytes are tried as strict
+    UTF-8 first (GBK text is almost never valid UTF-8), then as GBK.
+    """
     name = info.filename
     if not info.flag_bits & 0x800:
         try:
-            name = name.encode("cp437").decode("gbk")
-        except (UnicodeEncodeError, UnicodeDecodeError):
-            pass
+            raw = name.encode("cp437")
+        except UnicodeEncodeError:
+            raw = None
+        if raw is not None:
+            for codec in ("utf-8", "gbk"):
+                try:
+                    name = raw.decode(codec)
+                    break
+                except UnicodeDecodeError:
+                    continue
     return name.replace("\\", "/")
 
 

@@ -151,3 +151,24 @@ def test_docx_pages(tmp_path: Path):
     assert person["id_number"] == "11010519491231002X" and person["valid"] is True
     assert case.documents[1].value(vocab.RECOMMENDATION)["months"] == 12
     assert case.documents[0].evidence(vocab.SUSPECT_NAME)[0].bbox is None
+
+
+class _RawNameInfo(zipfile.ZipInfo):
+    """A member whose name is written in ``codec`` without the UTF-8 flag (Info-ZIP / Windows tools)."""
+
+    codec = "utf-8"
+
+    def _encodeFilenameFlags(self):
+        return self.filename.encode(self.codec), self.flag_bits & ~0x800
+
+
+@pytest.mark.parametrize("codec", ["utf-8", "gbk"])
+def test_zip_member_names_without_utf8_flag(tmp_path: Path, good_pdf: Path, codec: str):
+    info = type("Info", (_RawNameInfo,), {"codec": codec})("卷宗/起诉书.pdf")
+    z = tmp_path / "d.zip"
+    with zipfile.ZipFile(z, "w") as zf:
+        zf.writestr(info, good_pdf.read_bytes())
+    with zipfile.ZipFile(z) as zf:
+        assert not zf.infolist()[0].flag_bits & 0x800
+    with Ingest(z) as ing:
+        assert [f.name for f in ing.result.files] == ["d.zip/卷宗/起诉书.pdf"]
