@@ -194,11 +194,12 @@ def _ocr(pages_by_file: dict[str, list[Page]], inputs: dict[str, InputFile], set
         report("识别文字", done, len(todo))
 
 
-def _page_images(f: InputFile, pages: list[Page], dpi: int, max_pixels: int) -> tuple[Iterable[np.ndarray], int]:
+def _page_images(f: InputFile, pages: list[Page], dpi: int, max_pixels: int) -> tuple[Iterable[Any], int]:
+    """Page images (RGB arrays) or, for PDFs, page references the OCR workers rasterise themselves."""
     if f.kind == "pdf":
-        from extractors.pdf import render_pages
+        from extractors.ocr import PdfPage
 
-        return (render_pages(f.path, [p.number], dpi=dpi)[p.number] for p in pages), dpi
+        return [PdfPage(f.path, p.number - 1) for p in pages], dpi
     from extractors.images import iter_frames
 
     wanted = {p.number for p in pages}

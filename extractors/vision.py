@@ -43,12 +43,40 @@ FINGERPRINT_MAX_MM = 25.0
 _MM_PER_PT = 25.4 / 72.0
 
 
-def red_mask(image_rgb: np.ndarray) -> np.ndarray:
-    """Boolean mask (uint8 0/255) of red ink pixels."""
+def red_mask(image_rgb: np.ndarray, step: int = 4) -> np.ndarray:
+    """Mask (uint8 0/255) of red ink pixels.
+
+    Red is looked for on every ``step``-th pixel first; the full-resolution mask is then
+    computed only around what was found (most pages have no red at all, a seal covers a
+    few percent of a page). Red blobs smaller than ``step`` pixels that fall between the
+    sampled pixels are missed — far below the size of any seal, fingerprint or red text.
+    """
+    h, w = image_rgb.shape[:2]
+    if step <= 1 or min(h, w) < 8 * step:
+        return _red(image_rgb)
+    coarse = _red(np.ascontiguousarray(image_rgb[::step, ::step]))
+    mask = np.zeros((h, w), np.uint8)
+    if not cv2.countNonZero(coarse):
+        return mask
+    coarse = cv2.dilate(coarse, np.ones((3, 3), np.uint8))
+    n, _, stats, _ = cv2.connectedComponentsWithStats(coarse, connectivity=8)
+    for x, y, bw, bh, _ in stats[1:n]:
+        x0, y0 = max(0, (int(x) - 1) * step), max(0, (int(y) - 1) * step)
+        x1, y1 = min(w, (int(x + bw) + 1) * step), min(h, (int(y + bh) + 1) * step)
+        mask[y0:y1, x0:x1] |= _red(image_rgb[y0:y1, x0:x1])
+    return mask
+
+
+def _red(image_rgb: np.ndarray) -> np.ndarray:
+    """Red ink pixels of an RGB image: two ``cv2.inRange`` bands around hue 0 in HSV."""
     hsv = cv2.cvtColor(image_rgb, cv2.COLOR_RGB2HSV)
-    h, s, v = hsv[..., 0], hsv[..., 1], hsv[..., 2]
-    mask = ((h <= RED_HUE_LOW) | (h >= RED_HUE_HIGH)) & (s >= RED_MIN_SAT) & (v >= RED_MIN_VAL)
-    return mask.astype(np.uint8) * 255
+    low = cv2.inRange(hsv, (0, RED_MIN_SAT, RED_MIN_VAL), (RED_HUE_LOW, 255, 255))
+    high = cv2.inRange(hsv, (RED_HUE_HIGH, RED_MIN_SAT, RED_MIN_VAL), (180, 255, 255))
+    return cv2.bitwise_or(low, high)
+
+
+#: Grey value given to red-ink pixels from their red channel: ``(r - 140) * 255 / 80``, clipped.
+_FADE = np.clip((np.arange(256, dtype=np.float32) - 140.0) * (255.0 / 80.0), 0, 255).astype(np.uint8)
 
 
 def suppress_red(image_rgb: np.ndarray, mask: np.ndarray | None = None) -> np.ndarray:
@@ -56,17 +84,46 @@ def suppress_red(image_rgb: np.ndarray, mask: np.ndarray | None = None) -> np.nd
 
     Inside (a dilated) red mask the red channel is used as the grey value and stretched:
     red seal ink is bright in the red channel (it fades away) while black text under a
-    semi-transparent seal stays darker and remains readable.
+    semi-transparent seal stays darker and remains readable. Only the bounding boxes of
+    red regions are touched, so a page with one seal costs little more than a copy.
     """
     mask = red_mask(image_rgb) if mask is None else mask
-    if not mask.any():
+    if not cv2.countNonZero(mask):
         return image_rgb
-    area = cv2.dilate(mask, np.ones((3, 3), np.uint8)) > 0
-    r = image_rgb[..., 0].astype(np.float32)
-    faded = np.clip((r - 140.0) * (255.0 / 80.0), 0, 255).astype(np.uint8)
     out = image_rgb.copy()
-    out[area] = faded[area][:, None]
+    h, w = mask.shape[:2]
+    for x, y, bw, bh in _red_boxes(mask):
+        x0, y0, x1, y1 = max(x - 1, 0), max(y - 1, 0), min(x + bw + 1, w), min(y + bh + 1, h)
+        area = cv2.dilate(mask[y0:y1, x0:x1], np.ones((3, 3), np.uint8)) > 0
+        faded = cv2.LUT(image_rgb[y0:y1, x0:x1, 0], _FADE)
+        region = out[y0:y1, x0:x1]
+        region[area] = faded[area][:, None]
     return out
+
+
+def _red_boxes(mask: np.ndarray, gap: int = 16, k: int = 4) -> list[tuple[int, int, int, int]]:
+    """Boxes (x, y, w, h) around groups of red pixels: bands of rows with red, then runs of
+    columns in each, found on a ``k``× smaller copy (area averaging keeps every red pixel visible)."""
+    h, w = mask.shape[:2]
+    small = cv2.resize(mask, (-(-w // k), -(-h // k)), interpolation=cv2.INTER_AREA) if min(h, w) > 8 * k else mask
+    f = k if small is not mask else 1
+    boxes = []
+    for y0, y1 in _runs(small.max(axis=1), gap // f):
+        for x0, x1 in _runs(small[y0:y1].max(axis=0), gap // f):
+            x0, y0_, x1, y1_ = (x0 - 1) * f, (y0 - 1) * f, (x1 + 1) * f, (y1 + 1) * f
+            boxes.append((max(0, x0), max(0, y0_), min(w, x1) - max(0, x0), min(h, y1_) - max(0, y0_)))
+    return boxes
+
+
+def _runs(profile: np.ndarray, gap: int) -> list[tuple[int, int]]:
+    """[start, end) runs of non-zero entries, joining runs less than ``gap`` apart."""
+    idx = np.flatnonzero(profile)
+    if not idx.size:
+        return []
+    cuts = np.flatnonzero(np.diff(idx) > gap)
+    starts = np.concatenate(([idx[0]], idx[cuts + 1]))
+    ends = np.concatenate((idx[cuts], [idx[-1]])) + 1
+    return list(zip(starts.tolist(), ends.tolist()))
 
 
 def detect_marks(
@@ -75,12 +132,16 @@ def detect_marks(
     page_height_pt: float,
     text_boxes: list[BBoxPt] | None = None,
     handwriting: bool = True,
+    red: np.ndarray | None = None,
+    gray: np.ndarray | None = None,
 ) -> list[Mark]:
     """Find seals, fingerprints, other red ink and handwriting on one page image.
 
     ``text_boxes`` are boxes (points) of printed text on the page — text-layer lines or
     OCR lines of printed text; dark ink outside them is a handwriting candidate. Without
-    them, handwriting is looked for with shape cues only (less reliable).
+    them, handwriting is looked for with shape cues only (less reliable). ``red`` (the
+    :func:`red_mask` of the image) and ``gray`` (the image in grey) save recomputing them
+    when the caller has them.
     """
     if image_rgb.ndim == 2:
         image_rgb = cv2.cvtColor(image_rgb, cv2.COLOR_GRAY2RGB)
@@ -88,11 +149,13 @@ def detect_marks(
     sx = page_width_pt / w_px
     sy = page_height_pt / h_px
     px_per_mm = 1.0 / (sx * _MM_PER_PT)
-    mask = red_mask(image_rgb)
+    mask = red_mask(image_rgb) if red is None else red
     marks = _red_marks(mask, px_per_mm, sx, sy)
     if handwriting:
         red_boxes = [m.bbox for m in marks]
-        marks.extend(_handwriting(image_rgb, mask, px_per_mm, sx, sy, text_boxes, red_boxes))
+        if gray is None:
+            gray = cv2.cvtColor(image_rgb, cv2.COLOR_RGB2GRAY)
+        marks.extend(_handwriting(gray, mask, px_per_mm, sx, sy, text_boxes, red_boxes))
     return marks
 
 
@@ -199,7 +262,7 @@ def _inside_any(box: tuple[float, float, float, float], boxes: list[BBoxPt], pad
 
 
 def _handwriting(
-    image_rgb: np.ndarray,
+    gray: np.ndarray,
     red: np.ndarray,
     px_per_mm: float,
     sx: float,
@@ -207,7 +270,6 @@ def _handwriting(
     text_boxes: list[BBoxPt] | None,
     red_boxes: list[BBoxPt],
 ) -> list[Mark]:
-    gray = cv2.cvtColor(image_rgb, cv2.COLOR_RGB2GRAY)
     _, ink = cv2.threshold(gray, 0, 255, cv2.THRESH_BINARY_INV | cv2.THRESH_OTSU)
     dark = (gray < 150).astype(np.uint8) * 255
     ink = cv2.bitwise_and(ink, dark)
@@ -219,20 +281,29 @@ def _handwriting(
             ink[max(y0, 0):max(y1, 0), max(x0, 0):max(x1, 0)] = 0
     speck = max(1, int(px_per_mm * 0.3))
     n, labels, stats, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)
-    keep = np.zeros(n, bool)
-    for i in range(1, n):
-        w, h, area = stats[i, 2], stats[i, 3], stats[i, 4]
-        if max(w, h) < speck * 3 or area < speck * speck * 4:
-            continue
-        if max(w, h) > 80 * px_per_mm:
-            continue
-        keep[i] = True
+    side = np.maximum(stats[:, 2], stats[:, 3])
+    keep = (side >= speck * 3) & (stats[:, 4] >= speck * speck * 4) & (side <= 80 * px_per_mm)
+    keep[0] = False
     if not keep.any():
         return []
-    strokes = (keep[labels]).astype(np.uint8) * 255
+    # strokes = the kept components, painted box by box (cheaper than a lookup over the whole label image)
+    kept = np.flatnonzero(keep)
+    if len(kept) > 200:
+        strokes = np.take(np.where(keep, 255, 0).astype(np.uint8), labels)
+    else:
+        strokes = np.zeros_like(ink)
+        for i in kept:
+            x, y, w, h = (int(v) for v in stats[i, :4])
+            strokes[y:y + h, x:x + w][labels[y:y + h, x:x + w] == i] = 255
     gap = max(3, int(px_per_mm * 4))
-    grouped = cv2.dilate(strokes, cv2.getStructuringElement(cv2.MORPH_RECT, (gap, max(3, gap // 2))))
-    contours, _ = cv2.findContours(grouped, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
+    kernel = cv2.getStructuringElement(cv2.MORPH_RECT, (gap, max(3, gap // 2)))
+    # only the area around the strokes needs grouping: crop to their extent (plus the kernel's reach)
+    x0 = max(0, int(stats[kept, 0].min()) - gap)
+    y0 = max(0, int(stats[kept, 1].min()) - gap)
+    x1 = min(ink.shape[1], int((stats[kept, 0] + stats[kept, 2]).max()) + gap)
+    y1 = min(ink.shape[0], int((stats[kept, 1] + stats[kept, 3]).max()) + gap)
+    grouped = cv2.dilate(strokes[y0:y1, x0:x1], kernel)
+    contours, _ = cv2.findContours(grouped, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE, offset=(x0, y0))
     out: list[Mark] = []
     for c in contours:
         x, y, w, h = cv2.boundingRect(c)

@@ -143,3 +143,14 @@ def test_pages_in_worker_processes(page_image):
     assert results[0].lines[1].text == "起诉书" and results[2].lines[1].text == "起诉书"
     assert results[1].lines == []
 
+
+
+def test_pdf_page_reference_is_rasterised_where_it_is_read(indictment_pdf):
+    class S:
+        ocr_engine = "rapidocr"
+        ocr_workers = 1
+
+    [page] = ocr.ocr_pages([ocr.PdfPage(indictment_pdf, 0)], S(), dpi=150)
+    assert "起诉书" in page.text and page.timings["raster"] > 0 and page.timings["engine"] > 0
+    [bad] = ocr.ocr_pages([ocr.PdfPage(indictment_pdf, 5)], S(), dpi=150)
+    assert bad.lines == [] and "无法读取" in bad.warning

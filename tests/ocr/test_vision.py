@@ -71,3 +71,18 @@ def test_suppressing_red_reads_text_under_seal(tmp_path):
     acc_without = char_accuracy(ref, "".join(c for c in without if c in keep))
     assert "王立新" in with_supp
     assert acc_with >= 0.85 and acc_with >= acc_without
+
+
+def test_sampled_red_mask_and_boxed_suppression_match_full_page(marks_pdf):
+    import cv2
+    import numpy as np
+
+    path, _ = marks_pdf
+    image = ocr.rasterize_pdf_page(path, 0, 150)
+    full = vision._red(image)
+    mask = vision.red_mask(image)
+    assert full.any() and (mask == full).all()
+    area = cv2.dilate(full, np.ones((3, 3), np.uint8)) > 0
+    expected = image.copy()
+    expected[area] = cv2.LUT(image[..., 0], vision._FADE)[area][:, None]
+    assert (vision.suppress_red(image, mask) == expected).all()
