@@ -167,46 +167,71 @@ def _ocr(pages_by_file: dict[str, list[Page]], inputs: dict[str, InputFile], set
     limits = limits_of(settings)
     done = 0
     report("识别文字", 0, len(todo))
-    for name in pages_by_file:
-        batch = [p for p in pages_by_file[name] if p.needs_ocr]
-        if not batch:
-            continue
-        f = inputs[name]
+    for chunk in _ocr_chunks(pages_by_file, inputs):
         try:
-            images, image_dpi = _page_images(f, batch, dpi, limits.image_pixels)
-            results = ocr.ocr_pages(images, settings, dpi=image_dpi)
+            sources: list[Any] = []
+            image_dpi = dpi
+            for name, batch in chunk:
+                got, image_dpi = _page_images(inputs[name], batch, dpi, limits.image_pixels)
+                sources.extend(got)
+            results = ocr.ocr_pages(sources, settings, dpi=image_dpi)
         except FileReadError as exc:
-            for p in batch:
-                case.warnings.append(f"{name} 第{p.number}页为扫描图像，未能识别文字（{exc}）")
+            for name, batch in chunk:
+                for p in batch:
+                    case.warnings.append(f"{name} 第{p.number}页为扫描图像，未能识别文字（{exc}）")
             continue
         except Exception as exc:  # noqa: BLE001 - OCR failure of one file leaves the rest going
-            log.exception("OCR of %s failed", name)
-            for p in batch:
-                case.warnings.append(f"{name} 第{p.number}页为扫描图像，未能识别文字（OCR 出错：{type(exc).__name__}）")
+            log.exception("OCR of %s failed", ", ".join(name for name, _ in chunk))
+            for name, batch in chunk:
+                for p in batch:
+                    case.warnings.append(f"{name} 第{p.number}页为扫描图像，未能识别文字（OCR 出错：{type(exc).__name__}）")
             continue
-        for p, r in zip(batch, results):
+        flat = [(name, p) for name, batch in chunk for p in batch]
+        for (name, p), r in zip(flat, results):
             _apply_ocr(p, r)
             if getattr(r, "warning", None):
                 case.warnings.append(f"{name} 第{p.number}页：{r.warning}")
             elif not p.lines:
                 case.warnings.append(f"{name} 第{p.number}页为扫描图像，未识别出文字")
-        done += len(batch)
+        done += len(flat)
         report("识别文字", done, len(todo))
 
 
+#: loose image pages handed to the OCR workers together (progress is reported per chunk)
+IMAGE_CHUNK_PAGES = 8
+
+
+def _ocr_chunks(pages_by_file: dict[str, list[Page]], inputs: dict[str, InputFile]) -> list[list[tuple[str, list[Page]]]]:
+    """Groups of (file, pages needing OCR) run through the OCR pool in one go: each PDF alone
+    (its pages already run in parallel), consecutive image files together up to
+    ``IMAGE_CHUNK_PAGES`` pages, so one-page JPGs do not run one at a time."""
+    chunks: list[list[tuple[str, list[Page]]]] = []
+    images: list[tuple[str, list[Page]]] = []
+    for name, pages in pages_by_file.items():
+        batch = [p for p in pages if p.needs_ocr]
+        if not batch:
+            continue
+        if inputs[name].kind == "pdf":
+            chunks.append([(name, batch)])
+            continue
+        images.append((name, batch))
+        if sum(len(b) for _, b in images) >= IMAGE_CHUNK_PAGES:
+            chunks.append(images)
+            images = []
+    if images:
+        chunks.append(images)
+    return chunks
+
+
 def _page_images(f: InputFile, pages: list[Page], dpi: int, max_pixels: int) -> tuple[Iterable[Any], int]:
-    """Page images (RGB arrays) or, for PDFs, page references the OCR workers rasterise themselves."""
+    """References to the pages that the OCR workers rasterise (PDF) or decode (images) themselves."""
     if f.kind == "pdf":
         from extractors.ocr import PdfPage
 
         return [PdfPage(f.path, p.number - 1) for p in pages], dpi
-    from extractors.images import iter_frames
+    from extractors.ocr import ImageFrame
 
-    wanted = {p.number for p in pages}
-    frames = [img for i, img in enumerate(iter_frames(f.path, max_pixels), 1) if i in wanted]
-    w_px = frames[0].shape[1] if frames else 0
-    image_dpi = int(round(w_px / (pages[0].width / 72.0))) if frames and pages[0].width else dpi
-    return frames, image_dpi
+    return [ImageFrame(f.path, p.number - 1, float(p.width or 0.0), max_pixels) for p in pages], dpi
 
 
 def _apply_ocr(page: Page, result: Any) -> None:

@@ -690,7 +690,33 @@ class PdfPage:
     index: int
 
 
-PageSource = np.ndarray | PdfPage
+@dataclass(frozen=True)
+class ImageFrame:
+    """Frame ``index`` (0-based) of an image file, decoded by whoever OCRs it.
+
+    ``width_pt`` is the page width in points that ingest gave the page; the resolution
+    used to turn pixels into points follows from the decoded frame's width. Loose image
+    files of a dossier (photographed 送达回证, one JPG per page) are handed to the worker
+    pool together as these references, so they are decoded and OCR'd in parallel.
+    """
+
+    path: Path
+    index: int
+    width_pt: float
+    max_pixels: int
+
+
+PageSource = np.ndarray | PdfPage | ImageFrame
+
+
+def _load_frame(source: ImageFrame) -> tuple[np.ndarray, int]:
+    from extractors.images import iter_frames
+
+    for i, frame in enumerate(iter_frames(source.path, source.max_pixels)):
+        if i == source.index:
+            dpi = int(round(frame.shape[1] / (source.width_pt / 72.0))) if source.width_pt else DEFAULT_DPI
+            return frame, max(dpi, 1)
+    raise FileReadError(f"图像第{source.index + 1}帧不存在", code="corrupt")
 
 
 def _worker_page(args: tuple[PageSource, int, str, bool]) -> OcrPage:
@@ -701,8 +727,13 @@ def _worker_page(args: tuple[PageSource, int, str, bool]) -> OcrPage:
 def _safe_page(source: PageSource, dpi: int, engine_name: str, threads: int, suppress: bool) -> OcrPage:
     try:
         t = time.process_time()
-        image = rasterize_pdf_page(source.path, source.index, dpi) if isinstance(source, PdfPage) else source
-        timings = {"raster": time.process_time() - t} if isinstance(source, PdfPage) else {}
+        if isinstance(source, ImageFrame):
+            image, dpi = _load_frame(source)
+        elif isinstance(source, PdfPage):
+            image = rasterize_pdf_page(source.path, source.index, dpi)
+        else:
+            image = source
+        timings = {"raster": time.process_time() - t} if not isinstance(source, np.ndarray) else {}
         return ocr_image(image, dpi=dpi, engine_name=engine_name, threads=threads, suppress_red=suppress,
                          _timings=timings)
     except OcrUnavailableError:

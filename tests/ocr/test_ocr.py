@@ -154,3 +154,38 @@ def test_pdf_page_reference_is_rasterised_where_it_is_read(indictment_pdf):
     assert "起诉书" in page.text and page.timings["raster"] > 0 and page.timings["engine"] > 0
     [bad] = ocr.ocr_pages([ocr.PdfPage(indictment_pdf, 5)], S(), dpi=150)
     assert bad.lines == [] and "无法读取" in bad.warning
+
+
+def test_image_frame_reference_is_decoded_where_it_is_read(tmp_path, page_image):
+    class S:
+        ocr_engine = "rapidocr"
+        ocr_workers = 1
+
+    path = tmp_path / "p.png"
+    Image.fromarray(page_image[:700]).save(path)
+    width_pt = page_image.shape[1] / 200 * 72
+    [page] = ocr.ocr_pages([ocr.ImageFrame(path, 0, width_pt, 10**8)], S(), dpi=72)
+    assert page.lines[1].text == "起诉书"
+    assert page.width == pytest.approx(width_pt, abs=1)  # the frame's own 200 dpi, not the call's 72
+    [bad] = ocr.ocr_pages([ocr.ImageFrame(path, 3, width_pt, 10**8)], S(), dpi=72)
+    assert bad.lines == [] and "无法读取" in bad.warning
+
+
+def test_loose_image_files_are_ocred_together(tmp_path, page_image, monkeypatch):
+    from assistant.config import Settings
+    from extractors import extract_case
+
+    for k in range(3):
+        Image.fromarray(page_image[:700]).save(tmp_path / f"p{k}.png")
+    calls = []
+    real = ocr.ocr_pages
+
+    def counting(sources, settings=None, dpi=ocr.DEFAULT_DPI, suppress_red=True):
+        sources = list(sources)
+        calls.append(len(sources))
+        return real(sources, settings, dpi=dpi, suppress_red=suppress_red)
+
+    monkeypatch.setattr(ocr, "ocr_pages", counting)
+    case = extract_case(tmp_path, settings=Settings(ocr_workers=1))
+    assert calls == [3]
+    assert all("起诉书" in d.text for d in case.documents) and len(case.documents) == 3
