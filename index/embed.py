@@ -246,6 +246,9 @@ class LexicalEmbedder:
         k = max(1, min(self.requested_dim, x.shape[0] - 1, x.shape[1] - 1))
         self.svd = TruncatedSVD(n_components=k, random_state=0)
         self.svd.fit(x)
+        # stored as float16 (half the file: 256 × 200k components are 205 MB in float32); rounded
+        # here already so that vectors encoded before and after a save/load are identical
+        self.svd.components_ = self.svd.components_.astype(np.float16).astype(np.float32)
         self.dim = k
         vocab_hash = hashlib.sha1("\n".join(sorted(self.vectorizer.vocabulary_)).encode()).hexdigest()[:10]
         self.identity = f"lexical:tfidf-char{self.ngram_range[0]}{self.ngram_range[1]}-svd{k}:{vocab_hash}"
@@ -266,9 +269,14 @@ class LexicalEmbedder:
         return self._transform(texts)
 
     def save(self, path: Path) -> None:
-        with open(path, "wb") as fh:
-            pickle.dump({"vectorizer": self.vectorizer, "svd": self.svd, "dim": self.dim,
-                         "identity": self.identity, "ngram_range": self.ngram_range}, fh)
+        full = self.svd.components_
+        try:
+            self.svd.components_ = full.astype(np.float16)
+            with open(path, "wb") as fh:
+                pickle.dump({"vectorizer": self.vectorizer, "svd": self.svd, "dim": self.dim,
+                             "identity": self.identity, "ngram_range": self.ngram_range}, fh)
+        finally:
+            self.svd.components_ = full
 
     @classmethod
     def load(cls, path: Path) -> "LexicalEmbedder":
@@ -276,6 +284,7 @@ class LexicalEmbedder:
             data = pickle.load(fh)
         obj = cls(dim=data["dim"], ngram_range=tuple(data["ngram_range"]))
         obj.vectorizer, obj.svd, obj.dim, obj.identity = data["vectorizer"], data["svd"], data["dim"], data["identity"]
+        obj.svd.components_ = np.asarray(obj.svd.components_, dtype=np.float32)
         return obj
 
 

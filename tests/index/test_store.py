@@ -23,6 +23,10 @@ def test_build_persist_load(lexical_index):
     assert all(h.record.charges == ["盗窃罪"] for h in hits)
     assert hits[0].similarity >= hits[-1].similarity
     assert again.model is not None
+    text = ["被告人在超市内盗窃他人财物，价值人民币3000元"]
+    # the stored (float16) lexical embedder encodes exactly as the one that built the index
+    assert np.array_equal(again.embedder.encode_queries(text), idx.embedder.encode_queries(text))
+    assert np.allclose(again.embedder.encode_passages([r.facts for r in [idx.record(0)[0]]]), idx.vectors[:1], atol=1e-6)
 
 
 def test_charge_filter_accepts_selective_subform(tmp_path):
