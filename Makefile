@@ -28,7 +28,7 @@ $(VENV)/.installed: pyproject.toml
 setup: system-deps $(VENV)/.installed
 
 demo: setup
-	@test -f out/demo-index/meta.sqlite3 -o -f out/demo-index/index.faiss || \
+	@$(VENV)/bin/python -c "from index.store import SimilarIndex; SimilarIndex.load('out/demo-index')" 2>/dev/null || \
 	  $(VENV)/bin/assistant index build --cases $(SHARED)/data/cail2018/cases.jsonl --out out/demo-index --lexical
 	$(VENV)/bin/assistant scan fixtures/sample/dossier --out out/demo --index out/demo-index
 	@echo "HTML 报告：out/demo/report.html；评查结果通知书：out/demo/notice.docx"

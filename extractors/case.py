@@ -23,7 +23,7 @@ from extractors.errors import DossierReadError, FileReadError
 from extractors.fields import extract_fields
 from extractors.ingest import Ingest, InputFile, limits_of, sha256_of
 from extractors.merge import summarize
-from extractors.text import DocText
+from extractors.text import DocText, decode_first
 
 log = logging.getLogger(__name__)
 Progress = Callable[[str, int, int], None]
@@ -130,14 +130,8 @@ def _read_file(f: InputFile, settings: Any, page_budget: int) -> tuple[SourceFil
 
 
 def _text_page(f: InputFile) -> Page:
-    raw = f.path.read_bytes()
-    for enc in ("utf-8-sig", "gb18030"):
-        try:
-            text = raw.decode(enc)
-            break
-        except UnicodeDecodeError:
-            continue
-    else:
+    text = decode_first(f.path.read_bytes(), ("utf-8-sig", "gb18030"))
+    if text is None:
         raise FileReadError("文本文件编码无法识别", code="corrupt")
     rows = [r.strip() for r in text.splitlines() if r.strip()]
     lines = [Line(text=t, bbox=(72.0, 72.0 + 18 * k, 523.0, 86.0 + 18 * k)) for k, t in enumerate(rows)]

@@ -20,6 +20,7 @@ from typing import Any
 from models import SourceFile
 
 from extractors.errors import DossierReadError
+from extractors.text import decode_first
 
 PDF_EXT = {".pdf"}
 DOCX_EXT = {".docx"}
@@ -214,16 +215,9 @@ def member_name(info: zipfile.ZipInfo) -> str:
     name = info.filename
     if not info.flag_bits & 0x800:
         try:
-            raw = name.encode("cp437")
+            name = decode_first(name.encode("cp437"), ("utf-8", "gbk")) or name
         except UnicodeEncodeError:
-            raw = None
-        if raw is not None:
-            for codec in ("utf-8", "gbk"):
-                try:
-                    name = raw.decode(codec)
-                    break
-                except UnicodeDecodeError:
-                    continue
+            pass
     return name.replace("\\", "/")
 
 

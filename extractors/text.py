@@ -17,6 +17,16 @@ from models import Evidence, Line, Page
 _INNER_SPACE = re.compile(r"(?<=[^\x00-\x7f]) +|(?<=\S) +(?=[^\x00-\x7f])")
 
 
+def decode_first(raw: bytes, codecs: tuple[str, ...]) -> str | None:
+    """``raw`` decoded with the first of ``codecs`` that decodes it strictly; ``None`` if none does."""
+    for codec in codecs:
+        try:
+            return raw.decode(codec)
+        except UnicodeDecodeError:
+            continue
+    return None
+
+
 def compact(text: str) -> str:
     """Remove spaces that touch a CJK character (kept between ASCII words)."""
     return _INNER_SPACE.sub("", text.replace("\u3000", " ")).strip()

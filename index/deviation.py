@@ -326,16 +326,16 @@ class SentenceModel:
         weight ``n / (n + CHARGE_SHRINK)``; charges with fewer than ``MIN_CHARGE_CALIBRATION``
         residuals use the pooled quantile alone. ``None`` when the model was never calibrated.
         """
-        scaled = getattr(self, "scaled_q", None) or {}
+        scaled = self.scaled_q
         if scale is not None and scaled:
             level = min(scaled, key=lambda lv: abs(lv - coverage))
             return scaled[level] * max(scale, MIN_SCALE)
-        table = getattr(self, "global_abs_q", None) or {}
+        table = self.global_abs_q
         if not table:
             return None
         level = min(table, key=lambda lv: abs(lv - coverage))
         pooled = table[level]
-        own = (getattr(self, "charge_abs_q", {}) or {}).get(level, {}).get(charge)
+        own = self.charge_abs_q.get(level, {}).get(charge)
         if own is None:
             return pooled
         q, n = own
@@ -346,7 +346,7 @@ class SentenceModel:
         """The stacked feature row of one case (``stats`` from :func:`neighbour_stats`)."""
         st = list(stats) if stats is not None else [np.nan] * 6
         x = np.hstack([self._base([f], [charges])[0], self._text_pred([text], [charges]), st[:4]])[None, :]
-        x[:, getattr(self, "dead_columns", [])] = 0.0
+        x[:, self.dead_columns] = 0.0
         return x
 
     def predict(self, text: str, f: CaseFeatures, charges: Sequence[str],
@@ -380,10 +380,9 @@ class SentenceModel:
         errors, and picks the grid sentence with the highest mean tolerance score; the
         median stays unless another sentence beats it by ``margin``.
         """
-        table = getattr(self, "window", None) or {}
-        oof, y = table.get(charge) or (None, None)
+        oof, y = self.window.get(charge) or (None, None)
         if oof is None or len(oof) < 20:
-            oof, y = table.get("") or (None, None)
+            oof, y = self.window.get("") or (None, None)
         if oof is None or len(oof) == 0:
             return median, float("nan")
         near = np.argsort(np.abs(oof - median))[:window]
@@ -665,15 +664,14 @@ def assess(index, facts: str, charges: Sequence[str], features: CaseFeatures, ac
     model = getattr(index, "model", None)
     pred = None
     if model is not None:
-        stack = hits[:STACK_K]
+        stack = neighbours[:STACK_K]
         stats = None
         if stack:
-            recs = [index.record(row)[0] for row, _ in stack]
-            w = neighbour_weights(np.asarray([sim for _, sim in stack]),
+            recs = [n.record for n in stack]
+            w = neighbour_weights(np.asarray([n.similarity for n in stack]),
                                   [_closeness(features, r.features) for r in recs], STACK_TAU)
-            stats = neighbour_stats([_term_target(r) for r in recs], [_special(r) for r in recs], w, stack[0][1])
-        pred = model.predict(facts or "", features, list(charges), stats) if hasattr(model, "predict") else \
-            Prediction(model.predict_log(features, list(charges)), None, {})
+            stats = neighbour_stats([_term_target(r) for r in recs], [_special(r) for r in recs], w, stack[0].similarity)
+        pred = model.predict(facts or "", features, list(charges), stats)
     model_log = pred.median if pred is not None else None
     if model_log is not None and nb_log is not None:
         centre = params.alpha * model_log + (1 - params.alpha) * nb_log
@@ -681,7 +679,7 @@ def assess(index, facts: str, charges: Sequence[str], features: CaseFeatures, ac
         centre = model_log if model_log is not None else nb_log
     expected = centre
     term_score = None
-    if centre is not None and model is not None and hasattr(model, "decide_term") and params.mode_window:
+    if centre is not None and model is not None and params.mode_window:
         expected, term_score = model.decide_term(centre, charge, params.mode_window, params.mode_margin)
     special_probs = dict(pred.special) if pred is not None else {}
     expected_outcome = None
@@ -698,10 +696,7 @@ def assess(index, facts: str, charges: Sequence[str], features: CaseFeatures, ac
         res = [(n.resid, n.weight) for n in neighbours if n.resid is not None]
         band = model.resid_band(charge) if model is not None else None
         if model is not None:
-            try:
-                half = model.half_width(charge, params.coverage, pred.scale if pred is not None else None)
-            except TypeError:
-                half = model.half_width(charge, params.coverage)
+            half = model.half_width(charge, params.coverage, pred.scale)
         if half is not None:
             lo, hi = -half, half
         elif len(res) >= 3:

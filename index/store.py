@@ -47,7 +47,8 @@ IVF_NPROBE = 16
 IVF_NPROBE_FILTERED = 64
 IVF_TRAIN_PER_LIST = 40
 IVF_NITER = 10
-FORMAT_VERSION = 1
+#: 2: stacked sentence model (text ridge, neighbour statistics, error scale, 无期/死刑 classifier)
+FORMAT_VERSION = 2
 
 
 class IndexError_(RuntimeError):
@@ -197,6 +198,10 @@ class SimilarIndex:
             raise IndexError_(f"类案索引目录无效或不完整：{p}（请先运行 assistant index build）")
         db = sqlite3.connect(str(p / "meta.sqlite3"), check_same_thread=False)
         info = {k: json.loads(v) for k, v in db.execute("SELECT key, value FROM info")}
+        if info.get("format") != FORMAT_VERSION:
+            db.close()
+            raise IndexError_(f"类案索引由旧版本建立（格式 {info.get('format')}，当前为 {FORMAT_VERSION}）：{p}，"
+                              "请用 assistant index build 重新建立。")
         if embedder is None:
             if str(info.get("identity", "")).startswith("lexical:"):
                 embedder = LexicalEmbedder.load(p / "lexical.pkl")
