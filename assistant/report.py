@@ -9,16 +9,22 @@ from models import CaseFile, Finding
 from assistant.grading import Grade
 
 def _document(doc) -> dict[str, Any]:
+    """One document of the report. ``source`` keeps the contract's first file and its pages; a
+    document spanning several files (one scanned image per page) adds ``source.parts``, every
+    file with its pages in reading order. Slots name their own ``file``."""
+    source: dict[str, Any] = {"file": doc.file, "pages": doc.pages}
+    if doc.spans_files:
+        source["parts"] = [{"file": part.file, "pages": part.pages} for part in doc.parts]
     return {
         "id": doc.id,
         "type": doc.type,
         "title": doc.title,
-        "source": {"file": doc.file, "pages": doc.pages},
+        "source": source,
         "text_source": doc.text_source if doc.text_source != "none" else "ocr",
         "fields": {k: v.contract() for k, v in doc.fields.items()},
         "slots": [
-            {"role": s.role, "kind": s.kind, "page": s.page, "filled": s.filled, "confidence": round(s.confidence, 3),
-             "who": s.who, "bbox": [round(x, 1) for x in s.bbox] if s.bbox else None}
+            {"role": s.role, "kind": s.kind, "file": s.file or doc.file, "page": s.page, "filled": s.filled,
+             "confidence": round(s.confidence, 3), "who": s.who, "bbox": [round(x, 1) for x in s.bbox] if s.bbox else None}
             for s in doc.slots
         ],
         "classification_confidence": round(doc.classification_confidence, 3),

@@ -86,23 +86,25 @@ def _findings(case):
 
 
 def _slot_agreement(case, truth):
+    """(right, truth slots with a box, undecided, not found): a truth slot that no extracted slot
+    matches (its label was not read) counts as not right."""
     by = {}
     for d in case.documents:
         for s in d.slots:
-            by.setdefault((d.file, s.page, s.role, s.kind), []).append(s.filled)
-    hit = total = undecided = 0
+            by.setdefault((getattr(s, "file", None) or d.file, s.page, s.role, s.kind), []).append(s.filled)
+    hit = total = undecided = missing = 0
     for s in truth.get("slots", []):
         if s.get("bbox") is None:
             continue
+        total += 1
         got = by.get((s["file"], s["page"], s["role"], s["kind"]))
         if not got:
-            continue
-        total += 1
-        if None in got:
+            missing += 1
+        elif None in got:
             undecided += 1
         elif (s["filled"] and any(got)) or (not s["filled"] and not all(got)):
             hit += 1
-    return hit, total, undecided
+    return hit, total, undecided, missing
 
 
 def _cpu(executor: ProcessPoolExecutor | None) -> float:
@@ -137,6 +139,8 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=11)
     ap.add_argument("--out", type=Path, default=Path("/tmp/ocr_bench"))
     ap.add_argument("--profile", default="pdf")
+    ap.add_argument("--layout", default="single-pdf",
+                    help="generator layout of the text dossiers (single-pdf, per-document, …): per-document gives one file per document")
     ap.add_argument("--repeat", type=int, default=1,
                     help="time each dossier this many times on each side, alternating, and keep the fastest (steadier under load)")
     ap.add_argument("--per-dossier", type=int, default=2, help="defects injected per dossier, taken from --defects in turn")
@@ -152,7 +156,7 @@ def main() -> None:
     for k in range(args.dossiers):
         n = args.per_dossier
         defects = [pool[(n * k + j) % len(pool)] for j in range(n)] if pool else []
-        text_dir = generate_dossier(seed=args.seed + k, out_dir=args.out / "text", layout="single-pdf", defects=defects)
+        text_dir = generate_dossier(seed=args.seed + k, out_dir=args.out / "text", layout=args.layout, defects=defects)
         scan_dir = args.out / "scan" / text_dir.name
         scan_dossier(text_dir, scan_dir, seed=args.seed + k, profile=args.profile)
         made.append((defects, text_dir, scan_dir))
@@ -176,7 +180,7 @@ def main() -> None:
     stages0 = _stage_times()
     e2e = e2e_b = bare = cpu_e2e = cpu_bare = 0.0
     pages = pages_b = 0
-    slot_hit = slot_total = slot_undecided = 0
+    slot_hit = slot_total = slot_undecided = slot_missing = 0
     agree = union = 0
     per_rule: dict[str, list[int]] = {}
     for k, (defects, text_dir, scan_dir) in enumerate(made):
@@ -202,8 +206,8 @@ def main() -> None:
             cpu_e2e += cpu_e
             cpu_bare += cpu_b
         text_case = extract_case(text_dir, settings=settings)
-        h, n, u = _slot_agreement(case, truth)
-        slot_hit, slot_total, slot_undecided = slot_hit + h, slot_total + n, slot_undecided + u
+        h, n, u, miss = _slot_agreement(case, truth)
+        slot_hit, slot_total, slot_undecided, slot_missing = slot_hit + h, slot_total + n, slot_undecided + u, slot_missing + miss
         a, b = _findings(case), _findings(text_case)
         agree += len(a & b)
         union += len(a | b)
@@ -212,7 +216,7 @@ def main() -> None:
             c[0] += (rid, _) in a and (rid, _) in b
             c[1] += 1
         print(f"{text_dir.name} ({','.join(defects) or '无缺陷'}): {len(plist)} pages, {took / len(plist):.2f} s/page, "
-              f"slots {h}/{n} (undecided {u}), findings scan={len(a)} text={len(b)} common={len(a & b)}; "
+              f"slots {h}/{n} (undecided {u}, not found {miss}), findings scan={len(a)} text={len(b)} common={len(a & b)}; "
               f"only scan={sorted(a - b)[:4]} only text={sorted(b - a)[:4]}", flush=True)
     bare_ex.shutdown()
     stages = {k: v - stages0.get(k, 0.0) for k, v in _stage_times().items()}
@@ -232,7 +236,7 @@ def main() -> None:
               + f" (sum {total / pages:.3f}; two workers in parallel)")
     print(f"peak RSS: main {peak:.0f} MiB, largest worker {peak_children:.0f} MiB")
     print(f"slot decisions vs truth: {slot_hit}/{slot_total} = {slot_hit / max(slot_total, 1):.3f} "
-          f"(undecided {slot_undecided})")
+          f"(undecided {slot_undecided}, not found {slot_missing})")
     print(f"SG/DL/CON/DOC findings, scan vs text layer: {agree}/{union} = {agree / max(union, 1):.3f}  "
           "per rule (common/union): " + ", ".join(f"{r} {c[0]}/{c[1]}" for r, c in sorted(per_rule.items())))
 

@@ -103,12 +103,16 @@ class Context:
 
 
 def _where(doc: Document) -> str:
+    if doc.spans_files:
+        (first_file, first_page), (last_file, last_page) = doc.page_refs()[0], doc.page_refs()[-1]
+        return f"{first_file} 第{first_page}页 至 {last_file} 第{last_page}页"
     pages = f"第{doc.pages[0]}页" if len(doc.pages) == 1 else f"第{doc.pages[0]}–{doc.pages[-1]}页"
     return f"{doc.file} {pages}" if doc.pages else doc.file
 
 
 def where(doc: Document) -> str:
-    """A short Chinese location of a document for messages: ``文件名 第3–5页``."""
+    """A short Chinese location of a document for messages: ``文件名 第3–5页``, or for a document
+    scanned as several files ``起诉书_p001.jpg 第1页 至 起诉书_p002.jpg 第1页``."""
     return _where(doc)
 
 

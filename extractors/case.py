@@ -12,11 +12,11 @@ import importlib.util
 import logging
 import time
 from pathlib import Path
-from typing import Any, Callable, Iterable
+from typing import Any, Callable
 
 import numpy as np
 
-from models import CaseFile, Document, Evidence, Field, Line, Mark, Page, SourceFile, vocab
+from models import CaseFile, Document, DocumentPart, Evidence, Field, Line, Mark, Page, SourceFile, vocab
 
 from extractors import classify, slots
 from extractors.errors import DossierReadError, FileReadError
@@ -75,13 +75,8 @@ def extract_case(path: Path, settings: Any = None, progress: Progress | None = N
         timings["ocr"] = time.perf_counter() - t1
 
         t2 = time.perf_counter()
-        report("解析文书", 0, len(pages_by_file))
-        documents: list[Document] = []
-        for fi, (name, pages) in enumerate(pages_by_file.items()):
-            docs = _documents(name, pages, inputs[name], len(documents), case.warnings)
-            _read_handwritten_dates(inputs[name], docs, {p.number: p for p in pages}, settings, case.warnings)
-            documents.extend(docs)
-            report("解析文书", fi + 1, len(pages_by_file))
+        documents = _documents(pages_by_file, inputs, case.warnings, report)
+        _read_handwritten_dates(documents, pages_by_file, inputs, settings, case.warnings)
         timings["parse"] = time.perf_counter() - t2
     for pages in pages_by_file.values():
         case.pages.extend(pages)
@@ -148,6 +143,12 @@ def _ocr_module() -> Any:
 
 def _ocr(pages_by_file: dict[str, list[Page]], inputs: dict[str, InputFile], settings: Any, case: CaseFile,
          report: Progress) -> None:
+    """OCR every page without a usable text layer, the whole dossier in one stream.
+
+    Pages of all files (PDF pages and loose image frames alike) go to the worker pool
+    together, so no core waits at the end of each file for its last page; a page that
+    fails comes back with a warning and the others keep their results.
+    """
     todo = [(name, p) for name, pages in pages_by_file.items() for p in pages if p.needs_ocr]
     if not todo:
         return
@@ -159,73 +160,44 @@ def _ocr(pages_by_file: dict[str, list[Page]], inputs: dict[str, InputFile], set
         return
     dpi = int(getattr(settings, "ocr_dpi", 200) or 200)
     limits = limits_of(settings)
-    done = 0
-    report("识别文字", 0, len(todo))
-    for chunk in _ocr_chunks(pages_by_file, inputs):
-        try:
-            sources: list[Any] = []
-            image_dpi = dpi
-            for name, batch in chunk:
-                got, image_dpi = _page_images(inputs[name], batch, dpi, limits.image_pixels)
-                sources.extend(got)
-            results = ocr.ocr_pages(sources, settings, dpi=image_dpi)
-        except FileReadError as exc:
-            for name, batch in chunk:
-                for p in batch:
-                    case.warnings.append(f"{name} 第{p.number}页为扫描图像，未能识别文字（{exc}）")
-            continue
-        except Exception as exc:  # noqa: BLE001 - OCR failure of one file leaves the rest going
-            log.exception("OCR of %s failed", ", ".join(name for name, _ in chunk))
-            for name, batch in chunk:
-                for p in batch:
-                    case.warnings.append(f"{name} 第{p.number}页为扫描图像，未能识别文字（OCR 出错：{type(exc).__name__}）")
-            continue
-        flat = [(name, p) for name, batch in chunk for p in batch]
-        for (name, p), r in zip(flat, results):
-            _apply_ocr(p, r)
-            if getattr(r, "warning", None):
-                case.warnings.append(f"{name} 第{p.number}页：{r.warning}")
-            elif not p.lines:
-                case.warnings.append(f"{name} 第{p.number}页为扫描图像，未识别出文字")
-        done += len(flat)
-        report("识别文字", done, len(todo))
-
-
-#: loose image pages handed to the OCR workers together (progress is reported per chunk)
-IMAGE_CHUNK_PAGES = 8
-
-
-def _ocr_chunks(pages_by_file: dict[str, list[Page]], inputs: dict[str, InputFile]) -> list[list[tuple[str, list[Page]]]]:
-    """Groups of (file, pages needing OCR) run through the OCR pool in one go: each PDF alone
-    (its pages already run in parallel), consecutive image files together up to
-    ``IMAGE_CHUNK_PAGES`` pages, so one-page JPGs do not run one at a time."""
-    chunks: list[list[tuple[str, list[Page]]]] = []
-    images: list[tuple[str, list[Page]]] = []
+    owners: list[tuple[str, Page]] = []
+    sources: list[Any] = []
     for name, pages in pages_by_file.items():
         batch = [p for p in pages if p.needs_ocr]
-        if not batch:
-            continue
-        if inputs[name].kind == "pdf":
-            chunks.append([(name, batch)])
-            continue
-        images.append((name, batch))
-        if sum(len(b) for _, b in images) >= IMAGE_CHUNK_PAGES:
-            chunks.append(images)
-            images = []
-    if images:
-        chunks.append(images)
-    return chunks
+        if batch:
+            sources.extend(_page_images(inputs[name], batch, dpi, limits.image_pixels))
+            owners.extend((name, p) for p in batch)
+    report("识别文字", 0, len(todo))
+    try:
+        results = ocr.ocr_pages(sources, settings, dpi=dpi, progress=lambda k: report("识别文字", k, len(todo)))
+    except FileReadError as exc:
+        for name, p in owners:
+            case.warnings.append(f"{name} 第{p.number}页为扫描图像，未能识别文字（{exc}）")
+        return
+    except Exception as exc:  # noqa: BLE001 - a broken OCR leaves the text-layer pages going
+        log.exception("OCR of %d pages failed", len(owners))
+        for name, p in owners:
+            case.warnings.append(f"{name} 第{p.number}页为扫描图像，未能识别文字（OCR 出错：{type(exc).__name__}）")
+        return
+    for (name, p), r in zip(owners, results):
+        _apply_ocr(p, r)
+        if getattr(r, "warning", None):
+            case.warnings.append(f"{name} 第{p.number}页：{r.warning}")
+        elif not p.lines:
+            case.warnings.append(f"{name} 第{p.number}页为扫描图像，未识别出文字")
+    report("识别文字", len(todo), len(todo))
 
 
-def _page_images(f: InputFile, pages: list[Page], dpi: int, max_pixels: int) -> tuple[Iterable[Any], int]:
-    """References to the pages that the OCR workers rasterise (PDF) or decode (images) themselves."""
+def _page_images(f: InputFile, pages: list[Page], dpi: int, max_pixels: int) -> list[Any]:
+    """References to the pages that the OCR workers rasterise (PDF, at ``dpi``) or decode
+    (images, at their own resolution) themselves."""
     if f.kind == "pdf":
         from extractors.ocr import PdfPage
 
-        return [PdfPage(f.path, p.number - 1) for p in pages], dpi
+        return [PdfPage(f.path, p.number - 1) for p in pages]
     from extractors.ocr import ImageFrame
 
-    return [ImageFrame(f.path, p.number - 1, float(p.width or 0.0), max_pixels) for p in pages], dpi
+    return [ImageFrame(f.path, p.number - 1, float(p.width or 0.0), max_pixels) for p in pages]
 
 
 def _apply_ocr(page: Page, result: Any) -> None:
@@ -242,28 +214,42 @@ def _apply_ocr(page: Page, result: Any) -> None:
     page.needs_ocr = False
 
 
-def _documents(name: str, pages: list[Page], f: InputFile, start_index: int, warnings: list[str]) -> list[Document]:
-    segments = classify.split_documents([p for p in pages if p.lines or p.text_source != "none"] or pages)
-    if f.kind == "pdf":
-        marked = _marks_for(f, segments, warnings)
-    elif f.kind == "docx":
-        marked = {p.number for p in pages}
-    else:
-        marked = set()
+def _documents(pages_by_file: dict[str, list[Page]], inputs: dict[str, InputFile], warnings: list[str],
+               report: Progress) -> list[Document]:
+    """Split the dossier's pages into documents, then extract their fields and slots.
+
+    Consecutive loose images of one folder are split together (:func:`classify.split_files`),
+    so a document scanned one image per page is one :class:`Document` whose ``parts`` list
+    its files. Marks are computed on text-layer PDF pages that carry slots; pages whose marks
+    are known (OCR'd pages read well enough, rendered PDF pages, DOCX) are keyed by
+    ``(file, page)``.
+    """
+    segments = classify.split_files([(name, inputs[name].kind, pages) for name, pages in pages_by_file.items()])
+    marked: set[tuple[str, int]] = set()
+    for name, pages in pages_by_file.items():
+        if inputs[name].kind == "pdf":
+            marked |= _marks_for(inputs[name], [seg for seg in segments if seg.file == name], warnings)
+        elif inputs[name].kind == "docx":
+            marked |= {(name, p.number) for p in pages}
     docs: list[Document] = []
     for k, seg in enumerate(segments):
-        doc_id = f"d{start_index + k + 1}"
-        text = DocText(seg.pages, doc_id, name)
+        report("解析文书", k, len(segments))
+        doc_id = f"d{k + 1}"
+        text = DocText(seg.pages, doc_id, seg.file)
         sources = {p.text_source for p in seg.pages if p.text_source != "none"}
         source = "mixed" if len(sources) > 1 else (sources.pop() if sources else "none")
         fields = extract_fields(text, seg.type) if text.text else {}
-        analysed = {p.number for p in seg.pages if p.text_source == "ocr" and (p.ocr_confidence or 0) >= MIN_SLOT_OCR_CONFIDENCE} | marked
-        doc = Document(id=doc_id, type=seg.type, title=seg.title, file=name, pages=[p.number for p in seg.pages],
+        analysed = {(p.file, p.number) for p in seg.pages
+                    if p.text_source == "ocr" and (p.ocr_confidence or 0) >= MIN_SLOT_OCR_CONFIDENCE} | marked
+        parts = seg.parts()
+        doc = Document(id=doc_id, type=seg.type, title=seg.title, file=parts[0][0], pages=parts[0][1],
+                       parts=[DocumentPart(file=f, pages=n) for f, n in parts] if len(parts) > 1 else [],
                        text_source=source, text=text.text, fields=fields, classification_confidence=seg.confidence)
         signers = fields.get(vocab.INTERROGATORS)
         expected = {vocab.SLOT_INTERROGATOR_SIGNATURE: len(signers.value)} if signers and isinstance(signers.value, list) else None
         doc.slots = slots.find_slots(seg.type, seg.pages, doc_id, analysed, expected)
         docs.append(doc)
+    report("解析文书", len(segments), len(segments))
     return docs
 
 
@@ -272,33 +258,37 @@ HANDWRITTEN_DATE_FIELDS = {vocab.SLOT_SIGN_DATE: vocab.SIGN_DATE}
 HANDWRITTEN_DPI = 200
 
 
-def _read_handwritten_dates(f: InputFile, docs: list[Document], pages: dict[int, Page], settings: Any,
-                            warnings: list[str]) -> None:
+def _read_handwritten_dates(docs: list[Document], pages_by_file: dict[str, list[Page]], inputs: dict[str, InputFile],
+                            settings: Any, warnings: list[str]) -> None:
     """Read handwritten dates (e.g. the 送达回证 签收日期) in filled date slots of text-layer PDF pages.
 
     A text layer has no characters for a date written by hand in the slot, so the slot's
     region is rendered and read by the OCR engine; the value wins over any date read
     elsewhere in the document, with ``text_source="ocr"`` evidence.
     """
-    if f.kind != "pdf" or getattr(settings, "ocr_engine", "rapidocr") == "none":
+    if getattr(settings, "ocr_engine", "rapidocr") == "none":
         return
     from extractors.normalize import parse_date
 
+    pages = {(p.file, p.number): p for ps in pages_by_file.values() for p in ps}
     for doc in docs:
         for slot in doc.slots:
             field = HANDWRITTEN_DATE_FIELDS.get(slot.role)
-            page = pages.get(slot.page)
-            if not field or not slot.filled or not slot.bbox or page is None or page.text_source != "text-layer":
+            name = slot.file or doc.file
+            f = inputs.get(name)
+            page = pages.get((name, slot.page))
+            if not field or f is None or f.kind != "pdf" or not slot.filled or not slot.bbox or page is None \
+                    or page.text_source != "text-layer":
                 continue
             if any(_overlaps(line.bbox, slot.bbox) and parse_date(line.text) for line in page.lines):
                 continue
             text = _ocr_region(f.path, slot.page, slot.bbox)
             value = parse_date(text) if text else None
             if value is None:
-                warnings.append(f"{doc.type}（{doc.file} 第{slot.page}页）{slot.role}为手写，未能识别")
+                warnings.append(f"{doc.type}（{name} 第{slot.page}页）{slot.role}为手写，未能识别")
                 continue
             doc.fields[field] = Field(value=value, confidence=0.9, evidence=[Evidence(
-                document_id=doc.id, file=doc.file, page=slot.page, text=text, bbox=slot.bbox,
+                document_id=doc.id, file=name, page=slot.page, text=text, bbox=slot.bbox,
                 text_source="ocr", confidence=0.9)])
 
 
@@ -324,11 +314,11 @@ def _ocr_region(path: Path, page_number: int, bbox: tuple) -> str:
     return "".join(result.txts or []) if result is not None and getattr(result, "txts", None) else ""
 
 
-def _marks_for(f: InputFile, segments: list[classify.Segment], warnings: list[str]) -> set[int]:
-    """Render the lower part of text-layer pages that carry slots and detect marks there.
+def _marks_for(f: InputFile, segments: list[classify.Segment], warnings: list[str]) -> set[tuple[str, int]]:
+    """Render the lower part of text-layer pages of PDF ``f`` that carry slots and detect marks there.
 
-    Returns the page numbers whose marks were computed (their empty slots are "not filled";
-    slots on other pages stay undecided).
+    ``segments`` are the documents of that file. Returns the ``(file, page)`` pairs whose marks
+    were computed (their empty slots are "not filled"; slots on other pages stay undecided).
     """
     from extractors import vision
     from extractors.pdf import render_pages
@@ -347,7 +337,7 @@ def _marks_for(f: InputFile, segments: list[classify.Segment], warnings: list[st
     except FileReadError as exc:
         warnings.append(f"{f.name}：页面图像无法渲染，签名、印章未能检测（{exc}）")
         return set()
-    done: set[int] = set()
+    done: set[tuple[str, int]] = set()
     for n, img in images.items():
         page, (top, hand) = pages[n], zones[n]
         boxes = [(b[0], b[1] - top, b[2], b[3] - top) for b in (line.bbox for line in page.lines) if b[3] > top]
@@ -358,5 +348,5 @@ def _marks_for(f: InputFile, segments: list[classify.Segment], warnings: list[st
             continue
         page.marks = [Mark(kind=m.kind, bbox=(m.bbox[0], m.bbox[1] + top, m.bbox[2], m.bbox[3] + top), score=m.score)
                       for m in found]
-        done.add(n)
+        done.add((f.name, n))
     return done

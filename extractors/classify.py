@@ -2,14 +2,18 @@
 
 A document starts on a page whose top lines carry a known title (``起 诉 书``,
 ``XX人民检察院起诉书``, ``刑事判决书`` …, spaces ignored, small OCR slips tolerated);
-pages without a title, and pages that say ``第2页 共3页``, continue the previous document
-of the same file. The type is the title's type, confirmed by content cues; a document
+pages without a title, and pages that say ``第2页 共3页``, continue the previous document.
+Continuation stays within one file, except across consecutive loose image files of one
+folder (a dossier scanned one image per page): those are read as one run of pages, so
+``起诉书_p001.jpg`` + ``起诉书_p002.jpg`` form one document (:func:`file_runs`,
+:func:`split_files`). The type is the title's type, confirmed by content cues; a document
 without a title is typed by its content cues alone, or :data:`models.vocab.OTHER`.
 """
 
 from __future__ import annotations
 
 import difflib
+import posixpath
 import re
 from dataclasses import dataclass
 
@@ -162,7 +166,11 @@ def cue_scores(text: str) -> dict[str, float]:
 
 @dataclass
 class Segment:
-    """A run of pages of one file that forms one document (before field extraction)."""
+    """A run of pages that forms one document (before field extraction).
+
+    ``file`` is the file of the first page; the pages may run on into further files when
+    they are loose images (see :func:`split_files`).
+    """
 
     file: str
     pages: list[Page]
@@ -170,9 +178,57 @@ class Segment:
     title: str
     confidence: float
 
+    def parts(self) -> list[tuple[str, list[int]]]:
+        """``(file, page numbers)`` per source file, in reading order."""
+        out: list[tuple[str, list[int]]] = []
+        for p in self.pages:
+            if out and out[-1][0] == p.file:
+                out[-1][1].append(p.number)
+            else:
+                out.append((p.file, [p.number]))
+        return out
+
+
+#: One source file as handed to :func:`split_files`: (name, kind as in ``SourceFile.kind``, pages in order).
+FilePages = tuple[str, str, list[Page]]
+
+
+def file_runs(files: list[FilePages]) -> list[list[FilePages]]:
+    """Group files (in ingest order) into runs whose pages are split together.
+
+    Consecutive image files (kind ``"image"``) in the same folder form one run, since a
+    scanned document often arrives one image per page; every other file (PDF, DOCX, text)
+    is a run of its own, so a document never continues from a PDF into an image, from one
+    PDF into the next, or across folders.
+    """
+    runs: list[list[FilePages]] = []
+    for item in files:
+        name, kind, _ = item
+        prev = runs[-1][-1] if runs else None
+        if prev is not None and kind == "image" and prev[1] == "image" \
+                and posixpath.dirname(prev[0]) == posixpath.dirname(name):
+            runs[-1].append(item)
+        else:
+            runs.append([item])
+    return runs
+
+
+def split_files(files: list[FilePages]) -> list[Segment]:
+    """Split the files of a dossier (in ingest order) into typed documents.
+
+    Each run of :func:`file_runs` is split by :func:`split_documents`; pages without any
+    text (blank or unreadable scans) are left out of a run that has text, so a blank page
+    neither starts a document nor interrupts one.
+    """
+    segments: list[Segment] = []
+    for run in file_runs(files):
+        pages = [p for _, _, ps in run for p in ps]
+        segments.extend(split_documents([p for p in pages if p.lines or p.text_source != "none"] or pages))
+    return segments
+
 
 def split_documents(pages: list[Page]) -> list[Segment]:
-    """Group the pages of one file (in order) into typed documents."""
+    """Group a run of pages (one file, or consecutive loose images, in order) into typed documents."""
     segments: list[Segment] = []
     current: Segment | None = None
     for page in pages:

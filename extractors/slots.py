@@ -3,8 +3,10 @@
 A slot is found from its printed label (``被讯问人（签名）：``, ``值班律师（签名）：``,
 ``检察官``, ``书记员`` …). Its region is the space right of the label on the same row
 (up to the next printed segment), a little taller than the row. It is filled when
-(a) a printed name sits in the region (typeset 署名 such as ``检察官  张三``), or (b) a
-:class:`~models.Mark` of the right kind found on the page image overlaps it. Seals are
+(a) a printed name sits in the region (typeset 署名 such as ``检察官  张三``; for a slot
+that needs a signature a typed name is not one: not filled on a text layer, undecided on
+a scan where it may be handwriting read as print), or (b) a :class:`~models.Mark` of the
+right kind found on the page image overlaps it. Seals are
 looked for around the closing organ name and date (落款).
 
 Slots whose page had no image analysis (no marks computed) are ``filled=None`` unless a
@@ -19,6 +21,7 @@ from dataclasses import dataclass
 from models import Evidence, Line, Mark, Page, Slot, vocab
 
 from extractors.lexicon import is_person_name
+from extractors.normalize import parse_date
 from extractors.text import compact
 
 BBox = tuple[float, float, float, float]
@@ -137,9 +140,10 @@ def mark_zones(doc_type: str, pages: list[Page]) -> dict[int, tuple[float, bool]
     return out
 
 
-def find_slots(doc_type: str, pages: list[Page], doc_id: str, analysed: set[int],
+def find_slots(doc_type: str, pages: list[Page], doc_id: str, analysed: set[tuple[str, int]],
                expected: dict[str, int] | None = None) -> list[Slot]:
-    """All slots of one document; ``analysed`` are page numbers whose marks were computed.
+    """All slots of one document; ``analysed`` are the ``(file, page number)`` pairs whose marks
+    were computed (page numbers alone collide: every loose image is page 1 of its file).
 
     ``expected`` gives, per shared-label role (讯问人), how many signers the document lists;
     fewer signatures found right of that label add unsigned slots for the missing ones.
@@ -148,20 +152,30 @@ def find_slots(doc_type: str, pages: list[Page], doc_id: str, analysed: set[int]
     rules = RULES.get(doc_type, ())
     last = pages[-1] if pages else None
     for page in pages:
-        for i, line in enumerate(page.lines):
-            t = compact(line.text)
+        for i, whole in enumerate(page.lines):
+            t = compact(whole.text)
+            head = _ocr_label_head(t) if page.text_source == "ocr" else ""
             for rule in rules:
+                line = whole
                 m = rule.label.search(t)
+                if not m and head:
+                    # OCR read the label and what was written after it as one line: the label is its
+                    # head, taken when the rest is a handwritten date or a signature read as letters
+                    # (typed names after a label are header fields far more often than signatures)
+                    m = rule.label.search(head) if _written_rest(rule, t[len(head):]) else None
+                    line = _head_line(whole, len(head), len(t)) if m else whole
                 if not m:
                     continue
                 if not rule.every_page and page is not last and not _on_last_lines(page, line):
                     continue
                 rest = t[m.end():].strip()
-                done = page.number in analysed
+                done = (page.file, page.number) in analysed
                 if rule.kind == "fingerprint" and _guardian_row(page, line):
                     rule = SlotRule(rule.label, _GUARDIAN, "fingerprint")
                 if rule.multi and done and not _printed_name(rest):
-                    slots.extend(_multi(rule, page, line, doc_id, (expected or {}).get(rule.role, 1)))
+                    merged = [Mark(kind="handwriting", bbox=(line.bbox[2], *whole.bbox[1:]), score=0.5)] \
+                        if line is not whole and _scribble(rest) else []
+                    slots.extend(_multi(rule, page, line, doc_id, (expected or {}).get(rule.role, 1), merged))
                 else:
                     slots.append(_decide(rule, page, line, rest, doc_id, done))
                 if rule.with_fingerprint:
@@ -169,7 +183,7 @@ def find_slots(doc_type: str, pages: list[Page], doc_id: str, analysed: set[int]
                     slots.append(_decide(fp, page, line, rest, doc_id, done))
                 break
     if doc_type in SEALED and last is not None:
-        seal = _seal_slot(last, doc_id, last.number in analysed)
+        seal = _seal_slot(last, doc_id, (last.file, last.number) in analysed)
         if seal:
             slots.append(seal)
     return slots
@@ -182,19 +196,21 @@ def _guardian_row(page: Page, line: Line) -> bool:
     return bool(left) and bool(re.match(r"(?:法定代理人|合适成年人)", compact(left[-1].text)))
 
 
-def _multi(rule: SlotRule, page: Page, line: Line, doc_id: str, expected: int = 1) -> list[Slot]:
+def _multi(rule: SlotRule, page: Page, line: Line, doc_id: str, expected: int = 1,
+           merged: list[Mark] | None = None) -> list[Slot]:
     """One slot per signature found right of a label shared by several signers (讯问人, 执行人).
 
-    With ``expected`` signers listed and fewer signatures found, the shortfall becomes unsigned slots.
+    With ``expected`` signers listed and fewer signatures found, the shortfall becomes unsigned
+    slots. ``merged`` are signatures OCR read as letters on the label's own line.
     """
     region = _region(page, line, width=260.0)
     ev = _evidence(page, line, doc_id)
     hits = sorted([*(m for m in page.marks if m.kind == "handwriting" and _overlap(region, m.bbox) > 0.3),
-                   *_ocr_read_signatures(page, line)], key=lambda m: m.bbox[0])
+                   *_ocr_read_signatures(page, line), *(merged or [])], key=lambda m: m.bbox[0])
     if not hits:
-        return [Slot(role=rule.role, kind=rule.kind, page=page.number, filled=False, confidence=0.8, bbox=region,
+        return [Slot(role=rule.role, kind=rule.kind, page=page.number, file=page.file, filled=False, confidence=0.8, bbox=region,
                      evidence=ev)]
-    found = [Slot(role=rule.role, kind=rule.kind, page=page.number, filled=True,
+    found = [Slot(role=rule.role, kind=rule.kind, page=page.number, file=page.file, filled=True,
                   confidence=round(min(1.0, 0.6 + 0.4 * m.score), 3), bbox=m.bbox, evidence=ev) for m in hits]
     # two signatures written close together are found as one wide mark: count by width (a name is < 10 line heights)
     h = max(line.bbox[3] - line.bbox[1], 1.0)
@@ -203,7 +219,7 @@ def _multi(rule: SlotRule, page: Page, line: Line, doc_id: str, expected: int = 
     # on a scan, OCR'd handwriting wide enough for two names cannot be counted reliably: leave it undecided
     ink = sum(m.bbox[2] - m.bbox[0] for m in hits)
     unsure = page.text_source == "ocr" and ink >= 6 * h
-    return found + [Slot(role=rule.role, kind=rule.kind, page=page.number, filled=None if unsure else False,
+    return found + [Slot(role=rule.role, kind=rule.kind, page=page.number, file=page.file, filled=None if unsure else False,
                          confidence=0.5 if unsure else 0.7, bbox=gap, evidence=ev) for _ in range(expected - signed)]
 
 
@@ -264,25 +280,60 @@ def _decide(rule: SlotRule, page: Page, line: Line, rest: str, doc_id: str, anal
     ev = Evidence(document_id=doc_id, file=page.file, page=page.number, text=compact(line.text), bbox=line.bbox,
                   text_source=page.text_source if page.text_source in ("text-layer", "ocr") else "text-layer")
     printed = _printed_name(rest) or _printed_in_region(page, line, region)
+    if rest and not printed and page.text_source == "ocr" and _written_rest(rule, rest):
+        # written after the label and read with it as one OCR line
+        return Slot(role=rule.role, kind=rule.kind, page=page.number, file=page.file, filled=True, confidence=0.6,
+                    bbox=region, evidence=ev)
     if printed and (rule.printed_name_ok or rule.kind == "name"):
-        return Slot(role=rule.role, kind=rule.kind, page=page.number, filled=True, confidence=0.95, who=printed,
+        return Slot(role=rule.role, kind=rule.kind, page=page.number, file=page.file, filled=True, confidence=0.95, who=printed,
                     bbox=region, evidence=ev)
     if rule.kind == "name":
-        return Slot(role=rule.role, kind=rule.kind, page=page.number, filled=False, confidence=0.8, bbox=region, evidence=ev)
+        return Slot(role=rule.role, kind=rule.kind, page=page.number, file=page.file, filled=False, confidence=0.8, bbox=region, evidence=ev)
     wanted = _KIND_MARKS[rule.kind]
     hits = [m for m in page.marks if m.kind in wanted and _overlap(region, m.bbox) > 0.3]
     if rule.kind == "signature":
         hits = [m for m in hits if m.kind == "handwriting"] or [m for m in hits if m.kind != "fingerprint"]
     if hits:
         best = max(hits, key=lambda m: m.score)
-        return Slot(role=rule.role, kind=rule.kind, page=page.number, filled=True, confidence=round(min(1.0, 0.6 + 0.4 * best.score), 3),
+        return Slot(role=rule.role, kind=rule.kind, page=page.number, file=page.file, filled=True, confidence=round(min(1.0, 0.6 + 0.4 * best.score), 3),
                     bbox=best.bbox, evidence=ev)
     if printed:
-        return Slot(role=rule.role, kind=rule.kind, page=page.number, filled=True, confidence=0.7, who=printed,
-                    bbox=region, evidence=ev)
+        # a typed name is not a signature: certain on a text layer (handwriting is never text
+        # there); on a scan the name may be handwriting read as print, so the reviewer decides
+        if page.text_source == "text-layer":
+            return Slot(role=rule.role, kind=rule.kind, page=page.number, file=page.file, filled=False, confidence=0.8,
+                        who=printed, bbox=region, evidence=ev)
+        return Slot(role=rule.role, kind=rule.kind, page=page.number, file=page.file, filled=None, confidence=0.3,
+                    who=printed, bbox=region, evidence=ev)
     if not analysed:
-        return Slot(role=rule.role, kind=rule.kind, page=page.number, filled=None, confidence=0.0, bbox=region, evidence=ev)
-    return Slot(role=rule.role, kind=rule.kind, page=page.number, filled=False, confidence=0.85, bbox=region, evidence=ev)
+        return Slot(role=rule.role, kind=rule.kind, page=page.number, file=page.file, filled=None, confidence=0.0, bbox=region, evidence=ev)
+    return Slot(role=rule.role, kind=rule.kind, page=page.number, file=page.file, filled=False, confidence=0.85, bbox=region, evidence=ev)
+
+
+def _ocr_label_head(text: str) -> str:
+    """The ``label：`` head of an OCR line that goes on after the colon (``签收日期：2023年12月13日``,
+    ``讯问人：VKCR``), or '' when there is none."""
+    m = re.match(r"^[^：:]{2,14}[：:]", text)
+    return m.group(0) if m and len(text) > m.end() else ""
+
+
+def _head_line(line: Line, n_head: int, n_all: int) -> Line:
+    """The part of ``line`` holding its first ``n_head`` of ``n_all`` characters (box cut in proportion)."""
+    x0, y0, x1, y1 = line.bbox
+    return Line(text=line.text[:n_head], bbox=(x0, y0, x0 + (x1 - x0) * n_head / max(n_all, 1), y1),
+                confidence=line.confidence)
+
+
+def _written_rest(rule: SlotRule, rest: str) -> bool:
+    """OCR text after a slot's label that shows the slot was written in: a date in a date slot,
+    a signature read as letters in a signature slot."""
+    return (rule.kind == "date" and parse_date(rest) is not None) or (rule.kind == "signature" and _scribble(rest))
+
+
+def _scribble(rest: str) -> bool:
+    """Text OCR makes of a handwritten signature: mostly Latin letters and digits (``VKCR``, ``L VN``)."""
+    rest = rest.replace(" ", "")
+    return len(rest) >= 2 and sum(c.isascii() and c.isalnum() for c in rest) >= 0.6 * len(rest)
 
 
 def _printed_name(rest: str) -> str | None:
@@ -319,8 +370,8 @@ def _seal_slot(page: Page, doc_id: str, analysed: bool) -> Slot | None:
     if hits:
         best = max(hits, key=lambda m: (m.kind == "seal", m.score))
         conf = 0.6 + 0.4 * best.score if best.kind == "seal" else 0.6
-        return Slot(role=role, kind="seal", page=page.number, filled=True, confidence=round(min(conf, 1.0), 3),
+        return Slot(role=role, kind="seal", page=page.number, file=page.file, filled=True, confidence=round(min(conf, 1.0), 3),
                     bbox=best.bbox, evidence=ev)
     if not analysed:
-        return Slot(role=role, kind="seal", page=page.number, filled=None, confidence=0.0, bbox=region, evidence=ev)
-    return Slot(role=role, kind="seal", page=page.number, filled=False, confidence=0.8, bbox=region, evidence=ev)
+        return Slot(role=role, kind="seal", page=page.number, file=page.file, filled=None, confidence=0.0, bbox=region, evidence=ev)
+    return Slot(role=role, kind="seal", page=page.number, file=page.file, filled=False, confidence=0.8, bbox=region, evidence=ev)

@@ -3,7 +3,8 @@
 Line text is compacted (spaces inside Chinese text removed); segments of one printed
 row are joined by a tab, rows by a newline, pages by a form feed. :meth:`DocText.evidence`
 turns a character span into :class:`~models.Evidence` with the union box of the lines
-it touches on its first page.
+it touches on its first page, naming that page's own file (a document may span loose
+image files).
 """
 
 from __future__ import annotations
@@ -41,7 +42,10 @@ class Span:
 
 
 class DocText:
-    """The joined, compacted text of a run of pages and the map back to lines."""
+    """The joined, compacted text of a run of pages and the map back to lines.
+
+    ``file`` names the evidence of an empty span only; other evidence names its page's file.
+    """
 
     def __init__(self, pages: list[Page], document_id: str = "", file: str = ""):
         self.document_id = document_id
@@ -103,7 +107,7 @@ class DocText:
         conf = confidence
         if source == "ocr":
             conf = round(confidence * min(s.line.confidence for s in same), 3)
-        return Evidence(document_id=self.document_id, file=self.file, page=page.number, text=snippet,
+        return Evidence(document_id=self.document_id, file=page.file or self.file, page=page.number, text=snippet,
                         bbox=None if _nominal(page) else bbox, text_source=source, confidence=conf)
 
 

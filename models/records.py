@@ -109,31 +109,60 @@ class Slot(_Record):
 
     ``filled`` is ``None`` when the page was too poor to decide; ``who`` names the
     person or role the slot belongs to (e.g. the suspect's name, "值班律师", "院印").
+    ``file`` is the source file of the slot's ``page`` (``None`` on slots made before it
+    was recorded: read it as the document's ``file``).
     """
 
     role: str
     kind: Literal["signature", "fingerprint", "seal", "name", "date"]
     page: int
     filled: bool | None
+    file: str | None = None
     confidence: float = 1.0
     who: str | None = None
     bbox: BBox | None = None
     evidence: Evidence | None = None
 
 
+class DocumentPart(_Record):
+    """The pages (1-based, in reading order) of one source file that belong to a document."""
+
+    file: str
+    pages: list[int]
+
+
 class Document(_Record):
-    """A logical document (起诉书, 讯问笔录 …) spanning pages of one source file."""
+    """A logical document (起诉书, 讯问笔录 …).
+
+    ``file`` and ``pages`` are the first source file and the document's pages in it. A
+    document scanned as several loose images (``起诉书_p001.jpg``, ``起诉书_p002.jpg`` …)
+    spans files: ``parts`` then lists every file with its pages, in reading order (the
+    first part repeats ``file``/``pages``); it is empty for a document within one file.
+    :meth:`page_refs` gives all ``(file, page)`` pairs either way.
+    """
 
     id: str
     type: str
     title: str = ""
     file: str
     pages: list[int]
+    parts: list[DocumentPart] = PField(default_factory=list)
     text_source: TextSource = "text-layer"
     text: str = ""
     fields: dict[str, Field] = PField(default_factory=dict)
     slots: list[Slot] = PField(default_factory=list)
     classification_confidence: float = 1.0
+
+    def page_refs(self) -> list[tuple[str, int]]:
+        """Every ``(file, page)`` of the document in reading order."""
+        if self.parts:
+            return [(part.file, n) for part in self.parts for n in part.pages]
+        return [(self.file, n) for n in self.pages]
+
+    @property
+    def spans_files(self) -> bool:
+        """True when the document runs over more than one source file."""
+        return len(self.parts) > 1
 
     def value(self, name: str, default: Any = None) -> Any:
         f = self.fields.get(name)

@@ -32,15 +32,28 @@ def ev(doc: Document, *names: str) -> list[Evidence]:
 
 
 def slot_ev(doc: Document, slots) -> list[Evidence]:
+    """Evidence of slots: their label's evidence, else the slot's own file, page and box."""
     out = [s.evidence for s in slots if s.evidence is not None]
     if not out:
-        out = [Evidence(document_id=doc.id, file=doc.file, page=s.page, text=s.role, bbox=s.bbox) for s in slots]
+        out = [Evidence(document_id=doc.id, file=s.file or doc.file, page=s.page, text=s.role, bbox=s.bbox)
+               for s in slots]
     return out or [doc.first_evidence()]
 
 
 def pages_text(pages: Iterable[int]) -> str:
     ps = sorted(set(pages))
     return "、".join(f"第{p}页" for p in ps)
+
+
+def slot_pages_text(doc: Document, slots: Iterable[Any]) -> str:
+    """Where slots are, in Chinese: ``第2页、第3页``, or, for a document spanning files,
+    ``起诉书_p002.jpg 第1页`` (file names are needed: every loose image is page 1)."""
+    slots = list(slots)
+    if not doc.spans_files:
+        return pages_text(s.page for s in slots)
+    order = {ref: i for i, ref in enumerate(doc.page_refs())}
+    refs = sorted({(s.file or doc.file, s.page) for s in slots}, key=lambda r: (order.get(r, len(order)), r))
+    return "、".join(f"{f} 第{p}页" for f, p in refs)
 
 
 def date_of(doc: Document | None, *names: str) -> dt.date | None:

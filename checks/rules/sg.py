@@ -11,13 +11,13 @@ from models import vocab as V
 
 from checks.calendar import age_on
 from checks.engine import Context, Rule, register
-from checks.rules._common import birth_date, date_of, ev, fmt, label, pages_text, slot_ev
+from checks.rules._common import birth_date, date_of, ev, fmt, label, slot_ev, slot_pages_text
 
 
 def _unclear(ctx: Context, doc: Document, slots: list[Slot], what: str) -> None:
     for s in slots:
         if s.filled is None:
-            ctx.warn(f"{label(doc)}第{s.page}页{what}区域无法辨认，请人工核对。")
+            ctx.warn(f"{label(doc)}{slot_pages_text(doc, [s])}{what}区域无法辨认，请人工核对。")
 
 
 def _missing(doc: Document, role: str, kind: str | None = None) -> tuple[list[Slot], list[Slot]]:
@@ -49,9 +49,9 @@ class SG001(Rule):
                 ctx.warn(f"{label(doc)}未能识别签名、指印区域，无法核验逐页签名。")
             parts = []
             if no_sign:
-                parts.append(f"{pages_text(s.page for s in no_sign)}缺犯罪嫌疑人签名")
+                parts.append(f"{slot_pages_text(doc, no_sign)}缺犯罪嫌疑人签名")
             if no_print:
-                parts.append(f"{pages_text(s.page for s in no_print)}缺指印")
+                parts.append(f"{slot_pages_text(doc, no_print)}缺指印")
             if parts:
                 refused = doc.value(V.REFUSAL_NOTE)
                 msg = f"{label(doc)}{'，'.join(parts)}"
@@ -94,7 +94,7 @@ class SG002(Rule):
             missing, slots = _missing(doc, V.SLOT_INTERROGATOR_SIGNATURE)
             _unclear(ctx, doc, slots, "讯问人签名")
             if missing:
-                ctx.report(f"{label(doc)}{pages_text(s.page for s in missing)}讯问人签名处未签名。", slot_ev(doc, missing),
+                ctx.report(f"{label(doc)}{slot_pages_text(doc, missing)}讯问人签名处未签名。", slot_ev(doc, missing),
                            key=f"{doc.id}|sign")
             names = set(listed) | ({recorder} if recorder else set())
             strangers = [s.who for s in slots if s.filled and s.who and names and s.who not in names]
@@ -135,7 +135,7 @@ class SG003(Rule):
             missing, slots = _missing(doc, V.SLOT_GUARDIAN_SIGNATURE)
             _unclear(ctx, doc, slots, "法定代理人签名")
             if missing or not slots:
-                where_ = pages_text(s.page for s in missing) if missing else "末页"
+                where_ = slot_pages_text(doc, missing) if missing else "末页"
                 ctx.report(f"{label(doc)}讯问时犯罪嫌疑人未满18周岁（{minor[0]}周岁，出生于{minor[1]}），到场人"
                            f"{doc.value(V.GUARDIAN)}{where_}未签名。", slot_ev(doc, missing) if missing else ev(doc, V.GUARDIAN),
                            key=doc.id)
@@ -164,7 +164,7 @@ class SG004(Rule):
                 missing, slots = _missing(doc, role)
                 _unclear(ctx, doc, slots, f"{who}签名")
                 if missing:
-                    ctx.report(f"{label(doc)}{pages_text(s.page for s in missing)}缺{who}签名。", slot_ev(doc, missing),
+                    ctx.report(f"{label(doc)}{slot_pages_text(doc, missing)}缺{who}签名。", slot_ev(doc, missing),
                                key=f"{doc.id}|{role}")
                 elif not slots:
                     ctx.warn(f"{label(doc)}未能识别{who}签名区域，无法核验。")
@@ -222,7 +222,7 @@ class SG006(Rule):
             missing, slots = _missing(doc, V.SLOT_NOTIFIED_SIGNATURE)
             _unclear(ctx, doc, slots, "被告知人签名")
             if missing and not served:
-                ctx.report(f"{label(doc)}{pages_text(s.page for s in missing)}被告知人签名处空白，卷内亦无该告知书的送达回证。",
+                ctx.report(f"{label(doc)}{slot_pages_text(doc, missing)}被告知人签名处空白，卷内亦无该告知书的送达回证。",
                            slot_ev(doc, missing), key=doc.id)
 
 
@@ -257,7 +257,7 @@ class SG007(Rule):
                     elif role == V.SLOT_COURT_SEAL or (role == V.SLOT_PROSECUTOR and not doc.value(V.PROSECUTORS)):
                         ctx.warn(f"{label(doc)}未能识别{name}区域，无法核验。")
             if absent:
-                at = f"（{pages_text(s.page for s in bad_slots)}）" if bad_slots else ""
+                at = f"（{slot_pages_text(doc, bad_slots)}）" if bad_slots else ""
                 ctx.report(f"{label(doc)}文尾缺{'、'.join(absent)}{at}。", slot_ev(doc, bad_slots), key=doc.id)
 
 
@@ -290,7 +290,7 @@ class SG008(Rule):
                     else:
                         ctx.warn(f"{label(doc)}未能读取{name}，无法核验。")
             if absent:
-                at = f"（{pages_text(s.page for s in bad)}）" if bad else ""
+                at = f"（{slot_pages_text(doc, bad)}）" if bad else ""
                 ctx.report(f"{label(doc)}文尾缺{'、'.join(absent)}{at}。", slot_ev(doc, bad), key=f"{doc.id}|sign")
             if doc.value(V.APPEAL_NOTICE) is False:
                 ctx.report(f"{label(doc)}未写明上诉期限和上诉法院。", ev(doc), key=f"{doc.id}|appeal")
@@ -350,5 +350,5 @@ class SG010(Rule):
                     absent.append(name)
                     bad += missing
             if absent and not doc.value(V.REFUSAL_NOTE):
-                ctx.report(f"{label(doc)}缺{'、'.join(absent)}（{pages_text(s.page for s in bad)}），且未注明拒绝签名。",
+                ctx.report(f"{label(doc)}缺{'、'.join(absent)}（{slot_pages_text(doc, bad)}），且未注明拒绝签名。",
                            slot_ev(doc, bad), key=doc.id)

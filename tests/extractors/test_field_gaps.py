@@ -148,9 +148,9 @@ def test_interrogator_signature_shortfall():
     label = Line(text="讯问人：", bbox=(72.0, 700.0, 120.0, 714.0))
     marks = [Mark(kind="handwriting", bbox=(130.0, 698.0, 180.0, 716.0), score=0.9)]
     page = Page(file="t.pdf", number=1, width=595.0, height=842.0, text="讯问人：", lines=[label], marks=marks)
-    two = find_slots(vocab.INTERROGATION, [page], "d1", {1}, {vocab.SLOT_INTERROGATOR_SIGNATURE: 2})
+    two = find_slots(vocab.INTERROGATION, [page], "d1", {("t.pdf", 1)}, {vocab.SLOT_INTERROGATOR_SIGNATURE: 2})
     assert [s.filled for s in two if s.role == vocab.SLOT_INTERROGATOR_SIGNATURE] == [True, False]
-    one = find_slots(vocab.INTERROGATION, [page], "d1", {1}, {vocab.SLOT_INTERROGATOR_SIGNATURE: 1})
+    one = find_slots(vocab.INTERROGATION, [page], "d1", {("t.pdf", 1)}, {vocab.SLOT_INTERROGATOR_SIGNATURE: 1})
     assert [s.filled for s in one if s.role == vocab.SLOT_INTERROGATOR_SIGNATURE] == [True]
 
 
@@ -161,7 +161,7 @@ def test_two_signatures_in_one_wide_mark():
     label = Line(text="讯问人：", bbox=(72.0, 700.0, 120.0, 714.0))
     marks = [Mark(kind="handwriting", bbox=(122.0, 698.0, 312.0, 716.0), score=0.9)]
     page = Page(file="t.pdf", number=1, width=595.0, height=842.0, text="讯问人：", lines=[label], marks=marks)
-    got = find_slots(vocab.INTERROGATION, [page], "d1", {1}, {vocab.SLOT_INTERROGATOR_SIGNATURE: 2})
+    got = find_slots(vocab.INTERROGATION, [page], "d1", {("t.pdf", 1)}, {vocab.SLOT_INTERROGATOR_SIGNATURE: 2})
     assert [s.filled for s in got if s.role == vocab.SLOT_INTERROGATOR_SIGNATURE] == [True]
 
 

@@ -37,17 +37,32 @@ def _id_of(fields: dict[str, Any]) -> Any:
     return ids[0] if ids else None
 
 
+def truth_refs(td: dict[str, Any]) -> list[tuple[str, int]]:
+    """Every ``(file, page)`` of a truth document in reading order.
+
+    ``fixtures.scan`` keeps the first file in ``file`` with its ``pages``, and lists all the
+    files under ``files`` when the pages became several loose images (one page each).
+    """
+    refs = [(td["file"], p) for p in td["pages"]]
+    return refs + [(f, 1) for f in (td.get("files") or [])[1:]]
+
+
 def compare(case: CaseFile, truth: dict[str, Any], stats: Counter, misses: list[str]) -> None:
-    """Add type and key-field hits/totals of one dossier to ``stats``; describe misses."""
-    got = {(d.file, d.pages[0]): d for d in case.documents}
+    """Add type and key-field hits/totals of one dossier to ``stats``; describe misses.
+
+    Documents are matched on their first ``(file, page)``; a match needs the type and all
+    pages, across files for documents that span loose images.
+    """
+    got = {d.page_refs()[0]: d for d in case.documents if d.page_refs()}
     for td in truth["documents"]:
         stats["docs"] += 1
-        d = got.get((td["file"], td["pages"][0]))
-        if d is not None and d.type == td["type"] and d.pages == td["pages"]:
+        refs = truth_refs(td)
+        d = got.get(refs[0])
+        if d is not None and d.type == td["type"] and d.page_refs() == refs:
             stats["type_ok"] += 1
         else:
-            misses.append(f"{truth['dossier']} {td['file']}:{td['pages']} type {td['type']} → "
-                          f"{d.type if d else None} {d.pages if d else ''}")
+            misses.append(f"{truth['dossier']} {refs} type {td['type']} → {d.type if d else None} "
+                          f"{d.page_refs() if d else ''}")
         tf = td["fields"]
         for name in KEY_FIELDS:
             want = _id_of(tf) if name == "id_number" else tf.get(name)

@@ -59,6 +59,35 @@ def test_turned_page_is_read_upright(page_image, turn, tmp_path):
     assert "人民检察院" in first.text
 
 
+@pytest.mark.parametrize("turn", [90, 180, 270])
+def test_orientation_is_judged_before_detection(page_image, turn, monkeypatch):
+    """A turned page is turned upright before the detector runs: one engine pass, not two."""
+    top = page_image[: int(300 * 200 / 72)]
+    page_in = degrade(top, Degradation(dpi=200, angle=1.2, noise=4.0, jpeg_quality=70, turn=turn), seed=3)
+    runs = []
+    real = ocr._run_engine
+    monkeypatch.setattr(ocr, "_run_engine", lambda *a, **k: runs.append(1) or real(*a, **k))
+    page = ocr.ocr_image(page_in, dpi=200, marks=False)
+    assert page.rotation == (360 - turn) % 360
+    assert len(runs) == 1
+    assert "人民检察院" in min(page.lines, key=lambda ln: ln.bbox[1]).text
+
+
+def test_line_crops_vote_on_orientation(page_image):
+    import cv2
+
+    engine = ocr.get_engine("rapidocr")
+    gray = cv2.cvtColor(page_image, cv2.COLOR_RGB2GRAY)
+    binary, _ = ocr._binary_small(gray, 1000)
+    crops = ocr._line_crops(page_image, binary, 0.0)
+    assert len(crops) == ocr.ORIENTATION_CROPS and all(c.shape[1] > 2 * c.shape[0] for c in crops)
+    assert not ocr._upside_down_lines(engine, page_image, binary, 0.0)
+    turned = np.ascontiguousarray(page_image[::-1, ::-1])
+    assert ocr._upside_down_lines(engine, turned, np.ascontiguousarray(binary[::-1, ::-1]), 0.0)
+    blank = np.full_like(page_image, 255)
+    assert not ocr._upside_down_lines(engine, blank, np.zeros_like(binary), 0.0)
+
+
 @pytest.mark.parametrize("angle", [-1.8, 0.7, 2.0])
 def test_skew_estimate(page_image, angle):
     import cv2
@@ -171,21 +200,28 @@ def test_image_frame_reference_is_decoded_where_it_is_read(tmp_path, page_image)
     assert bad.lines == [] and "无法读取" in bad.warning
 
 
-def test_loose_image_files_are_ocred_together(tmp_path, page_image, monkeypatch):
+def test_scanned_pages_of_all_files_are_ocred_together(tmp_path, page_image, monkeypatch):
+    """Loose images and image-only PDF pages of a dossier go to the OCR pool in one stream
+    (no core idles at the end of each file), with progress reported page by page."""
     from assistant.config import Settings
     from extractors import extract_case
 
     for k in range(3):
         Image.fromarray(page_image[:700]).save(tmp_path / f"p{k}.png")
+    Image.fromarray(page_image[:700]).save(tmp_path / "q.pdf", resolution=200)
     calls = []
     real = ocr.ocr_pages
 
-    def counting(sources, settings=None, dpi=ocr.DEFAULT_DPI, suppress_red=True):
+    def counting(sources, settings=None, dpi=ocr.DEFAULT_DPI, suppress_red=True, progress=None):
         sources = list(sources)
-        calls.append(len(sources))
-        return real(sources, settings, dpi=dpi, suppress_red=suppress_red)
+        calls.append([type(s).__name__ for s in sources])
+        return real(sources, settings, dpi=dpi, suppress_red=suppress_red, progress=progress)
 
     monkeypatch.setattr(ocr, "ocr_pages", counting)
-    case = extract_case(tmp_path, settings=Settings(ocr_workers=1))
-    assert calls == [3]
-    assert all("起诉书" in d.text for d in case.documents) and len(case.documents) == 3
+    seen = []
+    case = extract_case(tmp_path, settings=Settings(ocr_workers=1),
+                        progress=lambda stage, done, total: seen.append((done, total)) if stage == "识别文字" else None)
+    assert calls == [["ImageFrame"] * 3 + ["PdfPage"]]
+    assert seen == [(0, 4), (1, 4), (2, 4), (3, 4), (4, 4), (4, 4)]
+    assert [p.text_source for p in case.pages] == ["ocr"] * 4
+    assert all("起诉书" in p.text for p in case.pages)

@@ -88,7 +88,7 @@ def test_slot_decisions_on_scans(cases, dossiers):
     got = {}
     for d in scanned.documents:
         for s in d.slots:
-            got.setdefault((d.file, s.page, s.role, s.kind), []).append(s.filled)
+            got.setdefault((s.file or d.file, s.page, s.role, s.kind), []).append(s.filled)
     wanted = [s for s in truth["slots"] if s.get("bbox")]
     right = 0
     for s in wanted:
@@ -109,3 +109,25 @@ def test_findings_on_scans_equal_text_layer(cases):
     b = {(f.rule_id, f.key) for f in run_rules(scanned, catalog).findings if f.rule_id.startswith(FAMILIES)}
     assert {r for r, _ in a} >= {"SG-001", "SG-004"}
     assert len(a & b) / max(len(a | b), 1) >= 0.95, (sorted(a - b), sorted(b - a))
+
+
+def test_mixed_pdf_is_read_page_by_page(tmp_path, dossiers):
+    """A PDF whose second page is a scan and whose other pages keep their text layer: only the
+    scan is OCR'd, and the document reads on across both kinds of page."""
+    from extractors import extract_case
+    from fixtures.scan import _mixed_pdf, rasterize
+    from models import vocab
+
+    text_dir, _, _, _ = dossiers
+    src = next(f for f in sorted(text_dir.iterdir()) if "讯问笔录" in f.name)
+    text_case = extract_case(src)
+    assert len(text_case.pages) >= 2
+    out = tmp_path / "d" / src.name
+    out.parent.mkdir()
+    _mixed_pdf(src, out, {1: (rasterize(src, 200, {1})[1], 200)})
+    case = extract_case(out.parent)
+    assert [p.text_source for p in case.pages] == ["text-layer", "ocr"] + ["text-layer"] * (len(case.pages) - 2)
+    [doc] = [d for d in case.documents if d.type == vocab.INTERROGATION]
+    [want] = [d for d in text_case.documents if d.type == vocab.INTERROGATION]
+    assert doc.text_source == "mixed" and doc.pages == want.pages
+    assert {(s.role, s.page, s.filled) for s in doc.slots} == {(s.role, s.page, s.filled) for s in want.slots}

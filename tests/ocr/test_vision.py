@@ -24,7 +24,10 @@ def marked(marks_pdf):
 
 def test_marks_found_where_placed(marked):
     image, page, placed = marked
-    marks = vision.detect_marks(image, page.width, page.height, [ln.bbox for ln in page.lines])
+    # the page draws the signed name in the kai font into the text layer; on a scan OCR files it
+    # under handwriting (ocr.classify_chars), so it is no printed-text box here either
+    printed = [ln.bbox for ln in page.lines if not _overlaps(ln.bbox, placed["signature"])]
+    marks = vision.detect_marks(image, page.width, page.height, printed)
     kinds = {m.kind: [x for x in marks if x.kind == m.kind] for m in marks}
     assert [m for m in kinds.get("seal", []) if _overlaps(m.bbox, placed["seal"])]
     assert [m for m in kinds.get("fingerprint", []) if _overlaps(m.bbox, placed["fingerprint"])]
@@ -83,6 +86,175 @@ def test_sampled_red_mask_and_boxed_suppression_match_full_page(marks_pdf):
     mask = vision.red_mask(image)
     assert full.any() and (mask == full).all()
     area = cv2.dilate(full, np.ones((3, 3), np.uint8)) > 0
-    expected = image.copy()
-    expected[area] = cv2.LUT(image[..., 0], vision._FADE)[area][:, None]
-    assert (vision.suppress_red(image, mask) == expected).all()
+    out = vision.suppress_red(image, mask)
+    assert (out[~area] == image[~area]).all()
+    assert (out[area][:, 0] == out[area][:, 1]).all() and (out[area][:, 1] == out[area][:, 2]).all()
+    assert out[full > 0].mean() > 200   # the red ink itself fades to near-white
+
+
+# --- held-out styles and negatives (marks the detectors were not developed on) ----------------
+
+def _scan_page(tmp_path, draw, dpi: int = 150, seed: int = 5):
+    """Render an A4 page with a printed signature row (``被讯问人（签名）：`` at y=700) plus
+    whatever ``draw(c)`` adds, scan it lightly (blur, noise, JPEG); returns image, page."""
+    from reportlab.lib.pagesizes import A4
+    from reportlab.pdfgen import canvas
+
+    from fixtures.scan import Degradation, degrade
+
+    pages._font(canvas)
+    path = tmp_path / "page.pdf"
+    c = canvas.Canvas(str(path), pagesize=A4)
+    c.setFont("WQY", 12)
+    c.drawString(72, 740, "以上笔录我看过，和我说的相符。")
+    c.drawString(72, 700, "被讯问人（签名）：")
+    draw(c)
+    c.showPage()
+    c.save()
+    [page] = read_pdf(path, path.name)
+    image = ocr.rasterize_pdf_page(path, 0, dpi)
+    d = Degradation(dpi=dpi, blur=0.6, noise=4.0, jpeg_quality=70, paper=(252, 249, 240), contrast=0.9)
+    return degrade(image, d, seed), page
+
+
+def _marks(image, page, kinds):
+    found = vision.detect_marks(image, page.width, page.height, [ln.bbox for ln in page.lines])
+    return [m for m in found if m.kind in kinds]
+
+
+def _png(c, png: bytes, x, y, w, h):
+    import io
+
+    from PIL import Image
+    from reportlab.lib.utils import ImageReader
+
+    c.drawImage(ImageReader(Image.open(io.BytesIO(png))), x, y, w, h, mask="auto")
+
+
+SLOT = (180, 120, 275, 150)   # points, top-left origin: the space right of the label on the row at y=700
+
+
+def _underline(c):
+    c.setLineWidth(0.7)
+    c.line(180, 698, 272, 698)
+
+
+def _strike_line(c):
+    c.setStrokeColorRGB(0.1, 0.2, 0.6)
+    c.setLineWidth(0.8)
+    c.line(185, 705, 268, 707)
+
+
+def _slash(c):
+    c.setStrokeColorRGB(0.1, 0.1, 0.1)
+    c.setLineWidth(0.8)
+    c.line(205, 692, 242, 720)
+
+
+def _streak(c):
+    c.setStrokeGray(0.55)
+    c.setLineWidth(0.9)
+    c.line(230, 0, 231, 842)
+
+
+def _punch_holes(c):
+    c.setFillGray(0.35)
+    c.circle(30, 380, 8, stroke=0, fill=1)
+    c.circle(30, 460, 8, stroke=0, fill=1)
+
+
+def _staple(c):
+    c.saveState()
+    c.translate(200, 712)
+    c.rotate(20)
+    c.setFillAlpha(0.12)
+    c.rect(-3, -3, 36, 7, stroke=0, fill=1)
+    c.setFillAlpha(1)
+    c.setFillGray(0.3)
+    c.rect(0, 0, 30, 1.4, stroke=0, fill=1)
+    c.restoreState()
+
+
+@pytest.mark.parametrize("negatives", [(_underline, _strike_line), (_underline, _slash), (_streak, _underline),
+                                       (_punch_holes, _staple, _underline)],
+                         ids=["strike-line", "slash", "streak", "holes-staple"])
+def test_negatives_near_a_blank_slot_are_not_marks(tmp_path, negatives):
+    image, page = _scan_page(tmp_path, lambda c: [draw(c) for draw in negatives])
+    assert _marks(image, page, ("handwriting",)) == []
+    assert _marks(image, page, ("seal", "fingerprint", "red_ink")) == []
+
+
+def test_typed_name_and_red_header_are_not_marks(tmp_path):
+    def draw(c):
+        c.drawString(184, 700, "张明")                  # a printed name in the signature field
+        c.setFillColorRGB(0.85, 0.1, 0.12)
+        c.setFont("WQY", 20)
+        c.drawString(150, 800, "北京市朝阳区人民检察院文件")
+        c.rect(72, 790, 450, 1.6, stroke=0, fill=1)
+
+    image, page = _scan_page(tmp_path, draw)
+    assert _marks(image, page, ("handwriting",)) == []
+    assert _marks(image, page, ("seal", "fingerprint")) == []
+
+
+@pytest.mark.parametrize("ink,seed", [("blue", 1), ("black", 2)])
+def test_thin_ballpoint_signature_over_the_underline_is_found(tmp_path, ink, seed):
+    from fixtures.render import ballpoint_signature_png
+
+    def draw(c):
+        c.setLineWidth(0.7)
+        c.line(180, 698, 272, 698)
+        _png(c, ballpoint_signature_png(3, 66, 24, ink, seed), 182, 690, 66, 24)
+
+    image, page = _scan_page(tmp_path, draw)
+    found = _marks(image, page, ("handwriting",))
+    assert [m for m in found if _overlaps(m.bbox, SLOT)], found
+
+
+def test_signature_under_a_fingerprint_is_still_found(tmp_path):
+    from fixtures.render import ballpoint_signature_png, heldout_fingerprint_png
+
+    def draw(c):
+        _png(c, ballpoint_signature_png(2, 36, 16, "black", 7), 182, 692, 36, 16)
+        _png(c, heldout_fingerprint_png(22, 28, 3, False, False, False, "red"), 200, 686, 22, 28)
+
+    image, page = _scan_page(tmp_path, draw)
+    assert [m for m in _marks(image, page, ("handwriting",)) if _overlaps(m.bbox, SLOT)]
+    assert [m for m in _marks(image, page, ("fingerprint", "red_ink")) if _overlaps(m.bbox, SLOT)]
+
+
+@pytest.mark.parametrize("ink,oval,pale,broken", [("red", False, True, True), ("orange-red", True, False, True),
+                                                  ("dark-red", False, True, False), ("crimson", True, True, False)])
+def test_pale_broken_oval_seals_in_other_reds_are_seen(tmp_path, ink, oval, pale, broken):
+    from fixtures.render import heldout_seal_png
+
+    def draw(c):
+        w, h = (115, 84) if oval else (96, 96)
+        _png(c, heldout_seal_png("北京市朝阳区人民检察院", oval, ink, pale, broken, 11), 380, 520, w, h)
+
+    image, page = _scan_page(tmp_path, draw)
+    found = _marks(image, page, ("seal", "red_ink"))
+    assert [m for m in found if _overlaps(m.bbox, (380, 222, 495, 322))], found
+
+
+def test_text_under_a_dark_red_seal_stays_readable(tmp_path):
+    """The red-channel ramp follows the seal's own ink: a fixed ramp tuned on bright seal ink
+    left dark-red ink as grey blots that OCR read as extra characters and lost 二 (below 0.95 here)."""
+    from fixtures.render import heldout_seal_png
+
+    org, date = "北京市朝阳区人民检察院", "二〇二四年六月十六日"
+
+    def draw(c):
+        c.drawString(390, 590, org)
+        c.drawString(400, 565, date)
+        c.saveState()
+        c.setBlendMode("Multiply")
+        _png(c, heldout_seal_png(org, False, "dark-red", False, False, 0), 395, 530, 96, 96)
+        c.restoreState()
+
+    image, _ = _scan_page(tmp_path, draw, dpi=200, seed=0)
+    s = 200 / 72
+    crop = image[int(s * 202):int(s * 322), int(s * 360):int(s * 560)]
+    read = ocr.ocr_image(crop, 200, marks=False).text
+    ref = org + date
+    assert char_accuracy(ref, "".join(ch for ch in read if ch in set(ref))) >= 0.95, read
