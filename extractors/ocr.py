@@ -219,6 +219,11 @@ def _run_engine(engine: Any, name: str, image: np.ndarray,
     boxes = map_boxes_to_original(det_res.boxes, op_record, bgr.shape[0], bgr.shape[1])
     out = []
     for k, (box, txt, score) in enumerate(zip(boxes, rec_res.txts, rec_res.scores)):
+        if _swallowed(crops[k], txt, score):
+            # read the parts as the page lies (it is upright by now; a stroke-heavy crop can fool
+            # the direction classifier into turning it)
+            out.extend(_read_parts(engine, crops[k], np.asarray(box, float)))
+            continue
         if not txt.strip() or score < MIN_LINE_SCORE:
             continue
         quad = np.asarray(box, float)
@@ -229,6 +234,58 @@ def _run_engine(engine: Any, name: str, image: np.ndarray,
             chars = []
         out.append((quad, txt.strip(), float(score), flags[k], chars or _even_chars(quad, txt.strip(), float(score))))
     return out, 0
+
+
+#: A line read with less confidence than this, and far fewer characters than its box holds, is
+#: read again in parts (a label and the signature beside it detected as one box).
+SWALLOW_SCORE = 0.8
+
+
+def _swallowed(crop: np.ndarray, text: str, score: float) -> bool:
+    """The recogniser gave a short, unsure text for a long horizontal box: on a form this is a
+    printed label and a handwritten signature next to it detected as one line, read as a
+    letter or two (``讯问人：`` + strokes → ``Y``)."""
+    h, w = crop.shape[:2]
+    return score < SWALLOW_SCORE and w > 2 * h and len(text.strip()) * 1.6 * h < w
+
+
+def _read_parts(engine: Any, crop: np.ndarray, quad: np.ndarray) -> list[tuple[np.ndarray, str, float, bool, Chars]]:
+    """Read a swallowed line again as a printed label and what follows it.
+
+    The crop is cut at gaps in its ink; the recogniser reads the prefixes ending at each gap
+    (one batch) and the first that reads confidently as a label ending in a colon is kept,
+    with its box cut from ``quad`` in proportion. The rest is read too and kept only when
+    it reads confidently (printed text); pen strokes are dropped and left to mark detection.
+    """
+    h, w = crop.shape[:2]
+    gray = cv2.cvtColor(crop, cv2.COLOR_BGR2GRAY) if crop.ndim == 3 else crop
+    _, ink = cv2.threshold(gray, 0, 1, cv2.THRESH_BINARY_INV | cv2.THRESH_OTSU)
+    runs = vision._runs(ink.sum(axis=0) > 1, max(2, int(0.2 * h)))
+    cuts = [(runs[i][1], runs[i + 1][0]) for i in range(len(runs) - 1)][:12]
+    if not cuts:
+        return []
+    pad = max(2, h // 10)
+    try:
+        res = engine.recognize_txt([np.ascontiguousarray(crop[:, :min(w, end + pad)]) for end, _ in cuts])
+        label = next(((end, nxt, t.strip(), float(sc)) for (end, nxt), t, sc in zip(cuts, res.txts, res.scores)
+                      if t.strip()[-1:] in ("：", ":") and len(t.strip()) >= 2 and sc >= SWALLOW_SCORE), None)
+        if label is None:
+            return []
+        end, nxt, text, score = label
+        parts = [(0, end, text, score)]
+        rest = engine.recognize_txt([np.ascontiguousarray(crop[:, max(0, nxt - pad):])])
+        t, sc = rest.txts[0].strip(), float(rest.scores[0])
+        if t and sc >= SWALLOW_SCORE and not _swallowed(crop[:, nxt:], t, sc):
+            parts.append((nxt, w, t, sc))
+    except Exception:  # noqa: BLE001 - an unreadable line is left to mark detection
+        return []
+    out = []
+    top, bottom = quad[1] - quad[0], quad[2] - quad[3]
+    for a, b, t, sc in parts:
+        f0, f1 = a / w, b / w
+        sub = np.array([quad[0] + f0 * top, quad[0] + f1 * top, quad[3] + f1 * bottom, quad[3] + f0 * bottom])
+        out.append((sub, t, sc, False, _even_chars(sub, t, sc)))
+    return out
 
 
 def _char_boxes(cal: Any, size: tuple[int, int], quad: np.ndarray, text: str, info: Any) -> Chars:

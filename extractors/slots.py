@@ -106,6 +106,7 @@ SEALED = {
     vocab.PROSECUTION_OPINION, vocab.SOCIAL_INVESTIGATION, vocab.BAIL_DECISION, vocab.RESIDENCE_DECISION, vocab.PROTEST,
 }
 _POLICE = re.compile(r"公安|看守所|派出所|分局")
+_ORGAN = re.compile(r"公安|看守所|派出所|分局|检察院|法院")
 
 _KIND_MARKS = {"signature": ("handwriting",), "fingerprint": ("fingerprint", "red_ink"), "seal": ("seal", "red_ink"),
                "name": ("handwriting",), "date": ("handwriting",)}
@@ -183,7 +184,7 @@ def find_slots(doc_type: str, pages: list[Page], doc_id: str, analysed: set[tupl
                     slots.append(_decide(fp, page, line, rest, doc_id, done))
                 break
     if doc_type in SEALED and last is not None:
-        seal = _seal_slot(last, doc_id, (last.file, last.number) in analysed)
+        seal = _seal_slot(last, doc_id, (last.file, last.number) in analysed, pages[0])
         if seal:
             slots.append(seal)
     return slots
@@ -353,7 +354,7 @@ def _printed_in_region(page: Page, label: Line, region: BBox) -> str | None:
     return None
 
 
-def _seal_slot(page: Page, doc_id: str, analysed: bool) -> Slot | None:
+def _seal_slot(page: Page, doc_id: str, analysed: bool, first: Page | None = None) -> Slot | None:
     """The seal over the 落款: the region around the last date line (and the organ line above it)."""
     date_lines = [i for i, ln in enumerate(page.lines) if _DATE_LINE.match(compact(ln.text))]
     if not date_lines:
@@ -361,6 +362,9 @@ def _seal_slot(page: Page, doc_id: str, analysed: bool) -> Slot | None:
     k = date_lines[-1]
     anchor = page.lines[k]
     organ = " ".join(compact(ln.text) for ln in page.lines[max(0, k - 2):k + 1])
+    if not _ORGAN.search(organ) and first is not None:
+        # the 落款 organ name is broken up (a seal over it on a scan): the issuing organ heads the document
+        organ = " ".join(compact(ln.text) for ln in first.lines[:2])
     role = getattr(vocab, "SLOT_ORGAN_SEAL", "公章") if _POLICE.search(organ) else vocab.SLOT_COURT_SEAL
     cx = (anchor.bbox[0] + anchor.bbox[2]) / 2
     region = (max(0.0, cx - 110), anchor.bbox[1] - 110, min(page.width, cx + 110), anchor.bbox[3] + 60)

@@ -33,7 +33,8 @@ def test_operation(case):
     if case.operation.definition.raw.get("operationId") == "create_scan":
         # schema-valid bytes are still refused when they are not a readable dossier (415/422/413)
         excluded.append(positive_data_acceptance)
-    case.call_and_validate(headers={"X-API-Key": KEYS["admin"]}, excluded_checks=excluded)
+    # the suite runs two xdist workers next to OCR tests on 2 cores: allow a slow answer (default 10 s)
+    case.call_and_validate(headers={"X-API-Key": KEYS["admin"]}, excluded_checks=excluded, timeout=60)
 
 
 def test_operation_ids_are_stable(tmp_path):

@@ -165,6 +165,57 @@ def test_two_signatures_in_one_wide_mark():
     assert [s.filled for s in got if s.role == vocab.SLOT_INTERROGATOR_SIGNATURE] == [True]
 
 
+def _slot_page(rows, source="ocr", marks=()):
+    lines = [Line(text=t, bbox=b) for t, b in rows]
+    return Page(file="t.pdf", number=1, width=595.0, height=842.0, text="\n".join(t for t, _ in rows), lines=lines,
+                marks=list(marks), text_source=source)
+
+
+@pytest.mark.parametrize("rest, filled", [("2023年12月13日", True), ("", False)])
+def test_date_read_with_its_label_in_one_ocr_line(rest, filled):
+    """A handwritten 签收日期 that OCR read together with its label still opens the date slot."""
+    from extractors.slots import find_slots
+
+    page = _slot_page([("受送达人签名：", (72.0, 600.0, 160.0, 614.0)), (f"签收日期：{rest}", (72.0, 640.0, 260.0, 654.0))])
+    got = find_slots(vocab.SERVICE_RECEIPT, [page], "d1", {("t.pdf", 1)})
+    assert [s.filled for s in got if s.role == vocab.SLOT_SIGN_DATE] == [filled]
+
+
+def test_signature_read_as_letters_with_its_label():
+    from extractors.slots import find_slots
+
+    page = _slot_page([("讯问人：VKCR", (72.0, 700.0, 200.0, 714.0)), ("记录人：", (320.0, 700.0, 368.0, 714.0))])
+    got = find_slots(vocab.INTERROGATION, [page], "d1", {("t.pdf", 1)}, {vocab.SLOT_INTERROGATOR_SIGNATURE: 1})
+    assert [s.filled for s in got if s.role == vocab.SLOT_INTERROGATOR_SIGNATURE] == [True]
+    assert [s.filled for s in got if s.role == vocab.SLOT_RECORDER_SIGNATURE] == [False]
+    header = _slot_page([("被讯问人：张明", (72.0, 700.0, 170.0, 714.0))])
+    assert find_slots(vocab.INTERROGATION, [header], "d1", {("t.pdf", 1)}) == []
+
+
+@pytest.mark.parametrize("source, filled", [("text-layer", False), ("ocr", None)])
+def test_typed_name_is_not_a_signature(source, filled):
+    """No handwriting, only a typed name right of 被告知人（签名）: not signed on a text layer,
+    undecided on a scan (where it may be handwriting read as print)."""
+    from extractors.slots import find_slots
+
+    page = _slot_page([("被告知人（签名）：", (72.0, 700.0, 180.0, 714.0)), ("张明", (190.0, 700.0, 220.0, 714.0))], source)
+    [slot] = find_slots(vocab.RIGHTS_NOTICE, [page], "d1", {("t.pdf", 1)})
+    assert (slot.filled, slot.who) == (filled, "张明")
+
+
+def test_seal_role_from_the_header_when_the_closing_organ_is_broken():
+    """A seal over the 落款 breaks 郑州市看守所 into 郑州 … 守所 on a scan: the organ comes from the header."""
+    from extractors.slots import find_slots
+    from models import Mark
+
+    page = _slot_page([("郑州市看守所", (246.0, 75.0, 353.0, 92.0)), ("收押凭证", (259.0, 111.0, 338.0, 130.0)),
+                       ("郑州", (430.0, 255.0, 452.0, 266.0)), ("守所", (476.0, 255.0, 502.0, 266.0)),
+                       ("2021年6月28日", (417.0, 276.0, 497.0, 286.0))],
+                      marks=[Mark(kind="seal", bbox=(416.0, 216.0, 510.0, 309.0), score=0.9)])
+    [seal] = find_slots(vocab.CUSTODY_RECEIPT, [page], "d1", {("t.pdf", 1)})
+    assert (seal.role, seal.filled) == (vocab.SLOT_ORGAN_SEAL, True)
+
+
 @pytest.mark.parametrize("tail, present", [
     ("本案扣押的甲基苯丙胺依法予以没收。", True),
     ("", False),

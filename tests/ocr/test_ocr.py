@@ -225,3 +225,30 @@ def test_scanned_pages_of_all_files_are_ocred_together(tmp_path, page_image, mon
     assert seen == [(0, 4), (1, 4), (2, 4), (3, 4), (4, 4), (4, 4)]
     assert [p.text_source for p in case.pages] == ["ocr"] * 4
     assert all("起诉书" in p.text for p in case.pages)
+
+
+def _label_and_scribble() -> np.ndarray:
+    """A line crop as the detector cuts it when a signature sits close to its label: 记录人： + pen strokes."""
+    import cv2
+    from PIL import ImageDraw, ImageFont
+
+    img = Image.new("RGB", (400, 62), (250, 248, 240))
+    ImageDraw.Draw(img).text((8, 12), "记录人：", font=ImageFont.truetype(pages.SANS, 34), fill=(20, 20, 20))
+    arr = np.asarray(img).copy()
+    pts = np.array([[170, 44], [190, 14], [205, 40], [225, 18], [240, 46], [262, 20], [280, 42], [300, 16], [330, 40],
+                    [352, 22], [385, 30]], np.int32)
+    cv2.polylines(arr, [pts], False, (40, 40, 90), 4, cv2.LINE_AA)
+    return cv2.cvtColor(arr, cv2.COLOR_RGB2BGR)
+
+
+def test_label_swallowed_by_a_signature_is_read_again():
+    """One detector box over 记录人： and the signature beside it, read as junk: the label is read
+    again on its own (box cut in proportion) and the strokes are left to mark detection."""
+    crop = _label_and_scribble()
+    assert ocr._swallowed(crop, "Y", 0.59)
+    assert not ocr._swallowed(crop, "记录人：张三", 0.99) and not ocr._swallowed(crop, "Y", 0.95)
+    quad = np.array([[100.0, 500.0], [500.0, 500.0], [500.0, 562.0], [100.0, 562.0]])
+    parts = ocr._read_parts(ocr.get_engine("rapidocr"), crop, quad)
+    assert [p[1] for p in parts] == ["记录人："]
+    box = parts[0][0]
+    assert box[0, 0] == 100.0 and 100.0 + 110 < box[1, 0] < 100.0 + 170   # between the colon and the first stroke
