@@ -160,26 +160,21 @@ def _ocr(pages_by_file: dict[str, list[Page]], inputs: dict[str, InputFile], set
         return
     dpi = int(getattr(settings, "ocr_dpi", 200) or 200)
     limits = limits_of(settings)
-    owners: list[tuple[str, Page]] = []
-    sources: list[Any] = []
-    for name, pages in pages_by_file.items():
-        batch = [p for p in pages if p.needs_ocr]
-        if batch:
-            sources.extend(_page_images(inputs[name], batch, dpi, limits.image_pixels))
-            owners.extend((name, p) for p in batch)
+    sources = [ref for name, pages in pages_by_file.items()
+               for ref in _page_images(inputs[name], [p for p in pages if p.needs_ocr], dpi, limits.image_pixels)]
     report("识别文字", 0, len(todo))
     try:
         results = ocr.ocr_pages(sources, settings, dpi=dpi, progress=lambda k: report("识别文字", k, len(todo)))
     except FileReadError as exc:
-        for name, p in owners:
+        for name, p in todo:
             case.warnings.append(f"{name} 第{p.number}页为扫描图像，未能识别文字（{exc}）")
         return
     except Exception as exc:  # noqa: BLE001 - a broken OCR leaves the text-layer pages going
-        log.exception("OCR of %d pages failed", len(owners))
-        for name, p in owners:
+        log.exception("OCR of %d pages failed", len(todo))
+        for name, p in todo:
             case.warnings.append(f"{name} 第{p.number}页为扫描图像，未能识别文字（OCR 出错：{type(exc).__name__}）")
         return
-    for (name, p), r in zip(owners, results):
+    for (name, p), r in zip(todo, results):
         _apply_ocr(p, r)
         if getattr(r, "warning", None):
             case.warnings.append(f"{name} 第{p.number}页：{r.warning}")
