@@ -7,8 +7,10 @@ SHARED ?= $(abspath ../shared)
 export ASSISTANT_SHARED_DIR ?= $(SHARED)
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
+# the similar-case corpus; the index goes to $ASSISTANT_DATA_DIR/index (./var/index), where scans find it
+CASES ?= $(SHARED)/data/cail2018/cases.jsonl
 
-.PHONY: setup system-deps demo test bench clean
+.PHONY: setup system-deps index demo test bench clean
 
 system-deps:
 	@if ! fc-list 2>/dev/null | grep -qi "wqy"; then \
@@ -27,10 +29,14 @@ $(VENV)/.installed: pyproject.toml
 
 setup: system-deps $(VENV)/.installed
 
+# builds the lexical similar-case index in the data directory, or reuses it when it is current
+index: setup
+	$(VENV)/bin/assistant index build --cases "$(CASES)" --lexical --reuse
+
 demo: setup
-	@$(VENV)/bin/python -c "from index.store import SimilarIndex; SimilarIndex.load('out/demo-index')" 2>/dev/null || \
-	  $(VENV)/bin/assistant index build --cases $(SHARED)/data/cail2018/cases.jsonl --out out/demo-index --lexical
-	$(VENV)/bin/assistant scan fixtures/sample/dossier --out out/demo --index out/demo-index
+	@if [ -f "$(CASES)" ]; then $(MAKE) --no-print-directory index; \
+	  else echo "未找到类案案例文件 $(CASES)，不建立类案索引（扫描将提示未配置类案索引）。"; fi
+	$(VENV)/bin/assistant scan fixtures/sample/dossier --out out/demo
 	@echo "HTML 报告：out/demo/report.html；评查结果通知书：out/demo/notice.docx"
 
 test: setup

@@ -51,8 +51,10 @@ def serve(
         os.environ["ASSISTANT_SCAN_WORKERS"] = str(workers)
     settings = _api("settings").ServiceSettings()
     _sessions()
+    index_dir = settings.core.effective_index_dir()
     err.print(f"评查助手扫描服务：http://{host}:{port}  （扫描进程 {settings.scan_workers} 个，"
-              f"数据目录 {settings.storage_dir}）")
+              f"数据目录 {settings.storage_dir}；"
+              + (f"类案索引 {index_dir}）" if index_dir else "未配置类案索引，类案比对不可用）"))
     uvicorn.run("api.main:create_app", factory=True, host=host, port=port, log_level=log_level, workers=1)
 
 

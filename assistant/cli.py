@@ -87,7 +87,7 @@ def scan(
     out: Optional[Path] = typer.Option(None, "--out", "-o", help="报告输出目录（默认：当前目录下以卷宗命名的文件夹）。"),
     fmt: str = typer.Option("summary", "--format", "-f", help="summary：中文摘要并写出报告；json：只向标准输出打印报告 JSON。"),
     profile: Optional[Path] = typer.Option(None, "--profile", "-p", help="评查配置文件（YAML）。"),
-    index_dir: Optional[Path] = typer.Option(None, "--index", help="类案索引目录（默认取 ASSISTANT_INDEX_DIR）。"),
+    index_dir: Optional[Path] = typer.Option(None, "--index", help="类案索引目录（默认取 ASSISTANT_INDEX_DIR，否则数据目录 ASSISTANT_DATA_DIR 下已建立的 index）。"),
     no_progress: bool = typer.Option(False, "--no-progress", help="不显示进度条。"),
 ) -> None:
     """扫描一份卷宗，生成问题清单、建议等次和报告（report.json、report.html、notice.docx）。"""

@@ -52,6 +52,39 @@ def _read(cases: Path) -> list:
     return records
 
 
+def _default_dir() -> Path:
+    """``ASSISTANT_INDEX_DIR`` when set, else ``$ASSISTANT_DATA_DIR/index`` (what scans use by default)."""
+    settings = get_settings()
+    return settings.index_dir or settings.default_index_dir
+
+
+def _source(cases: Path, model: Optional[Path], lexical: bool) -> dict:
+    """What an index was built from: the cases file (path, size, mtime) and the embedder asked for."""
+    files = [cases] if cases.is_file() else sorted(p for p in cases.rglob("*") if p.is_file())
+    return {"cases": str(cases.resolve()), "bytes": sum(p.stat().st_size for p in files),
+            "mtime_ns": max([cases.stat().st_mtime_ns] + [p.stat().st_mtime_ns for p in files]),
+            "embedder": "lexical" if lexical else str((model or get_settings().embed_model_path).resolve())}
+
+
+def _current(out: Path, source: dict) -> bool:
+    """True when ``out`` holds a complete index of the current format built from ``source``."""
+    import sqlite3
+
+    from index.store import FORMAT_VERSION
+
+    if not all((out / n).is_file() for n in ("meta.sqlite3", "index.faiss", "vectors.npy", "model.pkl")):
+        return False
+    try:
+        db = sqlite3.connect(f"file:{(out / 'meta.sqlite3').resolve()}?mode=ro", uri=True)
+        try:
+            info = {k: json.loads(v) for k, v in db.execute("SELECT key, value FROM info")}
+        finally:
+            db.close()
+    except (sqlite3.Error, ValueError):
+        return False
+    return info.get("format") == FORMAT_VERSION and info.get("source") == source
+
+
 def _bar() -> Progress:
     return Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
                     TimeElapsedColumn(), console=err, transient=True, disable=not err.is_terminal)
@@ -60,17 +93,24 @@ def _bar() -> Progress:
 @index_app.command("build")
 def build(
     cases: Path = typer.Option(..., "--cases", help="案例文件：CAIL2018 格式 JSONL，或扫描报告 JSON（文件或文件夹）。"),
-    out: Optional[Path] = typer.Option(None, "--out", "-o", help="索引输出目录（默认 ASSISTANT_INDEX_DIR 或 ./var/index）。"),
+    out: Optional[Path] = typer.Option(None, "--out", "-o", help="索引输出目录（默认 ASSISTANT_INDEX_DIR，否则数据目录下的 index，即 ./var/index）。"),
     model: Optional[Path] = typer.Option(None, "--model", help="sentence-transformers 模型目录（默认 ASSISTANT_EMBED_MODEL）。"),
     lexical: bool = typer.Option(False, "--lexical", help="不用向量模型，改用词法向量（字符 n-gram TF-IDF + SVD）。"),
     backend: str = typer.Option("torch", "--backend", help="向量计算后端：torch 或 onnx-int8（加速）。"),
     append: bool = typer.Option(False, "--append", help="向已有索引追加案例（编号已存在的跳过）。"),
+    reuse: bool = typer.Option(False, "--reuse", help="输出目录已有由同一案例文件、同一向量方式建立的当前版本索引时沿用，不重建。"),
 ) -> None:
     """从案例文件建立类案索引（或 --append 追加）。"""
     from index.embed import EmbedderError
     from index.store import IndexStoreError, SimilarIndex
 
-    out = out or get_settings().index_dir or Path("var/index")
+    out = out or _default_dir()
+    if not cases.exists():
+        _fail(f"找不到案例文件：{cases}")
+    source = _source(cases, model, lexical)
+    if reuse and not append and _current(out, source):
+        Console().print(f"类案索引已是最新（与 {cases} 一致），沿用：{out}")
+        return
     records = _read(cases)
     bar = _bar()
     with bar:
@@ -89,6 +129,11 @@ def build(
                 msg = f"已建立类案索引：{len(idx)} 件案例，{len(idx.charges())} 个罪名。"
         except (IndexStoreError, EmbedderError) as exc:
             _fail(str(exc))
+    # an appended index no longer matches one cases file, so --reuse rebuilds it
+    idx.db.execute("DELETE FROM info WHERE key = 'source'")
+    if not append:
+        idx.db.execute("INSERT INTO info VALUES ('source', ?)", (json.dumps(source, ensure_ascii=False),))
+    idx.db.commit()
     Console().print(msg)
     Console().print(f"索引目录：{out}（向量模型：{idx.info.get('identity')}，FAISS：{type(idx.faiss).__name__}）")
 
@@ -98,7 +143,7 @@ def query(
     text: str = typer.Argument(..., help="案情描述（中文）。"),
     charge: Optional[str] = typer.Option(None, "--charge", "-c", help="只在该罪名的案例中检索，如 盗窃罪。"),
     k: int = typer.Option(10, "-k", help="返回的类案数量。"),
-    index_dir: Optional[Path] = typer.Option(None, "--index", help="索引目录（默认 ASSISTANT_INDEX_DIR 或 ./var/index）。"),
+    index_dir: Optional[Path] = typer.Option(None, "--index", help="索引目录（默认 ASSISTANT_INDEX_DIR，否则数据目录下的 index）。"),
     model: Optional[Path] = typer.Option(None, "--model", help="sentence-transformers 模型目录（默认取建立索引时的模型）。"),
     months: Optional[float] = typer.Option(None, "--months", help="本案刑期（月），给出时显示与类案的偏离。"),
     fmt: str = typer.Option("table", "--format", "-f", help="table：中文表格；json：打印 JSON。"),
@@ -113,7 +158,7 @@ def query(
         _fail("k 应在 1 到 200 之间。")
     if not text.strip():
         _fail("案情描述不能为空。")
-    path = index_dir or get_settings().index_dir or Path("var/index")
+    path = index_dir or _default_dir()
     try:
         idx = SimilarIndex.load(path, model_path=model, backend=os.environ.get("ASSISTANT_EMBED_BACKEND", "torch"))
     except IndexStoreError as exc:
@@ -151,11 +196,11 @@ def query(
 
 
 @index_app.command("info")
-def info(index_dir: Optional[Path] = typer.Option(None, "--index", help="索引目录。")) -> None:
+def info(index_dir: Optional[Path] = typer.Option(None, "--index", help="索引目录（默认 ASSISTANT_INDEX_DIR，否则数据目录下的 index）。")) -> None:
     """显示索引的规模、向量模型和罪名分布。"""
     import sqlite3
 
-    path = index_dir or get_settings().index_dir or Path("var/index")
+    path = index_dir or _default_dir()
     db_path = path / "meta.sqlite3"
     if not db_path.is_file():
         _fail(f"类案索引目录无效或不完整：{path}")

@@ -5,11 +5,11 @@
 | ASSISTANT_SHARED_DIR | the read-only shared folder (catalog, laws, data, models) | ``../shared`` beside the repo |
 | ASSISTANT_CATALOG | rule catalog YAML | ``$SHARED/rules/catalog.yaml`` |
 | ASSISTANT_EMBED_MODEL | sentence-transformers model folder | ``$SHARED/models/multilingual-e5-small-zh`` |
-| ASSISTANT_INDEX_DIR | similar-case index folder used by ``scan`` | none (no index) |
+| ASSISTANT_INDEX_DIR | similar-case index folder used by ``scan``, batch and the service | ``$DATA_DIR/index`` when it holds an index, else none |
 | ASSISTANT_EMBED_BACKEND | ``torch`` (fp32) or ``onnx-int8`` (exported and cached on first use) | torch |
 | ASSISTANT_OCR_ENGINE | ``rapidocr`` (default) or ``paddleocr`` or ``none`` | rapidocr |
 | ASSISTANT_OCR_WORKERS | OCR worker processes | number of cores |
-| ASSISTANT_DATA_DIR | storage for the service and dispositions | ``./var`` |
+| ASSISTANT_DATA_DIR | storage for the service, dispositions and the default similar-case index | ``./var`` |
 | DATABASE_URL / ASSISTANT_DATABASE_URL | SQLAlchemy URL, e.g. ``postgresql://user:pw@host/db`` (psycopg 3, see :mod:`assistant.database`) | ``sqlite:///$DATA_DIR/assistant.sqlite3`` |
 | ASSISTANT_PROFILE | default profile YAML for scans | none |
 | ASSISTANT_MAX_* | ingest limits (see :class:`Limits`) | see below |
@@ -63,6 +63,21 @@ class Settings(BaseSettings):
     @property
     def embed_model_path(self) -> Path:
         return self.embed_model or self.shared_dir / "models" / "multilingual-e5-small-zh"
+
+    @property
+    def default_index_dir(self) -> Path:
+        """Where ``assistant index build`` writes and scans look when ``index_dir`` is not set."""
+        return self.data_dir / "index"
+
+    def effective_index_dir(self) -> Path | None:
+        """The index a scan uses: ``index_dir`` when set (``--index`` / ``ASSISTANT_INDEX_DIR``), else
+        ``$DATA_DIR/index`` when that folder holds an index, else None (the scan runs without one)."""
+        if self.index_dir:
+            return self.index_dir
+        d = self.default_index_dir
+        if (d / "meta.sqlite3").is_file() and (d / "index.faiss").is_file():
+            return d
+        return None
 
     @property
     def db_url(self) -> str:

@@ -68,10 +68,12 @@ def scan(
     t1 = time.perf_counter()
     similar = None
     extra: dict[str, Any] = {}
-    if settings.index_dir:
+    index_dir = settings.effective_index_dir()
+    if index_dir:
         from assistant.similar import assess_case
 
-        similar, warns = assess_case(case, settings)
+        similar, warns = assess_case(case, settings if settings.index_dir else
+                                     settings.model_copy(update={"index_dir": index_dir}))
         case.warnings.extend(warns)
         if similar is not None:
             extra["similar"] = similar

@@ -61,8 +61,10 @@ class Context:
     findings: list[Finding] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
 
-    def report(self, message: str, evidence: Iterable[Evidence] = (), key: str = "") -> Finding:
-        """Record one distinct problem. ``key`` de-duplicates (same key → one finding)."""
+    def report(self, message: str, evidence: Iterable[Evidence] = (), key: str = "",
+               grounds: Iterable[str] = ()) -> Finding:
+        """Record one distinct problem. ``key`` de-duplicates (same key → one finding); ``grounds``
+        say what the conclusion rests on (template, section or slot located, span read)."""
         key = key or message
         for f in self.findings:
             if f.key == key:
@@ -78,9 +80,18 @@ class Context:
             basis=list(self.entry.basis),
             evidence=_dedupe_evidence(evidence),
             key=key,
+            grounds=list(grounds),
         )
         self.findings.append(finding)
         return finding
+
+    def hint(self, message: str, evidence: Iterable[Evidence] = (), key: str = "") -> Finding:
+        """Record something a reviewer should verify by hand, not a problem: extraction did not
+        locate the place where the rule would look (a section, a slot), so the rule cannot
+        conclude. Shown under 提示 in the report (``hints``), never counted."""
+        f = self.report(message, evidence, key=f"hint|{key or message}")
+        f.preview = True
+        return f
 
     def warn(self, message: str) -> None:
         text = f"{self.entry.id}（{self.entry.title}）：{message}"

@@ -4,6 +4,12 @@ Stages (progress labels in Chinese): 读取文件 (ingest, text layers), 识别�
 scanned pages and images), 解析文书 (split, classify, fields, marks, slots, merge).
 Per-file problems become ``SourceFile.error`` and a Chinese warning; only a dossier with
 nothing readable raises :class:`~extractors.errors.DossierReadError`.
+
+OFD files are read like PDFs (:mod:`extractors.ofd`). Pages that arrive with an OCR text
+layer (double-layer PDF/OFD: a scan with invisible text, ``text_source="ocr"`` straight from
+the reader) keep their text; their rendered page image is analysed for marks like a
+text-layer page, full page rather than only the slot zone, and their slots are decided
+only when that analysis ran.
 """
 
 from __future__ import annotations
@@ -29,6 +35,9 @@ log = logging.getLogger(__name__)
 Progress = Callable[[str, int, int], None]
 
 MARK_DPI = 100
+#: Resolution of scans under an OCR text layer when they are rendered for marks (a scan's
+#: handwriting is fainter and noisier than vector strokes: rendered finer than text-layer pages).
+OCR_LAYER_MARK_DPI = 150
 #: OCR pages read with a lower mean confidence leave their slots undecided (filled=None → a warning).
 MIN_SLOT_OCR_CONFIDENCE = 0.6
 #: Timings of the last call (seconds per stage), for benchmarks.
@@ -66,6 +75,9 @@ def extract_case(path: Path, settings: Any = None, progress: Progress | None = N
                 break
         report("读取文件", total, total)
         timings["read"] = time.perf_counter() - t0
+        # pages whose OCR came with the file (double-layer PDF/OFD), before this run's OCR marks its own
+        ocr_layer = {(name, p.number) for name, pages in pages_by_file.items() for p in pages
+                     if p.text_source == "ocr" and not p.needs_ocr}
         if not pages_by_file:
             reasons = "；".join(f"{s.name}：{s.error}" for s in case.files if s.error) or "没有可读取的文件"
             raise DossierReadError(f"卷宗中没有可读取的文件（{reasons}）")
@@ -75,8 +87,8 @@ def extract_case(path: Path, settings: Any = None, progress: Progress | None = N
         timings["ocr"] = time.perf_counter() - t1
 
         t2 = time.perf_counter()
-        documents = _documents(pages_by_file, inputs, case.warnings, report)
-        _read_handwritten_dates(documents, pages_by_file, inputs, settings, case.warnings)
+        documents = _documents(pages_by_file, inputs, case.warnings, report, ocr_layer)
+        _read_handwritten_dates(documents, pages_by_file, inputs, settings, case.warnings, ocr_layer)
         timings["parse"] = time.perf_counter() - t2
     for pages in pages_by_file.values():
         case.pages.extend(pages)
@@ -90,7 +102,7 @@ def extract_case(path: Path, settings: Any = None, progress: Progress | None = N
 
 def _read_file(f: InputFile, settings: Any, page_budget: int) -> tuple[SourceFile, list[Page]]:
     limits = limits_of(settings)
-    kind = f.kind if f.kind in ("pdf", "docx", "image", "text") else "other"
+    kind = f.kind if f.kind in ("pdf", "ofd", "docx", "image", "text") else "other"
     try:
         digest = sha256_of(f.path)
     except OSError:
@@ -105,6 +117,10 @@ def _read_file(f: InputFile, settings: Any, page_budget: int) -> tuple[SourceFil
                 if exc.code != "corrupt":
                     raise
                 pages = read_pdf_plumber(f.path, f.name, max_pages=page_budget)
+        elif f.kind == "ofd":
+            from extractors.ofd import read_ofd
+
+            pages = read_ofd(f.path, f.name, max_pages=page_budget, limits=limits)
         elif f.kind == "docx":
             from extractors.docx import read_docx
 
@@ -190,6 +206,10 @@ def _page_images(f: InputFile, pages: list[Page], dpi: int, max_pixels: int) -> 
         from extractors.ocr import PdfPage
 
         return [PdfPage(f.path, p.number - 1) for p in pages]
+    if f.kind == "ofd":
+        from extractors.ofd import OfdPageSource
+
+        return [OfdPageSource(f.path, p.number - 1, max_pixels) for p in pages]
     from extractors.ocr import ImageFrame
 
     return [ImageFrame(f.path, p.number - 1, float(p.width or 0.0), max_pixels) for p in pages]
@@ -210,20 +230,21 @@ def _apply_ocr(page: Page, result: Any) -> None:
 
 
 def _documents(pages_by_file: dict[str, list[Page]], inputs: dict[str, InputFile], warnings: list[str],
-               report: Progress) -> list[Document]:
+               report: Progress, ocr_layer: set[tuple[str, int]] | frozenset = frozenset()) -> list[Document]:
     """Split the dossier's pages into documents, then extract their fields and slots.
 
     Consecutive loose images of one folder are split together (:func:`classify.split_files`),
     so a document scanned one image per page is one :class:`Document` whose ``parts`` list
     its files. Marks are computed on text-layer PDF pages that carry slots; pages whose marks
     are known (OCR'd pages read well enough, rendered PDF pages, DOCX) are keyed by
-    ``(file, page)``.
+    ``(file, page)``. Pages in ``ocr_layer`` (OCR text that came with the file) count as
+    analysed only when their image was analysed here.
     """
     segments = classify.split_files([(name, inputs[name].kind, pages) for name, pages in pages_by_file.items()])
     marked: set[tuple[str, int]] = set()
     for name, pages in pages_by_file.items():
-        if inputs[name].kind == "pdf":
-            marked |= _marks_for(inputs[name], [seg for seg in segments if seg.file == name], warnings)
+        if inputs[name].kind in ("pdf", "ofd"):
+            marked |= _marks_for(inputs[name], [seg for seg in segments if seg.file == name], warnings, ocr_layer)
         elif inputs[name].kind == "docx":
             marked |= {(name, p.number) for p in pages}
     docs: list[Document] = []
@@ -233,9 +254,10 @@ def _documents(pages_by_file: dict[str, list[Page]], inputs: dict[str, InputFile
         text = DocText(seg.pages, doc_id, seg.file)
         sources = {p.text_source for p in seg.pages if p.text_source != "none"}
         source = "mixed" if len(sources) > 1 else (sources.pop() if sources else "none")
-        fields = extract_fields(text, seg.type) if text.text else {}
+        fields = extract_fields(text, seg.type, seg.title) if text.text else {}
         analysed = {(p.file, p.number) for p in seg.pages
-                    if p.text_source == "ocr" and (p.ocr_confidence or 0) >= MIN_SLOT_OCR_CONFIDENCE} | marked
+                    if p.text_source == "ocr" and (p.file, p.number) not in ocr_layer
+                    and (p.ocr_confidence or 0) >= MIN_SLOT_OCR_CONFIDENCE} | marked
         parts = seg.parts()
         doc = Document(id=doc_id, type=seg.type, title=seg.title, file=parts[0][0], pages=parts[0][1],
                        parts=[DocumentPart(file=f, pages=n) for f, n in parts] if len(parts) > 1 else [],
@@ -254,7 +276,8 @@ HANDWRITTEN_DPI = 200
 
 
 def _read_handwritten_dates(docs: list[Document], pages_by_file: dict[str, list[Page]], inputs: dict[str, InputFile],
-                            settings: Any, warnings: list[str]) -> None:
+                            settings: Any, warnings: list[str],
+                            ocr_layer: set[tuple[str, int]] | frozenset = frozenset()) -> None:
     """Read handwritten dates (e.g. the 送达回证 签收日期) in filled date slots of text-layer PDF pages.
 
     A text layer has no characters for a date written by hand in the slot, so the slot's
@@ -272,12 +295,12 @@ def _read_handwritten_dates(docs: list[Document], pages_by_file: dict[str, list[
             name = slot.file or doc.file
             f = inputs.get(name)
             page = pages.get((name, slot.page))
-            if not field or f is None or f.kind != "pdf" or not slot.filled or not slot.bbox or page is None \
-                    or page.text_source != "text-layer":
+            if not field or f is None or f.kind not in ("pdf", "ofd") or not slot.filled or not slot.bbox or page is None \
+                    or (page.text_source != "text-layer" and (name, slot.page) not in ocr_layer):
                 continue
             if any(_overlaps(line.bbox, slot.bbox) and parse_date(line.text) for line in page.lines):
                 continue
-            text = _ocr_region(f.path, slot.page, slot.bbox)
+            text = _ocr_region(f.path, slot.page, slot.bbox, f.kind)
             value = parse_date(text) if text else None
             if value is None:
                 warnings.append(f"{doc.type}（{name} 第{slot.page}页）{slot.role}为手写，未能识别")
@@ -291,13 +314,18 @@ def _overlaps(a: tuple, b: tuple) -> bool:
     return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
 
 
-def _ocr_region(path: Path, page_number: int, bbox: tuple) -> str:
-    """OCR one region of a PDF page (bbox in points) with the recogniser; '' when OCR is unavailable."""
+def _ocr_region(path: Path, page_number: int, bbox: tuple, kind: str = "pdf") -> str:
+    """OCR one region of a PDF (or OFD) page (bbox in points) with the recogniser; '' when OCR is unavailable."""
     ocr = _ocr_module()
     if ocr is None:
         return ""
     try:
-        image = ocr.rasterize_pdf_page(path, page_number - 1, HANDWRITTEN_DPI)
+        if kind == "ofd":
+            from extractors.ofd import OfdPageSource
+
+            image = OfdPageSource(path, page_number - 1).rasterize(HANDWRITTEN_DPI)
+        else:
+            image = ocr.rasterize_pdf_page(path, page_number - 1, HANDWRITTEN_DPI)
         k = HANDWRITTEN_DPI / 72.0
         pad = 6
         x0, y0 = max(0, int((bbox[0] - pad) * k)), max(0, int((bbox[1] - pad) * k))
@@ -309,33 +337,51 @@ def _ocr_region(path: Path, page_number: int, bbox: tuple) -> str:
     return "".join(result.txts or []) if result is not None and getattr(result, "txts", None) else ""
 
 
-def _marks_for(f: InputFile, segments: list[classify.Segment], warnings: list[str]) -> set[tuple[str, int]]:
-    """Render the lower part of text-layer pages of PDF ``f`` that carry slots and detect marks there.
+def _marks_for(f: InputFile, segments: list[classify.Segment], warnings: list[str],
+               ocr_layer: set[tuple[str, int]] | frozenset = frozenset()) -> set[tuple[str, int]]:
+    """Render pages of PDF/OFD ``f`` that carry slots and detect marks there.
 
+    Text-layer pages are rendered from the top of their slot zone down; pages with an OCR
+    text layer (``ocr_layer``: a scan under invisible text) are rendered whole, finer, and
+    their printed-text boxes padded as for OCR lines, the way a scanned page is analysed.
     ``segments`` are the documents of that file. Returns the ``(file, page)`` pairs whose marks
     were computed (their empty slots are "not filled"; slots on other pages stay undecided).
     """
     from extractors import vision
-    from extractors.pdf import render_pages
+
+    if f.kind == "ofd":
+        from extractors.ofd import render_pages
+    else:
+        from extractors.pdf import render_pages
 
     zones: dict[int, tuple[float, bool]] = {}
     pages: dict[int, Page] = {}
     for seg in segments:
         for n, zone in slots.mark_zones(seg.type, seg.pages).items():
             page = next(p for p in seg.pages if p.number == n)
-            if page.text_source == "text-layer":
+            if (f.name, n) in ocr_layer:
+                zones[n], pages[n] = (0.0, zone[1]), page
+            elif page.text_source == "text-layer":
                 zones[n], pages[n] = zone, page
     if not zones:
         return set()
+    scanned = sorted(n for n in zones if (f.name, n) in ocr_layer)
+    printed = sorted(n for n in zones if (f.name, n) not in ocr_layer)
     try:
-        images = render_pages(f.path, sorted(zones), dpi=MARK_DPI, crop_top={n: z[0] for n, z in zones.items()})
+        images = render_pages(f.path, printed, dpi=MARK_DPI, crop_top={n: zones[n][0] for n in printed})
+        images.update(render_pages(f.path, scanned, dpi=OCR_LAYER_MARK_DPI))
     except FileReadError as exc:
         warnings.append(f"{f.name}：页面图像无法渲染，签名、印章未能检测（{exc}）")
         return set()
+    ink = _ink_text(f, printed)
     done: set[tuple[str, int]] = set()
     for n, img in images.items():
         page, (top, hand) = pages[n], zones[n]
-        boxes = [(b[0], b[1] - top, b[2], b[3] - top) for b in (line.bbox for line in page.lines) if b[3] > top]
+        written = ink.get(n, [])
+        boxes = [(b[0], b[1] - top, b[2], b[3] - top) for b in (line.bbox for line in page.lines)
+                 if b[3] > top and not _mostly_ink(b, written)]
+        if n in scanned:
+            boxes = [_pad_box(b) for b in boxes]
         try:
             found = vision.detect_marks(img, page.width, page.height - top, boxes, handwriting=hand)
         except Exception:  # noqa: BLE001 - a failed mark detection leaves the slot undecided
@@ -343,5 +389,48 @@ def _marks_for(f: InputFile, segments: list[classify.Segment], warnings: list[st
             continue
         page.marks = [Mark(kind=m.kind, bbox=(m.bbox[0], m.bbox[1] + top, m.bbox[2], m.bbox[3] + top), score=m.score)
                       for m in found]
+        page.marks += _ink_marks(written, page.marks, top)
         done.add((f.name, n))
     return done
+
+
+def _pad_box(bbox: tuple[float, float, float, float]) -> tuple[float, float, float, float]:
+    """An OCR line's box grown a little so the scanned glyph ink at its edges is covered (as ``ocr._pad``)."""
+    h = bbox[3] - bbox[1]
+    return (bbox[0] - 0.35 * h, bbox[1] - 0.2 * h, bbox[2] + 0.35 * h, bbox[3] + 0.2 * h)
+
+
+def _ink_text(f: InputFile, numbers: list[int]) -> dict[int, list[tuple]]:
+    """Pen-ink text boxes of text-layer PDF pages (signatures written as text); {} when unreadable."""
+    if f.kind != "pdf" or not numbers:
+        return {}
+    import pypdfium2 as pdfium
+
+    from extractors.pdf import ink_text_boxes
+
+    try:
+        return ink_text_boxes(f.path, numbers)
+    except (FileReadError, pdfium.PdfiumError, OSError):
+        return {}
+
+
+def _mostly_ink(box: tuple, ink: list[tuple]) -> bool:
+    """A text line whose characters are mostly pen-ink text (a signature written as text)."""
+    area = max((box[2] - box[0]) * (box[3] - box[1]), 1.0)
+    covered = sum(max(0.0, min(box[2], b[2]) - max(box[0], b[0])) * max(0.0, min(box[3], b[3]) - max(box[1], b[1]))
+                  for b in ink)
+    return covered >= 0.5 * area
+
+
+def _ink_marks(ink: list[tuple], found: list[Mark], top: float) -> list[Mark]:
+    """Handwriting marks for pen-ink text runs in the rendered zone that detection did not already cover."""
+    out: list[Mark] = []
+    for b in ink:
+        if b[3] <= top:
+            continue
+        area = max((b[2] - b[0]) * (b[3] - b[1]), 1.0)
+        if any(m.kind == "handwriting" and max(0.0, min(b[2], m.bbox[2]) - max(b[0], m.bbox[0]))
+               * max(0.0, min(b[3], m.bbox[3]) - max(b[1], m.bbox[1])) > 0.3 * area for m in found):
+            continue
+        out.append(Mark(kind="handwriting", bbox=tuple(b), score=0.8))
+    return out

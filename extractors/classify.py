@@ -13,69 +13,25 @@ without a title is typed by its content cues alone, or :data:`models.vocab.OTHER
 from __future__ import annotations
 
 import difflib
+import functools
 import posixpath
 import re
 from dataclasses import dataclass
 
 from models import Page, vocab
 
-#: Title spellings per document type; the longest matching spelling wins.
-TITLES: dict[str, tuple[str, ...]] = {
-    vocab.DETENTION_WARRANT: ("拘留证",),
-    vocab.DETENTION_NOTICE: ("拘留通知书",),
-    vocab.CUSTODY_RECEIPT: ("收押凭证", "入所凭证"),
-    vocab.ARREST_REQUEST: ("提请批准逮捕书",),
-    vocab.ARREST_APPROVAL: ("批准逮捕决定书",),
-    vocab.ARREST_DISAPPROVAL: ("不批准逮捕决定书",),
-    vocab.ARREST_WARRANT: ("逮捕证",),
-    vocab.ARREST_NOTICE: ("逮捕通知书",),
-    vocab.DETENTION_EXTENSION: ("延长拘留期限审批表", "呈请延长拘留期限报告书"),
-    vocab.CUSTODY_EXTENSION: ("延长侦查羁押期限决定书", "批准延长侦查羁押期限决定书"),
-    vocab.PROSECUTION_OPINION: ("起诉意见书",),
-    vocab.CASE_ACCEPTANCE: ("受理案件登记表", "受案登记表"),
-    vocab.REVIEW_EXTENSION: ("延长审查起诉期限决定书",),
-    vocab.SUPPLEMENTARY_INVESTIGATION: ("退回补充侦查决定书",),
-    vocab.SUPPLEMENTARY_OUTLINE: ("补充侦查提纲",),
-    vocab.INTERROGATION: ("讯问笔录", "讯问犯罪嫌疑人笔录"),
-    vocab.RIGHTS_NOTICE: ("权利义务告知书", "犯罪嫌疑人诉讼权利义务告知书", "诉讼权利义务告知书",
-                          "犯罪嫌疑人权利义务告知书", "认罪认罚从宽制度告知书", "被告人诉讼权利义务告知书"),
-    vocab.VICTIM_RIGHTS_NOTICE: ("被害人权利义务告知书", "被害人诉讼权利义务告知书"),
-    vocab.PLEA_AGREEMENT: ("认罪认罚具结书",),
-    vocab.SENTENCING_RECOMMENDATION: ("量刑建议书",),
-    vocab.INDICTMENT: ("起诉书",),
-    vocab.NON_PROSECUTION: ("不起诉决定书",),
-    vocab.WITHDRAWAL: ("撤回起诉决定书",),
-    vocab.JUDGMENT: ("刑事判决书", "判决书", "刑事附带民事判决书"),
-    vocab.SERVICE_RECEIPT: ("送达回证",),
-    vocab.LEGAL_AID_NOTICE: ("法律援助通知书", "提供法律援助通知书"),
-    vocab.DUTY_LAWYER_NOTICE: ("值班律师通知书", "通知值班律师提供法律帮助函"),
-    vocab.BAIL_DECISION: ("取保候审决定书",),
-    vocab.RESIDENCE_DECISION: ("监视居住决定书",),
-    vocab.PROTEST: ("抗诉书", "刑事抗诉书"),
-    vocab.SOCIAL_INVESTIGATION: ("社会调查报告", "社会调查评估报告"),
-}
-for _name, _titles in (("OPINION_RECORD", ("听取意见笔录",)), ("CUSTODY_NECESSITY_REVIEW", ("羁押必要性审查记录",)),
-                       ("CUSTODY_TERM_NOTICE", ("变更羁押期限通知书",)), ("SUMMONS", ("传唤证", "拘传证"))):
-    if hasattr(vocab, _name):
-        TITLES[getattr(vocab, _name)] = _titles
+from extractors import templates
 
-#: Content cues per type: (phrase, weight). Used to confirm a title and to type untitled documents.
-CUES: dict[str, tuple[tuple[str, float], ...]] = {
-    vocab.DETENTION_WARRANT: (("执行拘留", 2), ("送", 0.2), ("看守所羁押", 1), ("拘留时间", 1)),
-    vocab.ARREST_REQUEST: (("提请批准逮捕", 2), ("特提请批准逮捕", 2)),
-    vocab.ARREST_APPROVAL: (("决定批准逮捕", 2), ("批准逮捕犯罪嫌疑人", 1.5), ("提请批准逮捕书收悉", 2)),
-    vocab.ARREST_WARRANT: (("执行逮捕", 2), ("送看守所羁押", 1)),
-    vocab.PROSECUTION_OPINION: (("移送审查起诉", 2), ("起诉意见", 1), ("侦查终结", 1.5)),
-    vocab.INTERROGATION: (("问：", 1.5), ("答：", 1.5), ("讯问人", 2), ("记录人", 1), ("讯问地点", 2)),
-    vocab.RIGHTS_NOTICE: (("诉讼权利", 1.5), ("告知", 1), ("有权委托辩护人", 1.5), ("被告知人", 2)),
-    vocab.PLEA_AGREEMENT: (("具结", 2), ("自愿认罪认罚", 1.5), ("值班律师", 1), ("同意量刑建议", 1.5)),
-    vocab.SENTENCING_RECOMMENDATION: (("量刑建议", 2), ("建议判处", 1.5)),
-    vocab.INDICTMENT: (("提起公诉", 2), ("本院认为", 1), ("审查查明", 1.5), ("此致", 0.5)),
-    vocab.NON_PROSECUTION: (("决定对", 0.5), ("不起诉", 2)),
-    vocab.WITHDRAWAL: (("撤回起诉", 2.5),),
-    vocab.JUDGMENT: (("判决如下", 2.5), ("审判长", 1.5), ("经审理查明", 1.5), ("公诉机关", 1)),
-    vocab.SERVICE_RECEIPT: (("受送达人", 2.5), ("送达文书", 1.5), ("送达地点", 1)),
-}
+def titles() -> dict[str, tuple[str, ...]]:
+    """Title spellings per document type, from the declared templates (:mod:`extractors.templates`)."""
+    return templates.titles()
+
+
+def cues() -> dict[str, tuple[tuple[str, float], ...]]:
+    """Content cues per type: (phrase, weight), from the templates. They confirm a title and type
+    untitled documents."""
+    return templates.cues()
+
 
 _PAGE_MARK = re.compile(r"第\s*(\d+)\s*页\s*[，,]?\s*共\s*(\d+)\s*页|第\s*(\d+)\s*页\s*/\s*共?\s*(\d+)\s*页?")
 _SPACES = re.compile(r"[\s\u3000]+")
@@ -92,12 +48,14 @@ class TitleHit:
     score: float
 
 
-def _all_titles() -> list[tuple[str, str]]:
-    pairs = [(t, typ) for typ, titles in TITLES.items() for t in titles]
+@functools.lru_cache(maxsize=8)
+def _title_list(key: tuple) -> list[tuple[str, str]]:
+    pairs = [(t, typ) for typ, ts in key for t in ts]
     return sorted(pairs, key=lambda p: -len(p[0]))
 
 
-_TITLE_LIST = _all_titles()
+def _all_titles() -> list[tuple[str, str]]:
+    return _title_list(tuple(titles().items()))
 
 
 def match_title(line: str) -> tuple[str, str, float] | None:
@@ -106,14 +64,14 @@ def match_title(line: str) -> tuple[str, str, float] | None:
     s = _TRAILER.sub("", s)
     if not 2 < len(s) <= 34 or any(p in s for p in "，。；：:、？?！!"):
         return None
-    for title, typ in _TITLE_LIST:
+    for title, typ in _all_titles():
         if s == title:
             return typ, title, 1.0
         if s.endswith(title) and len(s) - len(title) <= 24 and _organ_prefix(s[: -len(title)]):
             return typ, title, 0.95
     if len(s) <= 14:
         best = None
-        for title, typ in _TITLE_LIST:
+        for title, typ in _all_titles():
             if abs(len(s) - len(title)) > 2:
                 continue
             r = difflib.SequenceMatcher(None, s, title).ratio()
@@ -157,8 +115,8 @@ def page_marker(page: Page) -> tuple[int, int] | None:
 def cue_scores(text: str) -> dict[str, float]:
     """Weighted cue counts per type (each cue counted at most twice)."""
     out: dict[str, float] = {}
-    for typ, cues in CUES.items():
-        score = sum(w * min(text.count(c), 2) for c, w in cues)
+    for typ, cs in cues().items():
+        score = sum(w * min(text.count(c), 2) for c, w in cs)
         if score:
             out[typ] = score
     return out

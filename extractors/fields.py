@@ -17,6 +17,7 @@ from typing import Any, Callable
 from models import Evidence, Field, vocab
 
 from extractors import normalize as nz
+from extractors import templates
 from extractors import patterns as pt
 from extractors.lexicon import is_person_name, normalize_charge, phrase_matches
 from extractors.text import DocText
@@ -28,7 +29,8 @@ _SENT_END = re.compile(r"[。；;\n\f]")
 class Extraction:
     """The fields of one document being built; :meth:`put` records a value with its evidence."""
 
-    def __init__(self, text: DocText, doc_type: str):
+    def __init__(self, text: DocText, doc_type: str, title: str = ""):
+        self.title = title
         self.t = text
         self.s = text.text
         self.type = doc_type
@@ -72,7 +74,8 @@ def doc_numbers(x: Extraction) -> None:
     header_end = _header_end(x)
     own = next(((a, b, v) for a, b, v in found if a < header_end and _own_row(x.s, a, b)), None)
     if own is None:
-        ends = [t.end() for t in re.finditer(r"(?:判决书|裁定书|起诉书|决定书|意见书|建议书|通知书|拘留证|逮捕证)\s*", x.s[:150])]
+        ends = [t.end() for t in re.finditer(r"(?:判决书|裁定书|起诉书|决定书|意见书|建议书|通知书|拘留证|逮捕证)\s*"
+                                             r"(?:[（(][\u4e00-\u9fff]{2,10}[）)]\s*)?", x.s[:150])]
         own = next(((a, b, v) for a, b, v in found if any(e <= a <= e + 2 for e in ends)), None)
     if own:
         x.put(vocab.DOC_NUMBER, own[2], (own[0], own[1]))
@@ -286,38 +289,92 @@ def suspect_by_mention(x: Extraction, roles: tuple[str, ...] = ("犯罪嫌疑人
         x.put(vocab.SUSPECT_NAME, name, spans[:3], confidence=0.85)
 
 
+#: Where a document states a charge: 涉嫌X罪, 犯X罪, 以X罪, 构成X罪, 认定为X罪, 罪名：X, 案由：X.
+_CHARGE_CUE = re.compile(r"(涉嫌|犯有|犯|以|构成|认定为|定性为|变更为|(?:罪名|案由)(?:为|是|[：:])?)\s*")
+#: Cues negated or put as a question (不构成X罪, 是否构成X罪, 不以X罪论处, 而非X罪).
+_CHARGE_NEGATED = re.compile(r"(?:不|未|并非|而非|是否|难以|不应|不能|不宜)$")
+#: A prior record told in the same sentence (曾因犯X罪被判处…, 刑满释放).
+_PRIOR_RECORD = re.compile(r"曾因|曾于|曾犯|曾被|前科|刑满释放|假释|此前")
+_CHARGE_CHARS = re.compile(r"[\u4e00-\u9fff、]")
+
+
+def stated_charges(s: str, lo: int = 0, hi: int | None = None,
+                   exclude: tuple[int, int] | None = None) -> list[tuple[str, int, int]]:
+    """``(罪名, start, end)`` stated in ``s[lo:hi]`` after a charge cue, validated by the 罪名 lexicon.
+
+    Only text right after a cue counts (an organ such as 经济犯罪侦查大队, a law title or an
+    evidence list never yields a charge); a name may run over a line break (``以骗取贷款\n罪``);
+    names listed with 、/和/及 after a charge are read too. The longest valid name wins.
+    """
+    hi = len(s) if hi is None else hi
+    found: list[tuple[str, int, int]] = []
+    starts = [(m.start(), m.end(), m.group(1)) for m in _CHARGE_CUE.finditer(s, lo, hi)]
+    k = 0
+    while k < len(starts):
+        cue_at, pos, cue = starts[k]
+        k += 1
+        if exclude and exclude[0] <= cue_at < exclude[1]:
+            continue
+        if cue != "、" and _CHARGE_NEGATED.search(s[max(0, cue_at - 4):cue_at]):
+            continue
+        best = _charge_at(s, pos, hi, labelled=cue.startswith(("罪名", "案由")))
+        if not best:
+            continue
+        name, a, b = best
+        sent_start = max(s.rfind(c, 0, cue_at) for c in "。；;\f") + 1
+        before = s[sent_start:cue_at]
+        if _PRIOR_RECORD.search(before) and not re.search(r"又因|再次|现因|本次|此次", before[-12:]):
+            continue
+        if cue == "犯" and before.endswith("因") and re.match(r"[^。；]{0,30}?(?:判处|判刑|刑满)", s[b:]):
+            continue
+        found.append((name, a, b))
+        nxt = re.match(r"\s*[、和及与]\s*", s[b:hi])
+        if nxt:
+            starts.insert(k, (b, b + nxt.end(), "、"))
+    kept: list[tuple[str, int, int]] = []
+    for item in sorted(found, key=lambda f: (f[1], -(f[2] - f[1]))):
+        if kept and item[1] < kept[-1][2]:
+            continue
+        kept.append(item)
+    return kept
+
+
+def _charge_at(s: str, pos: int, hi: int, labelled: bool = False) -> tuple[str, int, int] | None:
+    """The longest known 罪名 starting at ``pos`` (whitespace inside a name is dropped)."""
+    chars: list[tuple[int, str]] = []
+    i = pos
+    while i < min(hi, pos + 60) and len(chars) < 42:
+        c = s[i]
+        if _CHARGE_CHARS.match(c):
+            chars.append((i, c))
+        elif not c.isspace():
+            break
+        i += 1
+    best = None
+    for n in range(2, len(chars) + 1):
+        if chars[n - 1][1] != "罪" and not (labelled and n == len(chars)):
+            continue
+        name = normalize_charge("".join(c for _, c in chars[:n]))
+        if name:
+            best = (name, chars[0][0], chars[n - 1][0] + 1)
+    return best
+
+
 def charges(x: Extraction, matches: list[tuple[str, int, int, str]], region: tuple[int, int] | None = None,
             exclude: tuple[int, int] | None = None) -> None:
-    """罪名 the document charges (犯/涉嫌/以/构成 … 罪), not those of a prior record (曾因犯…).
+    """罪名 the document charges (犯/涉嫌/以/构成 … 罪, 罪名：…), not those of a prior record (曾因犯…).
 
-    ``region`` limits the search (e.g. the holding after 本院认为); ``exclude`` drops the fact
+    ``region`` limits the search (e.g. the holding after 判决如下); ``exclude`` drops the fact
     section, where other people's crimes are told. Without a hit there, the whole text counts.
+    ``matches`` (the phrase matches) are not used: a 罪名 counts only where a charge is stated.
     """
-    if region or exclude:
-        charges(x, [m for m in matches if (not region or region[0] <= m[1] < region[1])
-                    and (not exclude or not exclude[0] <= m[1] < exclude[1])])
-        if vocab.CHARGES in x.fields:
-            return
-        if region and exclude:
-            charges(x, matches, exclude=exclude)
-            if vocab.CHARGES in x.fields:
-                return
     found: list[tuple[str, int, int]] = []
-    for label, a, b, text in matches:
-        if label != "CRIME":
-            continue
-        sa, _ = x.sentence(a)
-        before = x.s[sa:a]
-        if re.search(r"曾因|曾于|前科|刑满释放|假释|此前", before):
-            continue
-        name = normalize_charge(text)
-        if name:
-            found.append((name, a, b))
+    if region:
+        found = stated_charges(x.s, region[0], region[1], exclude)
+    if not found and exclude:
+        found = stated_charges(x.s, exclude=exclude)
     if not found:
-        for m in re.finditer(r"(?:犯|涉嫌|以)([\u4e00-\u9fff、]{2,40}?罪)", x.s):
-            name = normalize_charge(m.group(1))
-            if name and not re.search(r"曾因|前科", x.s[max(0, m.start() - 20):m.start()]):
-                found.append((name, m.start(1), m.end(1)))
+        found = stated_charges(x.s)
     if found:
         names = list(dict.fromkeys(n for n, _, _ in found))
         x.put(vocab.CHARGES, names, [(a, b) for _, a, b in found][:6])
@@ -448,9 +505,33 @@ def circumstances(x: Extraction, matches: list[tuple[str, int, int, str]]) -> No
 
 
 def party_terms(x: Extraction, matches: list[tuple[str, int, int, str]]) -> None:
+    """The term the document itself uses for its party (犯罪嫌疑人 / 被告人 / 被不起诉人).
+
+    A term that introduces a party block (``被告人张三，男，…``) counts; without such a block, the
+    most frequent term. Quotes of another stage never count: a title in 《》 (《犯罪嫌疑人诉讼
+    权利义务告知书》), a 原审/原 reference (上诉人（原审被告人）), or a 二审 judgment telling what
+    happened to the 犯罪嫌疑人 during the investigation.
+    """
     terms = [(t, a, b) for label, a, b, t in matches if label == "PARTY" and t in ("犯罪嫌疑人", "被告人", "被不起诉人")]
+    terms = [(t, a, b) for t, a, b in terms
+             if not re.search(r"(?:原审|原|前)$", x.s[max(0, a - 2):a]) and not _in_title(x.s, a)]
+    blocks = [(t, a, b) for t, a, b in terms
+              if re.match(r"[\u4e00-\u9fff]{2,4}?[，,（(]\s*(?:男|女|曾用名|别名|绰号|化名|自报|\d{4}年)", x.s[b:b + 16])]
+    appeal = re.search(r"(?:上诉人|原审被告人|被上诉人)[（(）)\u4e00-\u9fff]{0,8}?[：:]?\s*[\u4e00-\u9fff]{2,4}[，,（(]\s*(?:男|女|曾用名|\d{4}年)",
+                       x.s[:3000])
+    if blocks or appeal:
+        terms = blocks
+    elif terms:
+        top = max(("犯罪嫌疑人", "被告人", "被不起诉人"), key=lambda w: sum(t == w for t, _, _ in terms))
+        terms = [m for m in terms if m[0] == top]
     if terms:
         x.put(vocab.ADDRESSEE_TERM, list(dict.fromkeys(t for t, _, _ in terms)), [(a, b) for _, a, b in terms][:3])
+
+
+def _in_title(s: str, pos: int) -> bool:
+    """``pos`` lies inside a 《…》 title."""
+    opened = s.rfind("《", max(0, pos - 30), pos)
+    return opened >= 0 and s.rfind("》", opened, pos) < 0
 
 
 def facts(x: Extraction) -> tuple[int, int] | None:
@@ -608,6 +689,40 @@ def _opinion(x: Extraction, matches: list) -> None:
         x.fields[vocab.TRANSFER_DATE] = x.fields[vocab.DATE].model_copy()
 
 
+_STOP_WORDS = ("工作单位", "单位", "地点", "时间", "职务", "被讯问人")
+
+
+def labelled(x: Extraction) -> None:
+    """Labelled header fields the templates declare (``讯问人（签名）　张三　李四``, ``记录人：王五``).
+
+    A label synonym must head a row (after a line break or a tab); an optional ``（签名）``
+    suffix and colon follow; the value runs to the end of the row, stops at the next label
+    or stop word, drops parenthesised duties (``张三（检察官）``) and is validated as person
+    names. Header labels are read before the first question (``问：``) only.
+    """
+    specs = templates.label_specs(x.type)
+    if not specs:
+        return
+    q = re.search(r"(?:^|\n)问[：:]", x.s)
+    header = x.s[: q.start() if q else min(len(x.s), 1200)]
+    every = sorted({lb for group in specs.values() for sp in group for lb in sp.labels}, key=len, reverse=True)
+    stop = re.compile("|".join(map(re.escape, list(every) + list(_STOP_WORDS))))
+    for fname, group in specs.items():
+        labels = sorted({lb for sp in group for lb in sp.labels}, key=len, reverse=True)
+        rx = re.compile(rf"(?<!被)(?:{'|'.join(map(re.escape, labels))})(?:{templates.SIGN_SUFFIX})?[：:]?")
+        for m in rx.finditer(header):
+            nl = header.find("\n", m.end())
+            row = header[m.end(): nl if nl >= 0 else len(header)]
+            cut = stop.search(row)
+            value = re.sub(r"[（(][^（()）]{0,12}[）)]", "", row[: cut.start()] if cut else row)
+            names = [n for n in re.split(r"[、，,\s\t]+", value) if n and is_person_name(n)]
+            if not names:
+                continue
+            single = all(sp.value == "name" for sp in group)
+            x.put(fname, names[0] if single else names, (m.end(), m.end() + len(row)))
+            break
+
+
 def _interrogation(x: Extraction, matches: list) -> None:
     m = re.search(r"(?:讯问)?时间[：:]?\s*(?:自|从)?", x.s)
     pos = m.end() if m else 0
@@ -634,14 +749,7 @@ def _interrogation(x: Extraction, matches: list) -> None:
                     end = dt.datetime.fromisoformat(iso[:10] + "T00:00").replace(hour=h, minute=mi)
                     x.put(vocab.END_TIME, end.isoformat(timespec="minutes"), (b, b + t.end()))
         x.put(vocab.DATE, iso[:10], (a, b))
-    inter = re.search(r"讯问人(?:[（(]签名[）)])?[：:][ \t]*([\u4e00-\u9fff]{2,4}?(?:[、，, ]+[\u4e00-\u9fff]{2,4}?)*?)"
-                      r"(?=[ \t]*(?:工作单位|单位|记录人|地点|\n|\t|$))", s[:1200])
-    if inter:
-        names = [n for n in re.split(r"[、，,\s]+", inter.group(1)) if is_person_name(n)]
-        x.put(vocab.INTERROGATORS, names, (inter.start(1), inter.end(1)))
-    rec = re.search(r"记录人(?:[（(]签名[）)])?[：:]\s*([\u4e00-\u9fff]{2,4})(?=[\s\t\n（(，,]|工作单位|$)", s[:1200])
-    if rec and is_person_name(rec.group(1)):
-        x.put(vocab.RECORDER, rec.group(1), (rec.start(1), rec.end(1)))
+    labelled(x)
     head = s[:1200]
     if "人民检察院" in head:
         x.put(vocab.INTERROGATION_STAGE, "审查起诉", _first(head, "人民检察院"))
@@ -722,83 +830,52 @@ def _sentencing_recommendation(x: Extraction, matches: list) -> None:
     signer_names(x, ("检察官助理", "检察官", "检察员"), vocab.PROSECUTORS)
 
 
-_SECTIONS: dict[str, re.Pattern] = {
-    "基本情况": re.compile(r"(?:被告人|犯罪嫌疑人|被不起诉人)[\u4e00-\u9fff]{2,4}[，,](?:男|女)"),
-    "公民身份号码": re.compile(r"(?:公民身份号码|身份证号码?)[：:为]?\s*\d{17}[\dXx]"),
-    "强制措施": re.compile(r"刑事拘留|逮捕|取保候审|监视居住"),
-    "案件来源": re.compile(r"侦查终结|移送(?:本院)?审查起诉"),
-    "审查查明": pt.FACT_START,
-    "证据": re.compile(r"(?:认定上述事实的|上述事实)[^。]{0,10}证据|证据(?:如下|有)[：:]"),
-    "本院认为": re.compile(r"本院认为"),
-    "法律依据": re.compile(r"《(?:中华人民共和国)?刑法》第"),
-    "认罪认罚": re.compile(r"认罪认罚"),
-    "量刑建议": re.compile(r"量刑建议|建议判处"),
-    "此致": re.compile(r"此致"),
-    "附项": re.compile(r"附[：:]|附项"),
-}
-
-
-_TYPE_SECTIONS: dict[str, dict[str, str]] = {
-    vocab.INDICTMENT: {
-        "被告人基本情况": r"(?:被告人|犯罪嫌疑人|被不起诉人)[\u4e00-\u9fff]{1,4}[，,](?:男|女)",
-        "案由和案件来源": r"侦查终结|移送(?:本院)?审查起诉|向本院移送|自诉",
-        "案件事实": pt.FACT_START.pattern,
-        "起诉的根据和理由": r"本院认为",
-        "认罪认罚情况": r"自愿认罪认罚|签署(?:了)?认罪认罚具结书|同意(?:本院|检察机关)?(?:的)?量刑建议|认罪认罚情况",
-        "附项": r"(?:^|\n)\s*附[：:]|附项",
-    },
-    vocab.NON_PROSECUTION: {
-        "被不起诉人基本情况": r"(?:被不起诉人|犯罪嫌疑人|被告人)[\u4e00-\u9fff]{1,4}[，,](?:男|女)",
-        "案由和案件来源": r"侦查终结|移送(?:本院)?审查起诉|向本院移送",
-        "案件事实": pt.FACT_START.pattern,
-        "不起诉的根据和理由": r"本院认为|决定对[\u4e00-\u9fff]{1,6}不起诉",
-        "涉案财物处理": r"涉案财物|查封|扣押|冻结|随案移送",
-        "告知事项": r"如不服本决定|申诉",
-        "被害人申诉告知": r"被害人[^。]{0,20}(?:不服|申诉)",
-        "被不起诉人申诉告知": r"被不起诉人[^。]{0,20}(?:不服|申诉)",
-    },
-    vocab.JUDGMENT: {
-        "法律依据": r"(?:依照|根据|依据)《[^》]+》[^。]{0,200}(?:之规定|的规定)",
-        "控辩意见": r"指控|辩护|辩解|无异议|公诉机关",
-        "上诉告知": r"如不服本判决|提出上诉",
-    },
-    vocab.SENTENCING_RECOMMENDATION: {
-        "法定刑": r"法定刑|处[^。]{0,20}(?:以下|以上)有期徒刑",
-        "量刑情节": r"从轻|减轻|从宽|从重|坦白|自首|累犯|立功|量刑情节",
-        "刑种刑期": r"(?:建议|判处)[^。]{0,30}(?:有期徒刑|拘役|管制|罚金|无期徒刑|死刑)",
-        "执行方式": r"(?:建议|判处)[^。]{0,30}(?:有期徒刑|拘役|管制|罚金|无期徒刑|死刑)|缓刑|实刑",
-        "理由依据": r"(?:依照|根据|依据)《",
-    },
-    vocab.PLEA_AGREEMENT: {
-        "认罪": r"认罪|构成[\u4e00-\u9fff、]{1,30}罪|承认",
-        "同意量刑建议": r"同意[^。]{0,10}量刑建议",
-        "同意程序适用": r"同意[^。]{0,20}程序适用|同意适用(?:速裁|简易|普通)程序",
-    },
-    vocab.PROSECUTION_OPINION: {
-        "认罪情况": r"如实供述了?自己的罪行|供认不讳|认罪态度|拒不(?:认罪|供述|供认)|不认罪|认罪认罚",
-    },
-}
-
-
-#: Sections that follow the holding; the facts may mention 扣押 etc. in passing.
-_AFTER_HOLDING = {"涉案财物处理", "告知事项", "被害人申诉告知", "被不起诉人申诉告知"}
+_DATE_CLOSE = re.compile(rf"(?:^|[\n\t])[^\n]{{0,24}}?(?:{nz.DATE_PATTERN})\s*(?=\n|$)")
 
 
 def sections(x: Extraction) -> None:
-    """Presence of the required sections (names of ``models.vocab`` *_SECTIONS) for this type."""
-    table = _TYPE_SECTIONS.get(x.type)
-    if not table:
+    """Which parts the document's templates declare are present (names of ``models.vocab`` *_SECTIONS).
+
+    Positive evidence only: a part is ``False`` (absent) only when the document's structure
+    was located — its title read and its end (落款, from the templates' ``end`` patterns)
+    found; a part that follows the 落款 (``after: end``) additionally needs the closing date
+    read. Otherwise an unfound part is ``None`` (not located), which rules report as a hint.
+    :data:`vocab.STRUCTURE` records what was located: template, end marker, section spans.
+    """
+    specs = templates.section_specs(x.type)
+    if not specs:
         return
-    found: dict[str, bool] = {}
-    spans: list[tuple[int, int]] = []
+    end = next((m for p in templates.end_patterns(x.type) for m in [p.search(x.s)] if m), None)
+    close = None
+    if end is not None:
+        close = next(iter(_DATE_CLOSE.finditer(x.s, end.start())), None)
     holding = pt.OPINION_START.search(x.s)
-    for name, pat in table.items():
-        start = holding.start() if holding and name in _AFTER_HOLDING else 0
-        m = re.compile(pat).search(x.s, start)
-        found[name] = bool(m)
-        if m and len(spans) < 6:
-            spans.append((m.start(), m.end()))
+    found: dict[str, bool | None] = {}
+    read: dict[str, str] = {}
+    spans: list[tuple[int, int]] = []
+    for name, spec in specs.items():
+        start = holding.start() if holding and spec.after == "holding" else 0
+        hit = None
+        for group in spec.regexes():
+            ms = [r.search(x.s, start) for r in group]
+            if all(ms):
+                hit = ms[0]
+                break
+        if hit:
+            found[name] = True
+            read[name] = x.s[hit.start():hit.end()].strip()[:40]
+            if len(spans) < 6:
+                spans.append((hit.start(), hit.end()))
+        elif end is None or (spec.after == "end" and close is None):
+            found[name] = None
+        else:
+            found[name] = False
     x.put(vocab.SECTIONS, found, spans)
+    variant = templates.variant_of(x.type, x.title)
+    x.put(vocab.STRUCTURE, {"template": variant.name if variant else x.type,
+                            "end": x.s[end.start():end.end()].strip() if end else None,
+                            "closing_date": close.group(0).strip() if close else None,
+                            "sections": read}, (end.start(), end.end()) if end else None)
 
 
 def _indictment(x: Extraction, matches: list) -> None:
@@ -949,9 +1026,10 @@ EXTRACTORS: dict[str, Callable[[Extraction, list], None]] = {
 }
 
 
-def extract_fields(text: DocText, doc_type: str) -> dict[str, Field]:
-    """All fields of one document (type-specific recognizers after the common ones)."""
-    x = Extraction(text, doc_type)
+def extract_fields(text: DocText, doc_type: str, title: str = "") -> dict[str, Field]:
+    """All fields of one document (type-specific recognizers after the common ones); ``title`` is
+    the title spelling the classifier read (it picks the template variant named in evidence)."""
+    x = Extraction(text, doc_type, title)
     matches = phrase_matches(text.text) if text.text else []
     if doc_type == vocab.INTERROGATION:
         _interrogation(x, matches)
@@ -968,7 +1046,7 @@ def extract_fields(text: DocText, doc_type: str) -> dict[str, Field]:
         fn(x, matches)
     else:
         charges(x, matches)
-    if doc_type in _TYPE_SECTIONS:
+    if templates.section_specs(doc_type):
         sections(x)
     if doc_type == vocab.VICTIM_RIGHTS_NOTICE and vocab.PERSONS not in x.fields:
         v = re.search(r"(?:^|\n)([\u4e00-\u9fff]{2,4})[：:](?=\s*\n)", x.s[:600])

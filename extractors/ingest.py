@@ -1,4 +1,4 @@
-"""Ingest: a dossier path (folder, zip, PDF, DOCX, image, text) → the list of input files.
+"""Ingest: a dossier path (folder, zip, PDF, OFD, DOCX, image, text) → the list of input files.
 
 A zip is unpacked safely into a temporary folder: members with absolute paths, ``..``
 that escape, or symlinks are refused one by one; too many members, a total uncompressed
@@ -23,11 +23,12 @@ from extractors.errors import DossierReadError
 from extractors.text import decode_first
 
 PDF_EXT = {".pdf"}
+OFD_EXT = {".ofd"}
 DOCX_EXT = {".docx"}
 IMAGE_EXT = {".jpg", ".jpeg", ".png", ".tif", ".tiff", ".bmp", ".webp"}
 TEXT_EXT = {".txt"}
 ZIP_EXT = {".zip"}
-_HINTS = {".doc": "（旧版 Word 格式，请另存为 DOCX）", ".wps": "（请另存为 DOCX 或 PDF）", ".ofd": "（请转换为 PDF）"}
+_HINTS = {".doc": "（旧版 Word 格式，请另存为 DOCX）", ".wps": "（请另存为 DOCX 或 PDF）"}
 
 
 @dataclass(frozen=True)
@@ -70,9 +71,9 @@ class Ingested:
 
 
 def kind_of(path: Path) -> str | None:
-    """File kind by extension: pdf, docx, image, text, zip, or None when unsupported."""
+    """File kind by extension: pdf, ofd, docx, image, text, zip, or None when unsupported."""
     ext = path.suffix.lower()
-    for kind, exts in (("pdf", PDF_EXT), ("docx", DOCX_EXT), ("image", IMAGE_EXT), ("text", TEXT_EXT), ("zip", ZIP_EXT)):
+    for kind, exts in (("pdf", PDF_EXT), ("ofd", OFD_EXT), ("docx", DOCX_EXT), ("image", IMAGE_EXT), ("text", TEXT_EXT), ("zip", ZIP_EXT)):
         if ext in exts:
             return kind
     return None

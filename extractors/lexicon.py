@@ -21,6 +21,8 @@ from typing import Any
 
 import yaml
 
+from models.charges import split_parents
+
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
 #: Legal terms kept whole by the segmenter and matched as phrases (label → terms).
@@ -85,7 +87,8 @@ def crime_names() -> frozenset[str]:
     cleaned = set()
     for n in names:
         n = n.strip("，、 ")
-        if 2 <= len(n) <= 40 and not n.startswith("取消") and n != "罪":
+        # a category label such as CAIL's 经济犯 (→ 经济犯罪, as in 经济犯罪侦查大队) is no 罪名
+        if 2 <= len(n) <= 40 and not n.startswith("取消") and n != "罪" and not n.endswith("犯罪"):
             cleaned.add(n)
     return frozenset(cleaned)
 
@@ -97,7 +100,11 @@ def crime_articles() -> dict[str, str]:
 
 
 def normalize_charge(text: str) -> str | None:
-    """``盗窃`` / ``盗窃罪`` / ``犯盗窃罪`` → ``盗窃罪`` when it is a known 罪名, else None."""
+    """``盗窃`` / ``盗窃罪`` / ``犯盗窃罪`` → ``盗窃罪`` when it is a known 罪名, else None.
+
+    A split form of a 选择性罪名 (``贩卖毒品罪`` of ``走私、贩卖、运输、制造毒品罪``) is a known
+    罪名 too and is kept as written; :func:`canonical_charge` gives the official name.
+    """
     s = re.sub(r"\s", "", text).replace("[", "").replace("]", "")
     names = crime_names()
     for candidate in (s, re.sub(r"^(?:犯|涉嫌|构成|以)", "", s)):
@@ -105,12 +112,47 @@ def normalize_charge(text: str) -> str | None:
             return candidate
         if not candidate.endswith("罪") and candidate + "罪" in names:
             return candidate + "罪"
+    for candidate in (s, re.sub(r"^(?:犯|涉嫌|构成|以)", "", s)):
+        full = candidate if candidate.endswith("罪") else candidate + "罪"
+        if _split_parents(full):
+            return full
     return None
 
 
+@functools.lru_cache(maxsize=2048)
+def _split_parents(name: str) -> tuple[str, ...]:
+    return tuple(split_parents(name, crime_names()))
+
+
+def canonical_charge(name: str) -> str | None:
+    """The official 罪名 of a known name or split form (None when a split form fits several)."""
+    if name in crime_names():
+        return name
+    parents = _split_parents(name)
+    return parents[0] if len(parents) == 1 else None
+
+
+#: Common words of legal writing that begin with a surname character (被告人陈述, 被告人曾因…,
+#: 被告人单位…): never a person's name.
+NON_NAMES = frozenset(
+    "陈述 陈称 陈列 曾因 曾经 曾于 曾被 曾系 曾任 曾用 原审 原判 单位 宣判 宣告 于是 应当 明知 安排 全部 强行 利用 经过 时年 "
+    "向其 和解 和被 和辩 文化 金额 钱款 钱财 现金 车辆 房屋 伙同 连续 共同 任职 申请 申辩 施工 路过 高度 平时 常住 "
+    "及其 对其 为其 于其 与其 系其 程序 双方 项目 方面 方式 居住 居民".split()
+)
+
+
+_NON_NAME_HEADS = frozenset("陈述 陈称 曾因 曾经 曾于 曾被 曾系 原审 单位 于是 应当 明知 伙同".split())
+
+
 def is_person_name(name: str) -> bool:
-    """A plausible Chinese personal name: a known surname and one or two more characters."""
+    """A plausible Chinese personal name: a known surname and one or two more characters.
+
+    Common words starting with a surname character (陈述, 曾因, 单位 …) are refused, the clearest
+    of them also as the head of a longer candidate (陈述和, 曾因犯).
+    """
     if not re.fullmatch(r"[\u4e00-\u9fff]{2,4}", name):
+        return False
+    if name in NON_NAMES or (name[:2] in NON_NAMES and name[:2] in _NON_NAME_HEADS):
         return False
     if name[:2] in COMPOUND_SURNAMES:
         return 3 <= len(name) <= 4

@@ -32,12 +32,14 @@ def summarize(documents: list[Document]) -> CaseSummary:
         if n and n not in summary.doc_numbers:
             summary.doc_numbers.append(n)
     summary.suspects = merge_suspects(documents)
+    # the charges of the judgment, the indictment and the 不起诉决定书 together (a judgment that
+    # changes the charge does not erase the one prosecuted); other documents only without those
     for d in sorted(documents, key=_charge_priority):
+        if summary.charges and _charge_priority(d) >= 3:
+            break
         for c in d.value(vocab.CHARGES) or []:
             if c not in summary.charges:
                 summary.charges.append(c)
-        if summary.charges and _charge_priority(d) < 3:
-            break
     for event, sources in EVENT_SOURCES.items():
         for doc_type, field in sources:
             v = next((d.value(field) for d in documents if d.type == doc_type and d.value(field)), None)

@@ -860,6 +860,8 @@ def _safe_page(source: PageSource, dpi: int, engine_name: str, threads: int, sup
             image, dpi = _load_frame(source)
         elif isinstance(source, PdfPage):
             image = rasterize_pdf_page(source.path, source.index, dpi)
+        elif hasattr(source, "rasterize"):  # a page of another fixed-layout format (extractors.ofd.OfdPageSource)
+            image = source.rasterize(dpi)
         else:
             image = source
         timings = {"raster": time.process_time() - t} if not isinstance(source, np.ndarray) else {}

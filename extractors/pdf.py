@@ -10,10 +10,22 @@ top-left corner of the page.
 
 A page whose text layer has fewer than :data:`MIN_CJK` CJK characters while an image
 covers a good part of it is a scan: ``needs_ocr=True``.
+
+A "double-layer" page (双层 PDF, what electronic-dossier systems and OCR software deliver:
+a scanned page image with the recognised text laid over it in text render mode 3,
+invisible) is a scan whose OCR is already done: most of its characters are invisible
+(:data:`INVISIBLE_SHARE`, judged on a sample of :data:`RENDER_MODE_SAMPLE` characters
+through PDFium's text objects) and one image covers most of the page
+(:data:`OCR_LAYER_COVER`). Its lines are read from the text layer like any other, but the
+page is reported as OCR (``text_source="ocr"``, line and page confidence
+:data:`OCR_LAYER_CONFIDENCE`): the text is only as good as the OCR that wrote it, and
+handwriting, seals and fingerprints are in the image only, so the caller analyses the
+rendered page for marks the way it does for scans (``extractors.case``).
 """
 
 from __future__ import annotations
 
+import ctypes
 import re
 from pathlib import Path
 import numpy as np
@@ -26,6 +38,14 @@ from extractors.errors import FileReadError
 
 MIN_CJK = 10
 IMAGE_COVER = 0.3
+#: Share of invisible characters (render mode 3) above which a page's text layer is an OCR layer.
+INVISIBLE_SHARE = 0.6
+#: Share of the page one image must cover for an invisible text layer to count as OCR over a scan.
+OCR_LAYER_COVER = 0.6
+#: Confidence given to lines of an OCR text layer (the recognition quality is unknown; OCR-level).
+OCR_LAYER_CONFIDENCE = 0.9
+#: Characters whose render mode is looked at per page (spread evenly over the page's text).
+RENDER_MODE_SAMPLE = 48
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 
 
@@ -88,17 +108,39 @@ def _read_page(page: pdfium.PdfPage, name: str, number: int) -> Page:
     textpage = page.get_textpage()
     try:
         chars = _chars(textpage, height)
+        invisible = invisible_share(textpage) if chars else 0.0
     finally:
         textpage.close()
     lines = build_lines(chars)
     text = page_text(lines)
     cjk = len(_CJK.findall(text))
-    needs_ocr = cjk < MIN_CJK and _image_cover(page, width, height) >= IMAGE_COVER
+    cover = _image_cover(page, width, height) if cjk < MIN_CJK or invisible >= INVISIBLE_SHARE else 0.0
+    needs_ocr = cjk < MIN_CJK and cover >= IMAGE_COVER
     rotation = page.get_rotation()
     page.close()
     source = "text-layer" if lines else "none"
+    confidence = None
+    if lines and not needs_ocr and invisible >= INVISIBLE_SHARE and cover >= OCR_LAYER_COVER:
+        source, confidence = "ocr", OCR_LAYER_CONFIDENCE
+        lines = [line.model_copy(update={"confidence": OCR_LAYER_CONFIDENCE}) for line in lines]
     return Page(file=name, number=number, width=round(width, 2), height=round(height, 2), text=text, lines=lines,
-                text_source=source, needs_ocr=needs_ocr, rotation=rotation)
+                text_source=source, needs_ocr=needs_ocr, rotation=rotation, ocr_confidence=confidence)
+
+
+def invisible_share(textpage: pdfium.PdfTextPage, sample: int = RENDER_MODE_SAMPLE) -> float:
+    """Share of the page's (non-space) characters drawn invisibly (text render mode 3), on a sample."""
+    count = textpage.count_chars()
+    if count <= 0:
+        return 0.0
+    step = max(1, count // sample)
+    seen = hidden = 0
+    for i in range(0, count, step):
+        obj = pdfium_c.FPDFText_GetTextObject(textpage.raw, i)
+        if not obj or chr(pdfium_c.FPDFText_GetUnicode(textpage.raw, i) or 32).isspace():
+            continue
+        seen += 1
+        hidden += pdfium_c.FPDFTextObj_GetTextRenderMode(obj) == pdfium_c.FPDF_TEXTRENDERMODE_INVISIBLE
+    return hidden / seen if seen else 0.0
 
 
 def _chars(textpage: pdfium.PdfTextPage, height: float) -> list[tuple[str, float, float, float, float]]:
@@ -244,3 +286,48 @@ def read_pdf_plumber(path: Path, name: str, max_pages: int | None = None) -> lis
     if not pages:
         raise FileReadError("PDF 文件没有任何页面", code="empty")
     return pages
+
+
+def _ink(r: int, g: int, b: int) -> bool:
+    """Pen-ink colours (blue, blue-black, violet) that print never uses; red (seals, 红头) and black excluded."""
+    return b - max(r, g) >= 30 and b >= 50
+
+
+def ink_text_boxes(path: Path, numbers: list[int]) -> dict[int, list[tuple[float, float, float, float]]]:
+    """Boxes of text drawn in pen-ink colour per page (1-based): signatures an e-dossier system
+    wrote as text (a name in a script font, blue ink, under the pen strokes). Such text is
+    handwriting, not print: it must neither hide the strokes from mark detection nor count
+    as a typed name. Runs of adjacent ink characters on one row give one box."""
+    out: dict[int, list[tuple[float, float, float, float]]] = {}
+    doc = open_pdf(path)
+    try:
+        for n in numbers:
+            if not 1 <= n <= len(doc):
+                continue
+            page = doc[n - 1]
+            height = page.get_size()[1]
+            tp = page.get_textpage()
+            try:
+                r, g, b, a = (ctypes.c_uint() for _ in range(4))
+                runs: list[list[float]] = []
+                for i in range(tp.count_chars()):
+                    ch = chr(pdfium_c.FPDFText_GetUnicode(tp.raw, i) or 32)
+                    if ch.isspace() or not pdfium_c.FPDFText_GetFillColor(tp.raw, i, r, g, b, a):
+                        continue
+                    if not _ink(r.value, g.value, b.value):
+                        continue
+                    x0, bottom, x1, top = tp.get_charbox(i, loose=True)
+                    box = [x0, height - top, x1, height - bottom]
+                    last = runs[-1] if runs else None
+                    if last and abs((last[1] + last[3]) - (box[1] + box[3])) / 2 < 0.5 * (box[3] - box[1]) \
+                            and -0.6 * (box[3] - box[1]) <= box[0] - last[2] < 1.5 * (box[3] - box[1]):
+                        last[2], last[1], last[3] = box[2], min(last[1], box[1]), max(last[3], box[3])
+                    else:
+                        runs.append(box)
+                out[n] = [tuple(x) for x in runs]
+            finally:
+                tp.close()
+                page.close()
+    finally:
+        doc.close()
+    return out

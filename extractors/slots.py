@@ -16,95 +16,33 @@ printed name decides them.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import replace
 
 from models import Evidence, Line, Mark, Page, Slot, vocab
 
+from extractors import templates
 from extractors.lexicon import is_person_name
 from extractors.normalize import parse_date
+from extractors.templates import SlotSpec
 from extractors.text import compact
 
 BBox = tuple[float, float, float, float]
 
 
-@dataclass(frozen=True)
-class SlotRule:
-    """A label that opens a slot: regex on the compacted segment text, role, kind, where it applies."""
 
-    label: re.Pattern
-    role: str
-    kind: str
-    every_page: bool = False
-    printed_name_ok: bool = False
-    multi: bool = False
-    with_fingerprint: bool = False
+_GUARDIAN = vocab.SLOT_GUARDIAN_SIGNATURE
 
 
-def _r(p: str) -> re.Pattern:
-    return re.compile(p)
+def rules_for(doc_type: str) -> tuple[SlotSpec, ...]:
+    """The slot specs the declared templates give for a document type."""
+    return templates.slot_specs(doc_type)
 
 
-_GUARDIAN = getattr(vocab, "SLOT_GUARDIAN_SIGNATURE", "法定代理人签名")
-_SIGN = r"[（(]?(?:签名|签字|签名捺指印|签名盖章|签名（盖章）)?[）)]?(?:[（(]盖章[）)])?[：:]?"
-RULES: dict[str, tuple[SlotRule, ...]] = {
-    vocab.INTERROGATION: (
-        SlotRule(_r(r"^被讯问人[：:]$"), vocab.SLOT_SUSPECT_SIGNATURE, "signature", with_fingerprint=True),
-        SlotRule(_r(rf"^被讯问人{_SIGN}$"), vocab.SLOT_SUSPECT_SIGNATURE, "signature", every_page=True),
-        SlotRule(_r(r"^[（(]?捺指印[）)]?[：:]?$"), vocab.SLOT_SUSPECT_FINGERPRINT, "fingerprint", every_page=True),
-        SlotRule(_r(rf"^讯问人{_SIGN}$"), vocab.SLOT_INTERROGATOR_SIGNATURE, "signature", multi=True),
-        SlotRule(_r(rf"^(?:法定代理人|合适成年人){_SIGN}$"), _GUARDIAN, "signature"),
-        SlotRule(_r(rf"^记录人{_SIGN}$"), vocab.SLOT_RECORDER_SIGNATURE, "signature"),
-    ),
-    vocab.PLEA_AGREEMENT: (
-        SlotRule(_r(rf"^(?:犯罪嫌疑人|被告人|具结人){_SIGN}$"), vocab.SLOT_DEFENDANT_SIGNATURE, "signature"),
-        SlotRule(_r(r"^[（(]?捺指印[）)]?[：:]?$"), vocab.SLOT_DEFENDANT_SIGNATURE, "fingerprint"),
-        SlotRule(_r(rf"^(?:值班律师|辩护人|辩护律师){_SIGN}$"), vocab.SLOT_LAWYER_SIGNATURE, "signature"),
-        SlotRule(_r(rf"^(?:法定代理人|合适成年人){_SIGN}$"), _GUARDIAN, "signature"),
-    ),
-    vocab.SERVICE_RECEIPT: (
-        SlotRule(_r(rf"^受送达人{_SIGN}$"), vocab.SLOT_RECIPIENT_SIGNATURE, "signature"),
-        SlotRule(_r(r"^签收日期[：:]?$"), vocab.SLOT_SIGN_DATE, "date"),
-        SlotRule(_r(rf"^送达人{_SIGN}$"), vocab.SLOT_SERVER_SIGNATURE, "signature"),
-    ),
-    vocab.RIGHTS_NOTICE: (
-        SlotRule(_r(rf"^被告知人{_SIGN}$"), vocab.SLOT_NOTIFIED_SIGNATURE, "signature"),
-    ),
-    vocab.VICTIM_RIGHTS_NOTICE: (
-        SlotRule(_r(rf"^被告知人{_SIGN}$"), vocab.SLOT_NOTIFIED_SIGNATURE, "signature"),
-    ),
-    vocab.OPINION_RECORD: (
-        SlotRule(_r(rf"^被听取意见人{_SIGN}$"), vocab.SLOT_LAWYER_SIGNATURE, "signature"),
-        SlotRule(_r(rf"^听取人{_SIGN}$"), vocab.SLOT_INTERROGATOR_SIGNATURE, "signature", multi=True),
-        SlotRule(_r(rf"^记录人{_SIGN}$"), vocab.SLOT_RECORDER_SIGNATURE, "signature"),
-    ),
-    vocab.CUSTODY_NECESSITY_REVIEW: (
-        SlotRule(_r(rf"^(?:承办)?检察官{_SIGN}$"), vocab.SLOT_PROSECUTOR, "signature"),
-    ),
-    vocab.INDICTMENT: (SlotRule(_r(r"^(?:检察官|检察员)(?:助理)?[：:]?"), vocab.SLOT_PROSECUTOR, "name", printed_name_ok=True),),
-    vocab.NON_PROSECUTION: (SlotRule(_r(r"^(?:检察官|检察员)(?:助理)?[：:]?"), vocab.SLOT_PROSECUTOR, "name", printed_name_ok=True),),
-    vocab.SENTENCING_RECOMMENDATION: (SlotRule(_r(r"^(?:检察官|检察员)(?:助理)?[：:]?"), vocab.SLOT_PROSECUTOR, "name",
-                                               printed_name_ok=True),),
-    vocab.JUDGMENT: (
-        SlotRule(_r(r"^(?:审判长|审判员|代理审判员|人民陪审员)[：:]?"), vocab.SLOT_JUDGE, "name", printed_name_ok=True),
-        SlotRule(_r(r"^书记员[：:]?"), vocab.SLOT_CLERK, "name", printed_name_ok=True),
-    ),
-}
-for _t in (vocab.DETENTION_WARRANT, vocab.ARREST_WARRANT):
-    RULES[_t] = (SlotRule(_r(rf"^被(?:拘留|逮捕)人{_SIGN}$"), vocab.SLOT_DETAINEE_SIGNATURE, "signature"),
-                 SlotRule(_r(r"^[（(]?捺指印[）)]?[：:]?$"), vocab.SLOT_DETAINEE_SIGNATURE, "fingerprint"),
-                 SlotRule(_r(rf"^执行人{_SIGN}$"), vocab.SLOT_EXECUTOR_SIGNATURE, "signature", multi=True))
-for _t in (vocab.DETENTION_NOTICE, vocab.ARREST_NOTICE):
-    RULES[_t] = (SlotRule(_r(rf"^办案人{_SIGN}$"), vocab.SLOT_EXECUTOR_SIGNATURE, "signature", multi=True),)
+def sealed() -> set[str]:
+    """Document types that carry the issuing organ's seal at the 落款 (role decided by the organ: 公章 / 院印)."""
+    return templates.sealed_types()
 
-#: Document types that carry the issuing organ's seal at the 落款 (role decided by the organ: 公章 / 院印).
-SEALED = {
-    vocab.INDICTMENT, vocab.NON_PROSECUTION, vocab.SENTENCING_RECOMMENDATION, vocab.JUDGMENT, vocab.ARREST_APPROVAL,
-    vocab.ARREST_DISAPPROVAL, vocab.WITHDRAWAL, vocab.RIGHTS_NOTICE, vocab.VICTIM_RIGHTS_NOTICE, vocab.CASE_ACCEPTANCE,
-    vocab.DUTY_LAWYER_NOTICE, vocab.LEGAL_AID_NOTICE, vocab.SUPPLEMENTARY_INVESTIGATION, vocab.SUPPLEMENTARY_OUTLINE,
-    vocab.REVIEW_EXTENSION, vocab.CUSTODY_EXTENSION, vocab.CUSTODY_TERM_NOTICE, vocab.DETENTION_WARRANT,
-    vocab.ARREST_WARRANT, vocab.DETENTION_NOTICE, vocab.ARREST_NOTICE, vocab.CUSTODY_RECEIPT, vocab.ARREST_REQUEST,
-    vocab.PROSECUTION_OPINION, vocab.SOCIAL_INVESTIGATION, vocab.BAIL_DECISION, vocab.RESIDENCE_DECISION, vocab.PROTEST,
-}
+
 _POLICE = re.compile(r"公安|看守所|派出所|分局")
 _ORGAN = re.compile(r"公安|看守所|派出所|分局|检察院|法院")
 
@@ -117,21 +55,21 @@ def mark_zones(doc_type: str, pages: list[Page]) -> dict[int, tuple[float, bool]
     """Pages worth rendering for marks: ``{page number: (top of the zone in points, look for handwriting)}``.
 
     The zone starts a little above the highest slot label (or above the 落款 for a seal), so
-    only the lower part of the page is rendered; handwriting is only looked for when a
+    only the part of the page below it is rendered; handwriting is only looked for when a
     signature label is on the page (it is the slowest detector).
     """
-    rules = RULES.get(doc_type, ())
+    rules = rules_for(doc_type)
     out: dict[int, tuple[float, bool]] = {}
     for p in pages:
         top = None
         hand = False
         for line in p.lines:
             t = compact(line.text)
-            rule = next((r for r in rules if r.label.search(t)), None)
+            rule = next((r for r in rules if r.match(t) and _in_zone(r, p, line, pages)), None)
             if rule is not None:
                 top = line.bbox[1] - 40 if top is None else min(top, line.bbox[1] - 40)
                 hand = hand or rule.kind in ("signature", "date")
-        if doc_type in SEALED and p is pages[-1]:
+        if doc_type in sealed() and p is pages[-1]:
             dates = [ln for ln in p.lines if _DATE_LINE.match(compact(ln.text))]
             if dates:
                 y = dates[-1].bbox[1] - 130
@@ -141,49 +79,87 @@ def mark_zones(doc_type: str, pages: list[Page]) -> dict[int, tuple[float, bool]
     return out
 
 
+def _in_zone(rule: SlotSpec, page: Page, line: Line, pages: list[Page]) -> bool:
+    """Whether a label at ``line`` lies in the zone its template declares for the slot:
+    ``end`` — the last page, or the lower part of any page (page footers); ``header`` — the
+    upper part of the first page; ``every_page`` — anywhere."""
+    if rule.zone == "every_page":
+        return True
+    if not pages:
+        return False
+    in_header = page is pages[0] and line.bbox[1] < _header_bottom(page)
+    if rule.zone == "header":
+        return in_header
+    return not in_header and (page is pages[-1] or _on_last_lines(page, line))
+
+
+def _header_bottom(page: Page) -> float:
+    """Where a document's header rows (时间、地点、讯问人、受送达人 … form rows) end on its first
+    page: the top of the first paragraph line (a long line of running text), else 60 % of the page."""
+    limit = page.height * 0.6 if page.height else 1e9
+    for ln in page.lines:
+        if ln.bbox[1] > limit:
+            break
+        t = compact(ln.text)
+        if len(t) >= 22 and not _LABEL_ROW.match(t):
+            return ln.bbox[1]
+    return limit
+
+
+_DATE_TAIL = re.compile(r"[0-9〇零○一二三四五六七八九十]{2,4}年[0-9一二三四五六七八九十]{1,3}月[0-9一二三四五六七八九十]{1,3}日$")
+_LABEL_ROW = re.compile(r"^[\u4e00-\u9fff（）()]{2,12}[：:]")
+
+
 def find_slots(doc_type: str, pages: list[Page], doc_id: str, analysed: set[tuple[str, int]],
                expected: dict[str, int] | None = None) -> list[Slot]:
     """All slots of one document; ``analysed`` are the ``(file, page number)`` pairs whose marks
     were computed (page numbers alone collide: every loose image is page 1 of its file).
 
-    ``expected`` gives, per shared-label role (讯问人), how many signers the document lists;
-    fewer signatures found right of that label add unsigned slots for the missing ones.
+    A slot opens where a label its template declares (with synonyms) heads a line inside the
+    slot's zone; what follows the label on that line (a name under a pen stroke, a date) is
+    read as the slot's content. ``expected`` gives, per shared-label role (讯问人), how many
+    signers the document lists; fewer signatures found right of that label add unsigned
+    slots for the missing ones.
     """
     slots: list[Slot] = []
-    rules = RULES.get(doc_type, ())
+    rules = rules_for(doc_type)
     last = pages[-1] if pages else None
     for page in pages:
-        for i, whole in enumerate(page.lines):
+        for whole in page.lines:
             t = compact(whole.text)
             head = _ocr_label_head(t) if page.text_source == "ocr" else ""
             for rule in rules:
                 line = whole
-                m = rule.label.search(t)
+                m = rule.match(t)
+                cut = m.end() if m else 0
                 if not m and head:
-                    # OCR read the label and what was written after it as one line: the label is its
+                    # OCR read the label and what was written after it as one OCR line: the label is its
                     # head, taken when the rest is a handwritten date or a signature read as letters
                     # (typed names after a label are header fields far more often than signatures)
-                    m = rule.label.search(head) if _written_rest(rule, t[len(head):]) else None
-                    line = _head_line(whole, len(head), len(t)) if m else whole
-                if not m:
+                    m = rule.match(head) if _written_rest(rule, t[len(head):]) else None
+                    cut = len(head)
+                if not m or not _in_zone(rule, page, whole, pages):
                     continue
-                if not rule.every_page and page is not last and not _on_last_lines(page, line):
-                    continue
-                rest = t[m.end():].strip()
+                rest = t[cut:].strip()
+                if rest and rule.kind in ("signature", "fingerprint") and not m.group("sign") \
+                        and not _content_of_slot(page, _DATE_TAIL.sub("", rest)):
+                    continue  # ``受送达人：被告人张三`` is a form row, not a signature place
+                if rest:
+                    line = _head_line(whole, cut, len(t))
                 done = (page.file, page.number) in analysed
-                if rule.kind == "fingerprint" and _guardian_row(page, line):
-                    rule = SlotRule(rule.label, _GUARDIAN, "fingerprint")
-                if rule.multi and done and not _printed_name(rest):
+                if rule.kind == "fingerprint" and _guardian_row(page, whole):
+                    rule = replace(rule, role=_GUARDIAN, multi=False, with_fingerprint=False)
+                if rule.multi and done:
                     merged = [Mark(kind="handwriting", bbox=(line.bbox[2], *whole.bbox[1:]), score=0.5)] \
-                        if line is not whole and _scribble(rest) else []
+                        if page.text_source == "ocr" and _scribble(rest) else []
                     slots.extend(_multi(rule, page, line, doc_id, (expected or {}).get(rule.role, 1), merged))
                 else:
                     slots.append(_decide(rule, page, line, rest, doc_id, done))
-                if rule.with_fingerprint:
-                    fp = SlotRule(rule.label, vocab.SLOT_SUSPECT_FINGERPRINT, "fingerprint")
+                if rule.with_fingerprint and not m.group("sign"):
+                    fp = replace(rule, role=vocab.SLOT_SUSPECT_FINGERPRINT, kind="fingerprint", with_fingerprint=False)
                     slots.append(_decide(fp, page, line, rest, doc_id, done))
                 break
-    if doc_type in SEALED and last is not None:
+    if doc_type in sealed() and last is not None:
         seal = _seal_slot(last, doc_id, (last.file, last.number) in analysed, pages[0])
         if seal:
             slots.append(seal)
@@ -197,7 +173,7 @@ def _guardian_row(page: Page, line: Line) -> bool:
     return bool(left) and bool(re.match(r"(?:法定代理人|合适成年人)", compact(left[-1].text)))
 
 
-def _multi(rule: SlotRule, page: Page, line: Line, doc_id: str, expected: int = 1,
+def _multi(rule: SlotSpec, page: Page, line: Line, doc_id: str, expected: int = 1,
            merged: list[Mark] | None = None) -> list[Slot]:
     """One slot per signature found right of a label shared by several signers (讯问人, 执行人).
 
@@ -256,10 +232,26 @@ def _on_last_lines(page: Page, line: Line) -> bool:
 
 def _region(page: Page, line: Line, width: float = 170.0) -> BBox:
     x0 = line.bbox[2]
-    nxt = [seg.bbox[0] for seg in page.lines if seg is not line and _same_row(seg, line) and seg.bbox[0] > x0 + 20]
+    nxt = [seg.bbox[0] for seg in page.lines if seg is not line and _same_row(seg, line) and seg.bbox[0] > x0 + 20
+           and not _signed_text(compact(seg.text))]
     x1 = min([x0 + width] + nxt)
     h = line.bbox[3] - line.bbox[1]
     return (x0, line.bbox[1] - 1.2 * h, x1, line.bbox[3] + 1.2 * h)
+
+
+def _signed_text(text: str) -> bool:
+    """A segment that is a slot's content (a name, possibly several, or a signature read as letters)."""
+    names = [n for n in re.split(r"[、，,\s]+", text) if n]
+    return bool(names) and all(is_person_name(n) for n in names) or _scribble(text)
+
+
+def _content_of_slot(page: Page, rest: str) -> bool:
+    """Whether what follows a bare ``label：`` is what a slot holds: nothing, a signature read as
+    letters, or — on a text layer, where a signature may be written as text under its strokes — a
+    name. On a scan a typed-looking name after ``label：`` is taken for a header field."""
+    if not rest or _scribble(rest):
+        return True
+    return page.text_source == "text-layer" and _signed_text(rest)
 
 
 def _same_row(a: Line, b: Line) -> bool:
@@ -276,7 +268,7 @@ def _overlap(a: BBox, b: BBox) -> float:
     return w * h / max(area, 1.0)
 
 
-def _decide(rule: SlotRule, page: Page, line: Line, rest: str, doc_id: str, analysed: bool) -> Slot:
+def _decide(rule: SlotSpec, page: Page, line: Line, rest: str, doc_id: str, analysed: bool) -> Slot:
     region = _region(page, line)
     ev = Evidence(document_id=doc_id, file=page.file, page=page.number, text=compact(line.text), bbox=line.bbox,
                   text_source=page.text_source if page.text_source in ("text-layer", "ocr") else "text-layer")
@@ -325,7 +317,7 @@ def _head_line(line: Line, n_head: int, n_all: int) -> Line:
                 confidence=line.confidence)
 
 
-def _written_rest(rule: SlotRule, rest: str) -> bool:
+def _written_rest(rule: SlotSpec, rest: str) -> bool:
     """OCR text after a slot's label that shows the slot was written in: a date in a date slot,
     a signature read as letters in a signature slot."""
     return (rule.kind == "date" and parse_date(rest) is not None) or (rule.kind == "signature" and _scribble(rest))

@@ -87,7 +87,7 @@ class SourceFile(_Record):
     """A file of the dossier as ingested (after safe unpacking)."""
 
     name: str
-    kind: Literal["pdf", "docx", "image", "text", "other"]
+    kind: Literal["pdf", "ofd", "docx", "image", "text", "other"]
     pages: int = 0
     sha256: str = ""
     error: str | None = None
@@ -242,6 +242,8 @@ class Finding(_Record):
     preview: bool = False
     key: str = ""
     disposition: dict[str, Any] | None = None
+    #: What the finding rests on, in Chinese: the template, the section or slot located, the span read.
+    grounds: list[str] = PField(default_factory=list)
 
     def contract(self) -> dict[str, Any]:
         out = {
@@ -256,6 +258,8 @@ class Finding(_Record):
         }
         if self.preview:
             out["preview"] = True
+        if self.grounds:
+            out["grounds"] = list(self.grounds)
         if self.disposition:
             out["disposition"] = self.disposition
         return out

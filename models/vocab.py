@@ -44,6 +44,7 @@ CUSTODY_NECESSITY_REVIEW = "羁押必要性审查记录"  # SUB-012
 # added by the fixture generator (documents it renders for DOC-012 / DL-010 子项)
 OPINION_RECORD = "听取意见笔录"          # 听取辩护人/值班律师/被害人意见 (DOC-012)
 CUSTODY_TERM_NOTICE = "变更羁押期限通知书"  # 期限变更书面通知看守所 (DL-010 子项)
+VOLUME_INDEX = "卷内目录"              # 卷内目录 page of a volume (not a document to check)
 OTHER = "其他"
 
 #: The types the classifier must recognise (issue 2), in dossier order.
@@ -97,7 +98,8 @@ SERVED_DOCUMENT = "served_document"    # str: the document a 送达回证 serves
 RECIPIENT = "recipient"                # str: 受送达人
 SIGN_DATE = "sign_date"                # ISO date: 签收日期
 APPEAL_NOTICE = "appeal_notice"        # bool: judgment tells the appeal period and court
-SECTIONS = "sections"                  # dict[str, bool]: presence of required sections (DOC rules)
+STRUCTURE = "structure"                # dict: what the templates located (template, end marker, closing date, section spans)
+SECTIONS = "sections"                  # dict[str, bool|None]: required sections present / absent / None = not located (DOC rules)
 AMOUNT = "amount_yuan"                 # float: 涉案金额 in yuan (sum stated)
 CRIME_DATE = "crime_date"              # ISO date: first crime date in the facts
 CIRCUMSTANCES = "circumstances"        # list[str]: 自首, 坦白, 累犯 … stated

@@ -12,6 +12,7 @@ import cn2an
 
 from models import CaseFile, Document, Evidence, Person, Sentence, parse_date, parse_datetime
 from models import vocab as V
+from models.charges import parent_charge
 
 from checks.calendar import fmt_dt
 from checks.catalog import Catalog, default_shared_dir, load_catalog
@@ -320,8 +321,17 @@ def band_range(text: str) -> tuple[float, float, bool]:
     return low, high, life
 
 
+def official_charge(catalog: Catalog, charge: str) -> str | None:
+    """The official 罪名 of ``charge``: itself, or the one 选择性罪名 it is a split form of
+    (贩卖毒品罪 → 走私、贩卖、运输、制造毒品罪); None when unknown or ambiguous."""
+    names, _ = charge_lists(catalog)
+    if charge in names or charge in catalog.crimes:
+        return charge
+    return parent_charge(charge, names)
+
+
 def crime_bands(catalog: Catalog, charge: str) -> list[tuple[float, float, bool, str]]:
-    entry = catalog.crimes.get(charge)
+    entry = catalog.crimes.get(charge) or catalog.crimes.get(official_charge(catalog, charge) or "")
     if not entry:
         return []
     out = []

@@ -13,7 +13,7 @@ from checks.calendar import age_on
 from checks.engine import Context, Rule, register, unsupported
 from checks.rules._common import (
     all_charges, birth_date, catalog_for, crime_bands, date_of, dated, describe_sentence, ev, fmt, id_birth, id_gender,
-    id_valid, label, parties, recommendation, sentence,
+    id_valid, is_party, label, parties, persons, recommendation, sentence,
 )
 
 unsupported("CON-010", "累犯认定须核对前案判决的刑罚及刑满释放（假释期满）日期，这些材料通常不在本案卷宗文书中，且涉及罪过形式的实体判断，无法仅凭本案文书核验。")
@@ -21,12 +21,13 @@ unsupported("CON-010", "累犯认定须核对前案判决的刑罚及刑满释�
 _ATTRS = (("name", "姓名"), ("gender", "性别"), ("ethnicity", "民族"), ("birthplace", "户籍地/出生地"))
 
 
-def _groups(case: CaseFile) -> dict[str, list[tuple[Document, Person]]]:
-    """Parties grouped by 公民身份号码 (the primary key), else by name."""
+def _groups(case: CaseFile, mentions: bool = False) -> dict[str, list[tuple[Document, Person]]]:
+    """Parties grouped by 公民身份号码 (the primary key), else by name; ``mentions`` adds the
+    party of documents that name it without a basic-information block."""
     by_id: dict[str, list[tuple[Document, Person]]] = defaultdict(list)
     name_to_id: dict[str, str] = {}
     pending = []
-    for doc, p in parties(case):
+    for doc, p in parties(case) + (_named_parties(case) if mentions else []):
         if p.id_number:
             by_id[p.id_number.upper()].append((doc, p))
             name_to_id.setdefault(p.name, p.id_number.upper())
@@ -34,7 +35,46 @@ def _groups(case: CaseFile) -> dict[str, list[tuple[Document, Person]]]:
             pending.append((doc, p))
     for doc, p in pending:
         by_id[name_to_id.get(p.name, "name:" + p.name)].append((doc, p))
+    _join_variants(by_id)
     return by_id
+
+
+def _one_char_variant(a: str, b: str) -> bool:
+    """Same surname and length, one later character differs (唐新/唐欣, 王涛/王韬)."""
+    return len(a) == len(b) >= 2 and a[0] == b[0] and sum(x != y for x, y in zip(a, b)) == 1
+
+
+def _join_variants(groups: dict[str, list[tuple[Document, Person]]]) -> None:
+    """A party read without ID number whose name is a one-character variant of exactly one party
+    known by ID number, with no conflicting birth date or gender, is that party written differently."""
+    keyed = {k: v for k, v in groups.items() if not k.startswith("name:")}
+    for key in [k for k in groups if k.startswith("name:")]:
+        items = groups[key]
+        name = items[0][1].name
+        born = {str(p.birth_date) for _, p in items if p.birth_date}
+        sex = {p.gender for _, p in items if p.gender}
+        hits = []
+        for k, its in keyed.items():
+            names = {p.name for _, p in its}
+            if not any(_one_char_variant(name, n) for n in names):
+                continue
+            kb = {str(p.birth_date) for _, p in its if p.birth_date}
+            ks = {p.gender for _, p in its if p.gender}
+            if (born and kb and not born & kb) or (sex and ks and not sex & ks):
+                continue
+            hits.append(k)
+        if len(hits) == 1:
+            groups[hits[0]].extend(groups.pop(key))
+
+
+def _named_parties(case: CaseFile) -> list[tuple[Document, Person]]:
+    """Documents that name their party only in a mention (批准逮捕决定书: 犯罪嫌疑人张三), as name-only parties."""
+    out = []
+    for d in case.documents:
+        name = d.value(V.SUSPECT_NAME)
+        if name and not any(is_party(p) for p in persons(d)):
+            out.append((d, Person(name=str(name), role="犯罪嫌疑人")))
+    return out
 
 
 def _listing(values: dict[str, list[Document]]) -> str:
@@ -54,7 +94,7 @@ class CON001(Rule):
     id = "CON-001"
 
     def check(self, case: CaseFile, ctx: Context) -> None:
-        for key, items in _groups(case).items():
+        for key, items in _groups(case, mentions=True).items():
             if len({d.id for d, _ in items}) < 2:
                 continue
             for attr, name in _ATTRS:
@@ -378,7 +418,9 @@ class CON011(Rule):
                 ctx.report(f"{w2}{n2}日期{fmt(d2)}早于{w1}{n1}日期{fmt(d1)}，时序倒置。", evidence, key=f"{n1}|{n2}")
 
 
-_UNDER16_OK = ("故意杀人罪", "故意伤害罪", "强奸罪", "抢劫罪", "走私、贩卖、运输、制造毒品罪", "放火罪", "爆炸罪", "投放危险物质罪")
+#: 刑法第十七条第二款 names 贩卖毒品 only: the split form 贩卖毒品罪 is covered, 运输毒品罪 is not.
+_UNDER16_OK = ("故意杀人罪", "故意伤害罪", "强奸罪", "抢劫罪", "走私、贩卖、运输、制造毒品罪", "贩卖毒品罪", "放火罪", "爆炸罪",
+               "投放危险物质罪")
 _UNDER14_OK = ("故意杀人罪", "故意伤害罪")
 
 

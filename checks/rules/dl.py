@@ -282,22 +282,33 @@ def _judge_days(ctx: Context, limit: DayDeadline, actual: dt.date, message: str,
 class DL008(Rule):
     """侦查羁押超过二个月且无（足够的）延长侦查羁押期限决定。
 
-    检查内容：自执行逮捕之日起按月计算（本月某日至下月同日），移送审查起诉日晚于二个月届满日的，须有延长侦查羁押期限决定书，延长月数累计须覆盖移送日；在押期间末日逢节假日不顺延。“提请延长应在届满七日前”的子项需要提请批准延长侦查羁押期限意见书，该文书不在本产品识别范围内，暂不核验。
+    检查内容：自执行逮捕之日起按月计算（本月某日至下月同日；卷内无逮捕证的，以起诉意见书或起诉书载明的逮捕日期为起点），移送审查起诉日晚于二个月届满日的，须有延长侦查羁押期限决定书，延长月数累计须覆盖移送日；在押期间末日逢节假日不顺延。“提请延长应在届满七日前”的子项需要提请批准延长侦查羁押期限意见书，该文书不在本产品识别范围内，暂不核验。
     为何是问题：刑事诉讼法第一百五十六条至第一百五十九条规定侦查羁押期限及逐级审批的延长，超期即超期羁押。
     违规示例：2024-03-08执行逮捕，2024-05-20移送审查起诉，卷内无延长侦查羁押期限决定书。
     规范示例：2024-03-08执行逮捕，2024-05-06移送审查起诉；或经上一级检察院批准延长一个月后于2024-06-05移送。
     """
 
     id = "DL-008"
-    triggers = (V.ARREST_WARRANT,)
-    needs = (V.ARREST_WARRANT, V.PROSECUTION_OPINION)
+    triggers = (V.ARREST_WARRANT, V.PROSECUTION_OPINION)
+    needs = (V.PROSECUTION_OPINION,)
 
     def check(self, case: CaseFile, ctx: Context) -> None:
+        opinion = case.first(V.PROSECUTION_OPINION)
         warrant = case.first(V.ARREST_WARRANT)
         start = date_of(warrant, V.EXECUTION_TIME, V.DATE)
-        if start is None:
+        if warrant is None:
+            # no 逮捕证 in the dossier: the arrest date the 起诉意见书 (else the 起诉书) states, if any
+            for doc in (opinion, case.first(V.INDICTMENT)):
+                start = date_of(doc, V.ARREST_DATE)
+                if start:
+                    warrant = doc
+                    break
+            if start is None:
+                if case.first(V.ARREST_APPROVAL):
+                    ctx.warn("卷内有批准逮捕决定书，但未见逮捕证，起诉意见书亦未载明执行逮捕日期，无法核验侦查羁押期限。")
+                return
+        elif start is None:
             ctx.need(warrant, V.EXECUTION_TIME, "执行逮捕日期")
-        opinion = case.first(V.PROSECUTION_OPINION)
         end = date_of(opinion, V.TRANSFER_DATE, V.DATE)
         if end is None:
             ctx.need(opinion, V.TRANSFER_DATE, "移送审查起诉日期")
@@ -313,9 +324,10 @@ class DL008(Rule):
         limit = period_end(start, months=months, policy="custody")
         if limit.judge(end) == "late":
             tail = "，卷内未见延长侦查羁押期限决定书" if not exts else f"，已延长至共{months}个月仍超期"
-            ctx.report(f"{label(warrant)}执行逮捕日期{fmt(start)}，{label(opinion)}移送审查起诉日期{fmt(end)}，"
+            what = "执行逮捕日期" if warrant.type == V.ARREST_WARRANT else "所载逮捕日期"
+            ctx.report(f"{label(warrant)}{what}{fmt(start)}，{label(opinion)}移送审查起诉日期{fmt(end)}，"
                        f"超过侦查羁押期限（{months}个月，届满日{fmt(limit.deadline)}）{tail}。",
-                       ev(warrant, V.EXECUTION_TIME) + ev(opinion, V.TRANSFER_DATE, V.DATE))
+                       ev(warrant, V.EXECUTION_TIME, V.ARREST_DATE) + ev(opinion, V.TRANSFER_DATE, V.DATE))
 
 
 @register

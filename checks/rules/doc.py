@@ -6,6 +6,7 @@ import datetime as dt
 
 from models import CaseFile, Document
 from models import vocab as V
+from models.charges import split_parents
 
 from checks.calendar import age_on
 from checks.engine import Context, Rule, register
@@ -25,8 +26,40 @@ def _sections(ctx: Context, doc: Document) -> dict[str, bool]:
     return value
 
 
-def _absent(sections: dict[str, bool], names) -> list[str]:
+def _absent(sections: dict[str, bool | None], names) -> list[str]:
+    """Parts the templates located the document's structure for and found missing (positive evidence)."""
     return [n for n in names if sections.get(n) is False]
+
+
+def _unlocated(sections: dict[str, bool | None], names) -> list[str]:
+    """Parts not found where the document's structure (its end, 落款) was not located: hints only."""
+    return [n for n in names if n in sections and sections.get(n) is None]
+
+
+def _structure_grounds(doc: Document, missing: list[str]) -> list[str]:
+    """Why a missing part is a finding: the template, the located end, the parts read."""
+    st = doc.value(V.STRUCTURE) or {}
+    out = [f"模板：{st.get('template') or doc.type}"]
+    if st.get("end"):
+        out.append(f"已定位文尾：“{st['end']}”" + (f"，成文日期“{st['closing_date']}”" if st.get("closing_date") else ""))
+    read = st.get("sections") or {}
+    if read:
+        out.append("已识别部分：" + "；".join(f"{k}（“{v}”）" for k, v in read.items()))
+    out.append(f"全文未见：{'、'.join(missing)}")
+    return out
+
+
+def _section_findings(ctx: Context, doc: Document, wanted, what: str, key: str, noun: str = "") -> None:
+    """One finding for the parts positively missing, one hint for the parts not located."""
+    sections = _sections(ctx, doc)
+    missing = _absent(sections, wanted)
+    if missing:
+        ctx.report(f"{label(doc)}{what}缺少{'、'.join(missing)}{noun}。", ev(doc, V.SECTIONS), key=key,
+                   grounds=_structure_grounds(doc, missing))
+    unsure = _unlocated(sections, wanted)
+    if unsure:
+        ctx.hint(f"未能定位{label(doc)}的{'、'.join(unsure)}（未识别出文书结构或文尾），请人工核实。",
+                 [doc.first_evidence()], key=f"{key}|unlocated")
 
 
 _PERSON_ITEMS = (("gender", "性别"), ("birth_date", "出生日期"), ("id_number", "公民身份号码"), ("ethnicity", "民族"),
@@ -48,11 +81,8 @@ class DOC001(Rule):
 
     def check(self, case: CaseFile, ctx: Context) -> None:
         for doc in case.of_type(V.INDICTMENT):
-            sections = _sections(ctx, doc)
             wanted = [s for s in V.INDICTMENT_SECTIONS if s != "认罪认罚情况" or plea_case(case)]
-            missing = _absent(sections, wanted)
-            if missing:
-                ctx.report(f"{label(doc)}缺少{'、'.join(missing)}部分。", ev(doc, V.SECTIONS), key=f"{doc.id}|sections")
+            _section_findings(ctx, doc, wanted, "", f"{doc.id}|sections", noun="部分")
             for p in persons(doc):
                 if not is_party(p):
                     continue
@@ -119,11 +149,8 @@ class DOC003(Rule):
 
     def check(self, case: CaseFile, ctx: Context) -> None:
         for doc in case.of_type(V.SENTENCING_RECOMMENDATION):
-            sections = doc.value(V.SECTIONS)
-            if isinstance(sections, dict):
-                missing = _absent(sections, V.RECOMMENDATION_SECTIONS)
-                if missing:
-                    ctx.report(f"{label(doc)}缺少{'、'.join(missing)}。", ev(doc, V.SECTIONS), key=f"{doc.id}|sections")
+            if isinstance(doc.value(V.SECTIONS), dict):
+                _section_findings(ctx, doc, V.RECOMMENDATION_SECTIONS, "", f"{doc.id}|sections")
         rec = recommendation(case)
         if rec is None:
             return
@@ -161,10 +188,7 @@ class DOC003(Rule):
 
 def _section_rule(ctx: Context, docs: list[Document], names, what: str) -> None:
     for doc in docs:
-        sections = _sections(ctx, doc)
-        missing = _absent(sections, names)
-        if missing:
-            ctx.report(f"{label(doc)}{what}缺少{'、'.join(missing)}。", ev(doc, V.SECTIONS), key=doc.id)
+        _section_findings(ctx, doc, names, what, doc.id)
 
 
 @register
@@ -522,11 +546,17 @@ class DOC017(Rule):
                     ctx.report(f"{label(doc)}使用已取消的罪名“{charge}”（现行罪名为“{abolished[charge]}”）。", ev(doc, V.CHARGES),
                                key=f"{doc.id}|{charge}|abolished")
                     continue
+                official = charge
                 if charge not in names:
-                    ctx.report(f"{label(doc)}所载罪名“{charge}”不是两高罪名规定中的规范罪名。", ev(doc, V.CHARGES),
-                               key=f"{doc.id}|{charge}|unknown")
-                    continue
-                entry = cat.crimes.get(charge)
+                    # a split form of a 选择性罪名 (贩卖毒品罪) is a normal way to write the charge
+                    parents = split_parents(charge, names)
+                    if not parents:
+                        ctx.report(f"{label(doc)}所载罪名“{charge}”不是两高罪名规定中的规范罪名。", ev(doc, V.CHARGES),
+                                   key=f"{doc.id}|{charge}|unknown")
+                    if len(parents) != 1:
+                        continue
+                    official = parents[0]
+                entry = cat.crimes.get(official)
                 if not entry or not entry.article:
                     continue
                 if not articles:
