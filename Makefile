@@ -19,12 +19,20 @@ system-deps:
 	    $$SUDO apt-get update -q && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -q fonts-wqy-microhei fonts-arphic-ukai fontconfig; \
 	  else echo "请手动安装中文字体 fonts-wqy-microhei"; fi; \
 	fi
+	@# the browser of the web-page tests (Playwright drives the system chromium; Playwright downloads nothing)
+	@if ! command -v chromium >/dev/null && ! command -v chromium-browser >/dev/null; then \
+	  if command -v apt-get >/dev/null; then \
+	    SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	    ($$SUDO apt-get update -q && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -q chromium) >/dev/null 2>&1 \
+	      || echo "未能安装 chromium，浏览器测试将跳过"; \
+	  else echo "请手动安装 chromium（浏览器测试需要）"; fi; \
+	fi
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(PY) || python3 -m venv $(VENV)
 	$(PIP) install -q --upgrade pip wheel setuptools
 	$(PIP) install -q torch==2.13.0
-	$(PIP) install -q -e ".[dev]"
+	$(PIP) install -q -e ".[dev,ray]"
 	touch $@
 
 setup: system-deps $(VENV)/.installed

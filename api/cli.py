@@ -132,7 +132,13 @@ def attach(app: typer.Typer) -> None:
     """Add ``serve``, ``keys`` and ``notice`` to the ``assistant`` command line."""
     app.command("serve")(serve)
     app.command("notice")(notice)
+    from api.batch_cli import batch
+
+    app.command("batch")(batch)
     app.add_typer(keys_app, name="keys")
+    from api.web.cli import users_app
+
+    app.add_typer(users_app, name="users")
 
 
 from assistant.cli import app  # noqa: E402

@@ -9,6 +9,13 @@
   dead ones and requeues jobs whose owner died (same host, process gone) or whose heartbeat
   is older than ``stale_after_s``; at start-up this resumes scans a crashed server left.
   A job interrupted ``max_attempts`` times is marked failed.
+- Budgets (process workers): a scan running longer than ``scan_timeout_s`` or whose worker,
+  with its OCR processes, holds more than ``scan_memory_bytes`` is marked failed with a
+  Chinese reason and its worker is killed and replaced; the other scans go on.
+- Temporary files: each process worker writes its temporary files (unpacked archives) under
+  its own folder ``<storage>/work/<name>``, emptied whenever the worker is (re)started, so a
+  worker killed mid-scan leaves nothing behind. Workers and their OCR pools exit when their
+  parent dies (``PR_SET_PDEATHSIG``, and the OCR pool's parent watch).
 """
 
 from __future__ import annotations
@@ -19,12 +26,15 @@ import importlib
 import logging
 import multiprocessing as mp
 import os
+import shutil
 import signal
 import socket
+import tempfile
 import threading
 import time
 import traceback
 import uuid
+from pathlib import Path
 from typing import Any, Callable
 
 from sqlalchemy import select, update
@@ -161,9 +171,21 @@ def run_one(sessions, storage: Storage, scan: Scan, owner: str, scan_fn: Callabl
     except Exception as exc:
         log.error("scan %s failed: %s", scan.id, traceback.format_exc())
         job.finish(status="failed", error_code="scan_error",
-                   error_message=f"扫描过程出错（{type(exc).__name__}），请联系管理员查看服务日志。")
+                              error_message="扫描过程出错，请联系管理员查看服务日志。")
     finally:
         stop.set()
+
+
+def work_dir(cfg: ServiceSettings, name: str) -> Path:
+    """The temporary folder of process worker ``name`` (emptied at each (re)start)."""
+    return Path(cfg.storage_dir) / "work" / name
+
+
+def reset_work_dir(cfg: ServiceSettings, name: str) -> Path:
+    folder = work_dir(cfg, name)
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
 
 
 def worker_loop(cfg: ServiceSettings, stop: Any, name: str, in_process: bool = False) -> None:
@@ -173,6 +195,9 @@ def worker_loop(cfg: ServiceSettings, stop: Any, name: str, in_process: bool = F
         signal.signal(signal.SIGTERM, signal.SIG_DFL)
         signal.signal(signal.SIGINT, signal.SIG_IGN)
         logging.basicConfig(level=logging.WARNING, format=f"%(levelname)s worker {name}: %(message)s")
+        folder = reset_work_dir(cfg, name)
+        tempfile.tempdir = str(folder)
+        os.environ["TMPDIR"] = str(folder)  # the OCR pool's processes too
     owner = f"{HOST}|{os.getpid()}|{name}|{uuid.uuid4().hex[:8]}"
     sessions = session_factory(cfg.db_url)
     storage = Storage(cfg.storage_dir)
@@ -224,6 +249,88 @@ def recover(sessions, max_attempts: int, stale_after_s: float, live_owners: set[
     return changed
 
 
+def _children(pid: int) -> list[int]:
+    """Descendants of ``pid`` (Linux ``/proc``; empty elsewhere)."""
+    parents: dict[int, list[int]] = {}
+    try:
+        entries = os.listdir("/proc")
+    except OSError:
+        return []
+    for entry in entries:
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat", encoding="ascii", errors="replace") as fh:
+                ppid = int(fh.read().rsplit(")", 1)[-1].split()[1])
+        except (OSError, ValueError, IndexError):
+            continue
+        parents.setdefault(ppid, []).append(int(entry))
+    out, todo = [], [pid]
+    while todo:
+        for child in parents.get(todo.pop(), []):
+            out.append(child)
+            todo.append(child)
+    return out
+
+
+def tree_rss(pid: int) -> int:
+    """Resident memory in bytes of ``pid`` and its descendants (the OCR pool); 0 when unknown."""
+    total = 0
+    page = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096
+    for p in [pid, *_children(pid)]:
+        try:
+            with open(f"/proc/{p}/statm", encoding="ascii") as fh:
+                total += int(fh.read().split()[1]) * page
+        except (OSError, ValueError, IndexError):
+            continue
+    return total
+
+
+def kill_tree(pid: int) -> None:
+    """SIGKILL ``pid`` and its descendants."""
+    for p in [*_children(pid), pid]:
+        try:
+            os.kill(p, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
+
+
+def over_budget(sessions, workers: dict[int, str], timeout_s: float, memory_bytes: int,
+                rss: Callable[[int], int] = tree_rss) -> list[tuple[int, str]]:
+    """Fail the running scans of ``workers`` (pid → name) past their wall-time or memory budget.
+
+    Each such scan is marked failed (code ``scan_timeout`` or ``scan_memory``, Chinese message)
+    in one conditional update, so a worker finishing at that moment keeps its result. Returns
+    ``(pid, name)`` of the workers to stop.
+    """
+    now = utcnow()
+    stop: list[tuple[int, str]] = []
+    with sessions() as s:
+        rows = s.execute(select(Scan.id, Scan.owner, Scan.started_at).where(Scan.status == "running")).all()
+        for scan_id, owner, started in rows:
+            host, pid = parse_owner(owner)
+            if host != HOST or pid not in workers:
+                continue
+            elapsed = (now - started).total_seconds() if started else 0.0
+            if elapsed > timeout_s:
+                code, message = "scan_timeout", (f"扫描超时：处理该卷宗已超过 {timeout_s:.0f} 秒，已停止处理"
+                                                 "（其余卷宗照常处理）。请检查卷宗是否过大或含有异常文件。")
+            else:
+                used = rss(pid)
+                if used <= memory_bytes:
+                    continue
+                code, message = "scan_memory", (f"扫描占用内存超过上限（{memory_bytes / 2**30:.1f} GB），已停止处理该卷宗"
+                                                "（其余卷宗照常处理）。请检查卷宗是否含有异常的大图像或大文件。")
+            res = s.execute(update(Scan).where(Scan.id == scan_id, Scan.owner == owner, Scan.status == "running")
+                            .values(status="failed", error_code=code, error_message=message, finished_at=now,
+                                    stage="已停止"))
+            if res.rowcount:
+                log.warning("scan %s over budget (%s): stopping worker %s", scan_id, code, workers[pid])
+                stop.append((pid, workers[pid]))
+        s.commit()
+    return stop
+
+
 class StopFlag:
     """A stop flag shared with worker processes: a lock-free shared byte, polled.
 
@@ -260,6 +367,8 @@ class Supervisor:
         self._watch: threading.Thread | None = None
 
     def _start_worker(self, name: str) -> None:
+        if self.cfg.worker_mode != "thread":
+            reset_work_dir(self.cfg, name)  # what a killed predecessor left
         if self.cfg.worker_mode == "thread":
             w = threading.Thread(target=worker_loop, args=(self.cfg, self._stop_thread, name, True),
                                  name=f"scan-worker-{name}", daemon=True)
@@ -276,8 +385,24 @@ class Supervisor:
         self._watch = threading.Thread(target=self._watch_loop, name="scan-supervisor", daemon=True)
         self._watch.start()
 
+    def _enforce_budgets(self) -> None:
+        if self.cfg.worker_mode == "thread":
+            return  # threads cannot be stopped; budgets apply to process workers
+        live = {w.pid: name for name, w in self._workers.items() if w.is_alive() and w.pid}
+        if not live:
+            return
+        for pid, name in over_budget(self.sessions, live, self.cfg.scan_timeout_s, self.cfg.scan_memory_bytes):
+            kill_tree(pid)
+            w = self._workers.get(name)
+            if w is not None:
+                w.join(timeout=5)
+
     def _watch_loop(self) -> None:
         while not self._stop_thread.wait(1.0):
+            try:
+                self._enforce_budgets()
+            except Exception:  # pragma: no cover - database briefly locked
+                log.warning("budget check failed", exc_info=True)
             for name, w in list(self._workers.items()):
                 if not w.is_alive() and not self._stop_thread.is_set():
                     if getattr(w, "exitcode", None) == -signal.SIGTERM:
@@ -309,5 +434,9 @@ class Supervisor:
                 if w.is_alive():
                     w.kill()
                     w.join(timeout=2)
+        if self.cfg.worker_mode != "thread":
+            for name, w in self._workers.items():
+                if not w.is_alive():
+                    shutil.rmtree(work_dir(self.cfg, name), ignore_errors=True)
         if self._watch:
             self._watch.join(timeout=2)

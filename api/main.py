@@ -10,9 +10,10 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from api import errors
+from api.batches import batch_sessions
 from api.db import get_engine, session_factory
 from api.jobs import Supervisor
-from api.routes import health, keys, meta, rules, scans
+from api.routes import batches, health, keys, meta, rules, scans
 from api.settings import ServiceSettings
 from api.storage import Storage
 
@@ -47,11 +48,15 @@ def create_app(cfg: ServiceSettings | None = None, start_workers: bool = True) -
         redoc_url=None,
     )
     get_engine(cfg.db_url)
+    batch_sessions(cfg.db_url)  # the batch tables (api.batches) beside the service's
     app.state.cfg = cfg
     app.state.sessions = session_factory(cfg.db_url)
     app.state.storage = Storage(cfg.storage_dir)
     app.state.supervisor = None
     errors.install(app)
-    for r in (health.router, scans.router, rules.router, keys.router, meta.router):
+    for r in (health.router, scans.router, batches.router, rules.router, keys.router, meta.router):
         app.include_router(r)
+    from api.web.pages import install as install_pages
+
+    install_pages(app)
     return app

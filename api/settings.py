@@ -40,6 +40,9 @@ class ServiceSettings(BaseSettings):
     heartbeat_s: float = 5.0
     poll_s: float = 0.2
     max_attempts: int = 3
+    #: Per-dossier budgets of a process worker: past either, the worker is stopped and the scan failed.
+    scan_timeout_s: float = 1800.0
+    scan_memory_bytes: int = 4 * 1024**3
     core: Settings = Field(default_factory=lambda: get_settings().model_copy())
 
     @property

@@ -25,14 +25,24 @@ err = Console(stderr=True)
 
 
 def _fail(message: str, code: int = 2) -> None:
-    err.print(f"[bold red]错误：[/]{message}")
+    from rich.markup import escape
+
+    from extractors.ingest import clean_name
+
+    err.print(f"[bold red]错误：[/]{escape(clean_name(message))}")
     raise typer.Exit(code)
 
 
 @app.callback()
 def main(verbose: bool = typer.Option(False, "--verbose", "-v", help="输出调试日志（写到标准错误）。")) -> None:
-    logging.basicConfig(level=logging.DEBUG if verbose else logging.WARNING, stream=sys.stderr,
+    # Diagnostics (English, with tracebacks) are for developers: shown only with --verbose.
+    # Everything a user needs (files set aside, pages not read) is in the report in Chinese.
+    logging.basicConfig(level=logging.DEBUG if verbose else logging.CRITICAL + 1, stream=sys.stderr,
                         format="%(levelname)s %(name)s: %(message)s")
+    if not verbose:
+        import warnings
+
+        warnings.filterwarnings("ignore")
 
 
 def _summary(report: dict, out_dir: Path | None) -> None:
@@ -130,7 +140,12 @@ def scan(
         _fail(str(exc))
     report = result.report
     if fmt == "json":
-        sys.stdout.write(json.dumps(report, ensure_ascii=False, indent=2) + "\n")
+        # strict UTF-8 whatever the locale: a stray surrogate (a name that is not UTF-8) becomes
+        # "?" instead of an invalid byte sequence in the JSON
+        text = json.dumps(report, ensure_ascii=False, indent=2) + "\n"
+        sys.stdout.flush()
+        sys.stdout.buffer.write(text.encode("utf-8", "replace"))
+        sys.stdout.buffer.flush()
         return
     out_dir = out or Path.cwd() / (dossier.stem if dossier.is_file() else dossier.name)
     out_dir.mkdir(parents=True, exist_ok=True)

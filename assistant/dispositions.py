@@ -92,22 +92,28 @@ def _file_hashes(path: Path) -> list[str]:
     if path.is_dir():
         out = []
         for p in sorted(path.rglob("*")):
-            if p.is_file() and not any(part in _SKIP or part.startswith(".") for part in p.relative_to(path).parts):
+            if p.is_file() and not p.is_symlink() \
+                    and not any(part in _SKIP or part.startswith(".") for part in p.relative_to(path).parts):
                 out.extend(_file_hashes(p))
         return out
     if path.suffix.lower() == ".zip":
+        from extractors.ingest import check_zip, limits_of, open_member
+
         try:
             with zipfile.ZipFile(path) as zf:
-                out = []
-                for info in zf.infolist():
-                    parts = Path(info.filename).parts
-                    if info.is_dir() or any(part in _SKIP or part.startswith(".") for part in parts):
-                        continue
-                    with zf.open(info) as member:
-                        out.append(_hash_stream(member))
-                return out
-        except (zipfile.BadZipFile, OSError, RuntimeError, NotImplementedError):
-            pass  # unreadable archive: hash its bytes like any file
+                infos = [i for i in zf.infolist() if not i.is_dir()]
+                # the ingest's limits first: a zip bomb is hashed as bytes, never decompressed
+                if check_zip(infos, limits_of(None)) is None:
+                    out = []
+                    for info in infos:
+                        parts = Path(info.filename).parts
+                        if any(part in _SKIP or part.startswith(".") for part in parts):
+                            continue
+                        with open_member(zf, info) as member:
+                            out.append(_hash_stream(member))
+                    return out
+        except Exception:  # noqa: BLE001 - unreadable archive or member (bad CRC, zlib/bz2 error, bomb)
+            pass  # hash its bytes like any file
     with path.open("rb") as fh:
         return [_hash_stream(fh)]
 

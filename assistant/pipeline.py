@@ -92,7 +92,15 @@ def scan(
 
     counted = [f for f in findings if not (f.disposition and f.disposition.get("status") in ("误报", "不适用"))]
     g = grade(counted, profile.scheme, case_kind=profile.case_kind)
-    report = build_report(case, findings, g, similar=similar, rule_warnings=run.warnings, profile=profile)
+    deadlines = None
+    try:  # the statutory deadlines of a case still in progress (期限预警); never fails the scan
+        from assistant.deadlines import compute_deadlines
+
+        deadlines = compute_deadlines(case, catalog=catalog)
+    except Exception:  # noqa: BLE001
+        log.exception("deadline computation failed")
+    report = build_report(case, findings, g, similar=similar, rule_warnings=run.warnings, profile=profile,
+                          deadlines=deadlines)
     Report.model_validate(report)
     timings["total"] = time.perf_counter() - t0
     return ScanResult(report=report, case=case, findings=findings, timings=timings)

@@ -265,6 +265,7 @@ NOTICE_BLANKS = {
     "case_name": None,        # ……办理的  案; None → from the report (suspect + charge)
     "grade": "",              # 评查结果等次为  (the machine's suggestion is never filled in by default)
     "date": "",               # the signature date, e.g. "2026年11月22日"
+    "opinion": "",            # the evaluator's 评查意见 (web 评查结论), a paragraph after the grade when given
 }
 
 
@@ -394,6 +395,10 @@ def render_notice_docx(report: dict[str, Any], path_or_buffer: str | Path | IO[b
     run(p, "案进行了质量评查，经检察长（或者检察委员会）审查确认，评查结果等次为")
     run(p, _blank(values["grade"], 4), underline=True)
     run(p, "，现将评查结果通知你院（部门）。")
+    if values["opinion"]:
+        lines = [line.strip() for line in values["opinion"].splitlines() if line.strip()]
+        for i, line in enumerate(lines):
+            para(("评查意见：" if i == 0 else "") + line, indent=True)
     para("对于附件所列的问题，请及时核查整改，并在收到本通知书后三十日以内将整改情况书面回复我办（处、科）。", indent=True)
     para()
     para("附件：案件质量评查问题清单", indent=True)

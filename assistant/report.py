@@ -38,8 +38,9 @@ def build_report(
     similar: dict[str, Any] | None = None,
     rule_warnings: list[str] | None = None,
     profile: Any = None,
+    deadlines: list[dict[str, Any]] | None = None,
 ) -> dict[str, Any]:
-    """The report dict: the contract's keys plus additive ones (``hints``, ``accumulation`` …)."""
+    """The report dict: the contract's keys plus additive ones (``hints``, ``accumulation``, ``deadlines`` …)."""
     main = [f for f in findings if not f.preview]
     hints = [f for f in findings if f.preview]
     main.sort(key=lambda f: (-f.severity_points, f.rule_id))
@@ -66,4 +67,6 @@ def build_report(
         report["profile"] = profile.name
     if similar is not None:
         report["similar_cases"] = similar
+    if deadlines is not None:
+        report["deadlines"] = deadlines
     return report

@@ -36,7 +36,7 @@ class UploadProblem(Exception):
 #: and limits (escaping paths, symlinks, zip bombs, oversize files, pixel bombs, page count),
 #: not damaged documents.
 HOSTILE_CODES = frozenset({"zip_slip", "zip_bomb", "zip_too_many_members", "file_too_large", "image_too_large",
-                           "too_many_pages", "upload_too_large"})
+                           "too_many_pages", "upload_too_large", "ofd_too_large"})
 
 
 @dataclass(frozen=True)
@@ -69,7 +69,9 @@ class UploadSummary:
 
 def safe_name(name: str) -> str:
     """A file name safe to store: base name only, no control or path characters, bounded length."""
-    name = unicodedata.normalize("NFC", name or "").replace("\\", "/").split("/")[-1]
+    from extractors.ingest import clean_name
+
+    name = clean_name(unicodedata.normalize("NFC", name or "")).replace("\\", "/").split("/")[-1]
     name = re.sub(r"[\x00-\x1f\x7f<>:\"|?*]", "_", name).strip(" .")
     if not name or name in (".", ".."):
         name = "file"
@@ -95,50 +97,17 @@ def _limits(settings: Settings | None):
     return limits_of(settings)
 
 
-def _pdf_pages(path: Path) -> tuple[int, tuple[str, str] | None]:
-    import pikepdf
-
-    try:
-        with path.open("rb") as fh:
-            if b"%PDF" not in fh.read(1024):
-                return 0, ("corrupt_pdf", "不是有效的 PDF 文件（文件头缺失）")
-        with pikepdf.open(path) as pdf:
-            pages = len(pdf.pages)
-    except pikepdf.PasswordError:
-        return 0, ("encrypted_pdf", "PDF 已加密（需要密码），无法读取")
-    except (pikepdf.PdfError, OSError, ValueError, RecursionError):
-        return 0, ("corrupt_pdf", "PDF 文件已损坏，无法读取")
-    if pages == 0:
-        return 0, ("empty_pdf", "PDF 文件没有任何页面")
-    return pages, None
-
-
-def _image_check(path: Path, max_pixels: int) -> tuple[str, str] | None:
-    from PIL import Image
-
-    try:
-        with Image.open(path) as im:
-            w, h = im.size
-    except Image.DecompressionBombError:
-        return "image_too_large", "图片像素过多，已拒绝"
-    except Exception:  # PIL raises many types for broken files
-        return "corrupt_image", "图片文件已损坏或格式无法识别"
-    if w * h > max_pixels:
-        return "image_too_large", f"图片像素过多（{w}×{h}，上限 {max_pixels / 1e6:.0f} 百万像素），已拒绝"
-    return None
-
-
-def _docx_check(path: Path) -> tuple[str, str] | None:
-    try:
-        with zipfile.ZipFile(path) as zf:
-            if "word/document.xml" not in zf.namelist():
-                return "corrupt_docx", "DOCX 文件结构不完整，无法读取"
-            info = zf.getinfo("word/document.xml")
-            if info.flag_bits & 0x1:
-                return "encrypted_file", "DOCX 文件已加密，无法读取"
-    except (zipfile.BadZipFile, OSError):
-        return "corrupt_docx", "DOCX 文件已损坏（或为加密文档），无法读取"
-    return None
+#: (file kind, reader code of :class:`extractors.errors.FileReadError`) → (API code, HTTP-like status).
+_READER_CODES = {
+    ("pdf", "encrypted"): ("encrypted_pdf", 422), ("pdf", "empty"): ("empty_pdf", 422),
+    ("pdf", "corrupt"): ("corrupt_pdf", 422),
+    ("image", "too_large"): ("image_too_large", 413), ("image", "corrupt"): ("corrupt_image", 422),
+    ("image", "empty"): ("corrupt_image", 422),
+    ("docx", "encrypted"): ("encrypted_file", 422), ("docx", "corrupt"): ("corrupt_docx", 422),
+    ("ofd", "encrypted"): ("encrypted_file", 422), ("ofd", "corrupt"): ("corrupt_ofd", 422),
+    ("ofd", "empty"): ("empty_ofd", 422), ("ofd", "too_large"): ("ofd_too_large", 413),
+    ("text", "corrupt"): ("corrupt_text", 422),
+}
 
 
 _ZIP_CODES = (("压缩炸弹", "zip_bomb", 413), ("文件数过多", "zip_too_many_members", 413),
@@ -146,6 +115,8 @@ _ZIP_CODES = (("压缩炸弹", "zip_bomb", 413), ("文件数过多", "zip_too_ma
 
 #: Ingest refusal messages (:mod:`extractors.ingest`) → (code, status), first match wins.
 _REFUSED_CODES = (("压缩炸弹", "zip_bomb", 413), ("文件数过多", "zip_too_many_members", 413),
+                  ("文件总数过多", "zip_too_many_members", 413), ("嵌套层数过多", "zip_too_deep", 422),
+                  ("同名文件", "duplicate_member", 422), ("不是普通文件", "special_file", 422),
                   ("总体积过大", "zip_bomb", 413), ("压缩比", "zip_bomb", 413),
                   ("越出解压目录", "zip_slip", 422), ("绝对路径", "zip_slip", 422), ("符号链接", "zip_slip", 422),
                   ("文件过大", "file_too_large", 413), ("加密", "encrypted_file", 422),
@@ -168,7 +139,7 @@ def _zip_check(path: Path, limits: Any) -> tuple[int, str, str] | None:
 
     try:
         zf = zipfile.ZipFile(path)
-    except (zipfile.BadZipFile, OSError):
+    except Exception:  # noqa: BLE001 - zipfile raises many types for broken central directories
         return 422, "corrupt_zip", "压缩包已损坏，无法解压"
     with zf:
         infos = [i for i in zf.infolist() if not i.is_dir()]
@@ -187,23 +158,23 @@ def _zip_check(path: Path, limits: Any) -> tuple[int, str, str] | None:
     return None
 
 
-def _check_file(path: Path, shown: str, kind: str, limits: Any) -> tuple[int, FileProblem | None]:
-    """(pages, problem) of one readable-looking file; a reader choking on it is a problem of that file."""
+def _check_file(path: Path, shown: str, kind: str, settings: Any) -> tuple[int, FileProblem | None]:
+    """(pages, problem) of one file, judged by the scan's own readers
+    (:func:`extractors.case.check_file`): the pre-check refuses exactly what the scan would."""
+    from extractors.case import check_file
+    from extractors.errors import FileReadError
+    from extractors.ingest import InputFile
+
     try:
-        if kind == "pdf":
-            pages, bad = _pdf_pages(path)
-            return pages, FileProblem(422, bad[0], shown, bad[1]) if bad else None
-        if kind == "image":
-            bad = _image_check(path, limits.image_pixels)
-            status = 413 if bad and bad[0] == "image_too_large" else 422
-            return 1, FileProblem(status, bad[0], shown, bad[1]) if bad else None
-        if kind == "docx":
-            bad = _docx_check(path)
-            return 1, FileProblem(422, bad[0], shown, bad[1]) if bad else None
+        return check_file(InputFile(name=shown, path=path, kind=kind), settings), None
+    except FileReadError as exc:
+        if exc.code == "too_many_pages":
+            return 0, FileProblem(413, "too_many_pages", shown, str(exc))
+        code, status = _READER_CODES.get((kind, exc.code), ("corrupt_file", 422))
+        return 0, FileProblem(status, code, shown, str(exc))
     except Exception:  # noqa: BLE001 - one hostile file must not refuse the others with a 500
         log.exception("checking %s failed", shown)
         return 0, FileProblem(422, "corrupt_file", shown, "文件格式异常或已损坏，无法读取")
-    return 1, None
 
 
 def _refuse(problems: list[FileProblem]) -> UploadProblem:
@@ -218,10 +189,10 @@ def validate_dossier(files: list[tuple[str, Path]], settings: Settings | None = 
                      strict: bool = False) -> UploadSummary:
     """Check the files of one submission before it is queued; raise :class:`UploadProblem`.
 
-    Uses the ingest limits and zip checks of :mod:`extractors.ingest` (member count, total
-    size, compression ratio, absolute or escaping paths, symlinks, encryption), unpacks
-    zips with :class:`extractors.ingest.Ingest` (which counts real bytes, so lying headers
-    are caught), and opens every PDF (encrypted/corrupt/empty), image (pixels) and DOCX.
+    Every file goes through :class:`extractors.ingest.Ingest`, the scan's own ingest (limits,
+    zip checks, nested archives, member names), and every file it yields through the scan's
+    own readers (:func:`extractors.case.check_file`): PDF, OFD and images are opened and
+    counted, DOCX and text read; what the pre-check accepts, the scan reads.
 
     Hostile or oversize input (:data:`HOSTILE_CODES`) refuses the whole submission. Damaged
     files (corrupt, encrypted, empty, unsupported type) are set aside in ``rejected`` and the
@@ -229,7 +200,7 @@ def validate_dossier(files: list[tuple[str, Path]], settings: Settings | None = 
     when no readable file remains, or on any problem when ``strict`` is true.
     """
     from extractors.errors import DossierReadError
-    from extractors.ingest import Ingest, _hidden, _ignored, kind_of
+    from extractors.ingest import Ingest, _hidden, _ignored, clean_name, kind_of
 
     limits = _limits(settings)
     summary = UploadSummary()
@@ -238,7 +209,7 @@ def validate_dossier(files: list[tuple[str, Path]], settings: Settings | None = 
         raise UploadProblem(422, "no_files", "没有收到卷宗文件：请用表单字段 file 上传文件，或提供 path。")
 
     def check(path: Path, shown: str, kind: str) -> None:
-        pages, bad = _check_file(path, shown, kind, limits)
+        pages, bad = _check_file(path, shown, kind, settings)
         if bad:
             problems.append(bad)
         else:
@@ -248,38 +219,24 @@ def validate_dossier(files: list[tuple[str, Path]], settings: Settings | None = 
     for name, path in files:
         if _hidden(Path(name)) or _ignored(Path(name).name):
             continue  # ingest skips these too
-        kind = kind_of(path)
+        name = clean_name(name)
         summary.names.append(name)
-        if kind is None:
-            problems.append(FileProblem(415, "unsupported_type", name,
-                                        f"不支持的文件格式：{name}（支持 PDF、DOCX、JPG/PNG/TIFF 图片、TXT 或 ZIP 压缩包）"))
-            continue
-        size = path.stat().st_size
-        if size == 0:
-            problems.append(FileProblem(422, "empty_file", name, "文件为空（0 字节）"))
-            continue
-        if size > limits.file_bytes:
-            problems.append(FileProblem(413, "file_too_large", name,
-                                        f"文件过大（{size / 2**20:.0f} MB，上限 {limits.file_bytes / 2**20:.0f} MB）"))
-            continue
-        if kind != "zip":
-            check(path, name, kind)
-            continue
-        bad = _zip_check(path, limits)
-        if bad:
-            problems.append(FileProblem(bad[0], bad[1], name, bad[2]))
-            continue
+        if kind_of(path) == "zip":
+            bad = _zip_check(path, limits)
+            if bad:
+                problems.append(FileProblem(bad[0], bad[1], name, bad[2]))
+                continue
         try:
-            with Ingest(path, settings) as ing:
+            with Ingest(path, settings, name=name) as ing:
                 problems.extend(_refused_problem(r.name, r.error or "") for r in ing.result.refused)
                 for f in ing.result.files:
                     check(f.path, f.name, f.kind)
         except DossierReadError as exc:
-            problems.append(FileProblem(422, "corrupt_zip", name, str(exc)))
+            problems.append(FileProblem(422, "corrupt_file", name, str(exc)))
     if problems and (strict or summary.files == 0 or any(p.hostile for p in problems)):
         raise _refuse(problems)
     if summary.files == 0:
-        raise UploadProblem(422, "no_files", "上传的内容中没有可读取的卷宗文件（PDF、DOCX、图片或 TXT）。")
+        raise UploadProblem(422, "no_files", "上传的内容中没有可读取的卷宗文件（PDF、OFD、DOCX、图片或 TXT）。")
     if summary.pages > limits.pages:
         raise UploadProblem(413, "too_many_pages", f"卷宗页数过多（{summary.pages} 页，上限 {limits.pages} 页）")
     summary.rejected = [p.public() for p in problems]

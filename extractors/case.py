@@ -27,7 +27,7 @@ from models import CaseFile, Document, DocumentPart, Evidence, Field, Line, Mark
 from extractors import classify, slots
 from extractors.errors import DossierReadError, FileReadError
 from extractors.fields import extract_fields
-from extractors.ingest import Ingest, InputFile, limits_of, sha256_of
+from extractors.ingest import Ingest, InputFile, clean_name, limits_of, sha256_of
 from extractors.merge import summarize
 from extractors.text import DocText, decode_first
 
@@ -51,7 +51,7 @@ def extract_case(path: Path, settings: Any = None, progress: Progress | None = N
     timings: dict[str, float] = {}
     t0 = time.perf_counter()
     limits = limits_of(settings)
-    case = CaseFile(name=path.stem if path.is_file() else path.name)
+    case = CaseFile(name=clean_name(path.stem if path.is_file() else path.name))
     with Ingest(path, settings) as ing:
         found = ing.result
         case.warnings.extend(found.warnings)
@@ -67,12 +67,13 @@ def extract_case(path: Path, settings: Any = None, progress: Progress | None = N
             if source.error:
                 case.warnings.append(f"{f.name}：{source.error}")
                 continue
+            if f.kind in ("text", "docx"):
+                pages, note = cap_text(pages)
+                if note:
+                    case.warnings.append(f"{f.name}：{note}")
             page_budget -= len(pages)
             pages_by_file[f.name] = pages
             inputs[f.name] = f
-            if page_budget <= 0:
-                case.warnings.append(f"卷宗页数超过上限（{limits.pages} 页），其余文件未读取")
-                break
         report("读取文件", total, total)
         timings["read"] = time.perf_counter() - t0
         # pages whose OCR came with the file (double-layer PDF/OFD), before this run's OCR marks its own
@@ -100,44 +101,147 @@ def extract_case(path: Path, settings: Any = None, progress: Progress | None = N
     return case
 
 
-def _read_file(f: InputFile, settings: Any, page_budget: int) -> tuple[SourceFile, list[Page]]:
+#: Characters of one text or DOCX file that are read (about 250 printed pages); the rest is
+#: left out with a warning. spaCy refuses texts over 1,000,000 characters and several field
+#: extractors grow faster than linearly with a document's length.
+MAX_FILE_CHARS = 500_000
+
+
+def cap_text(pages: list[Page], limit: int = MAX_FILE_CHARS) -> tuple[list[Page], str]:
+    """The pages of a text or DOCX file cut after ``limit`` characters, and a Chinese note
+    when something was cut ('' otherwise)."""
+    total = sum(len(p.text or "") for p in pages)
+    if total <= limit:
+        return pages, ""
+    out: list[Page] = []
+    left = limit
+    for page in pages:
+        if left <= 0:
+            break
+        lines = []
+        for line in page.lines:
+            if left <= 0:
+                break
+            if len(line.text) > left:
+                line = line.model_copy(update={"text": line.text[:left]})
+            lines.append(line)
+            left -= len(line.text) + 1
+        out.append(page.model_copy(update={"lines": lines, "text": "\n".join(ln.text for ln in lines)}))
+    return out, f"文件文字过多（约 {total:,} 字），只读取了前 {limit:,} 字"
+
+
+def _too_many_pages(count: int, budget: int, limits: Any) -> FileReadError:
+    total = int(getattr(limits, "pages", 5000))
+    if budget >= total:
+        return FileReadError(f"文件页数过多（{count} 页，上限 {total} 页），未读取", code="too_many_pages")
+    return FileReadError(f"文件页数过多（{count} 页），超过卷宗剩余的页数额度（{max(budget, 0)} 页，"
+                         f"卷宗上限 {total} 页），未读取", code="too_many_pages")
+
+
+def page_count(f: InputFile, settings: Any = None) -> int | None:
+    """Pages of a fixed-layout or image file from its structure, without reading any text
+    (None for DOCX and text, whose pages are known only once read). Raises :class:`FileReadError`
+    with the same message the reader gives (one reader for the API pre-check and the scan)."""
     limits = limits_of(settings)
+    if f.kind == "pdf":
+        from extractors.pdf import open_pdf
+
+        try:
+            doc = open_pdf(f.path)
+        except FileReadError as exc:
+            if exc.code != "corrupt":
+                raise
+            return None  # PDFium cannot open it: the pdfplumber fallback reads it (or refuses it)
+        try:
+            return len(doc)
+        finally:
+            doc.close()
+    if f.kind == "ofd":
+        from extractors.ofd import page_count as ofd_pages
+
+        return ofd_pages(f.path, limits)
+    if f.kind == "image":
+        from extractors.images import frame_count
+
+        return frame_count(f.path, limits.image_pixels)
+    return None
+
+
+def check_file(f: InputFile, settings: Any = None) -> int:
+    """Pages of one input file as the scan will read it; raises :class:`FileReadError` (Chinese
+    message and code) exactly when the scan would set the file aside. PDF, OFD and images are
+    opened by the scan's own readers without reading their text; DOCX and text files are read."""
+    limits = limits_of(settings)
+    try:
+        count = page_count(f, settings)
+        if count is None:
+            count = len(_read_pages(f, settings, int(getattr(limits, "pages", 5000))))
+    except FileReadError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - the readers' libraries raise many types for hostile bytes
+        log.warning("checking %s failed", f.name, exc_info=True)
+        raise FileReadError("文件内容异常或已损坏，无法读取", code="corrupt") from exc
+    if count > int(getattr(limits, "pages", 5000)):
+        raise _too_many_pages(count, int(getattr(limits, "pages", 5000)), limits)
+    return count
+
+
+def _read_file(f: InputFile, settings: Any, page_budget: int) -> tuple[SourceFile, list[Page]]:
     kind = f.kind if f.kind in ("pdf", "ofd", "docx", "image", "text") else "other"
     try:
         digest = sha256_of(f.path)
     except OSError:
         return SourceFile(name=f.name, kind=kind, error="文件无法访问"), []
     try:
-        if f.kind == "pdf":
-            from extractors.pdf import read_pdf, read_pdf_plumber
-
-            try:
-                pages = read_pdf(f.path, f.name, max_pages=page_budget)
-            except FileReadError as exc:
-                if exc.code != "corrupt":
-                    raise
-                pages = read_pdf_plumber(f.path, f.name, max_pages=page_budget)
-        elif f.kind == "ofd":
-            from extractors.ofd import read_ofd
-
-            pages = read_ofd(f.path, f.name, max_pages=page_budget, limits=limits)
-        elif f.kind == "docx":
-            from extractors.docx import read_docx
-
-            pages = read_docx(f.path, f.name)
-        elif f.kind == "image":
-            from extractors.images import read_image_pages
-
-            pages = read_image_pages(f.path, f.name, limits.image_pixels, int(getattr(settings, "ocr_dpi", 200) or 200),
-                                     max_pages=page_budget)
-        else:
-            pages = [_text_page(f)]
+        count = page_count(f, settings)
+        if count is not None and count > page_budget:
+            raise _too_many_pages(count, page_budget, limits_of(settings))
+        pages = _read_pages(f, settings, page_budget)
+        if len(pages) > page_budget:
+            raise _too_many_pages(len(pages), page_budget, limits_of(settings))
     except FileReadError as exc:
         return SourceFile(name=f.name, kind=kind, sha256=digest, error=str(exc)), []
-    except Exception as exc:  # noqa: BLE001 - one broken file must never stop the batch
+    except RecursionError:
+        log.warning("reading %s: structure nested too deeply", f.name)
+        return SourceFile(name=f.name, kind=kind, sha256=digest, error="文件结构嵌套过深，无法读取"), []
+    except MemoryError:
+        log.warning("reading %s: out of memory", f.name)
+        return SourceFile(name=f.name, kind=kind, sha256=digest, error="文件内容过大，读取时内存不足，未读取"), []
+    except Exception:  # noqa: BLE001 - one broken file must never stop the batch
         log.exception("reading %s failed", f.name)
-        return SourceFile(name=f.name, kind=kind, sha256=digest, error=f"文件读取失败（{type(exc).__name__}）"), []
+        return SourceFile(name=f.name, kind=kind, sha256=digest, error="文件内容异常或已损坏，无法读取"), []
     return SourceFile(name=f.name, kind=kind, pages=len(pages), sha256=digest), pages
+
+
+def _read_pages(f: InputFile, settings: Any, page_budget: int) -> list[Page]:
+    """The pages of one file by its kind's reader (at most ``page_budget + 1``); raises :class:`FileReadError`."""
+    limits = limits_of(settings)
+    page_budget = max(page_budget, 0) + 1
+    if f.kind == "pdf":
+        from extractors.pdf import read_pdf, read_pdf_plumber
+
+        try:
+            pages = read_pdf(f.path, f.name, max_pages=page_budget)
+        except FileReadError as exc:
+            if exc.code != "corrupt":
+                raise
+            pages = read_pdf_plumber(f.path, f.name, max_pages=page_budget)
+    elif f.kind == "ofd":
+        from extractors.ofd import read_ofd
+
+        pages = read_ofd(f.path, f.name, max_pages=page_budget, limits=limits)
+    elif f.kind == "docx":
+        from extractors.docx import read_docx
+
+        pages = read_docx(f.path, f.name)
+    elif f.kind == "image":
+        from extractors.images import read_image_pages
+
+        pages = read_image_pages(f.path, f.name, limits.image_pixels, int(getattr(settings, "ocr_dpi", 200) or 200),
+                                 max_pages=page_budget)
+    else:
+        pages = [_text_page(f)]
+    return pages
 
 
 def _text_page(f: InputFile) -> Page:
@@ -188,7 +292,7 @@ def _ocr(pages_by_file: dict[str, list[Page]], inputs: dict[str, InputFile], set
     except Exception as exc:  # noqa: BLE001 - a broken OCR leaves the text-layer pages going
         log.exception("OCR of %d pages failed", len(todo))
         for name, p in todo:
-            case.warnings.append(f"{name} 第{p.number}页为扫描图像，未能识别文字（OCR 出错：{type(exc).__name__}）")
+            case.warnings.append(f"{name} 第{p.number}页为扫描图像，未能识别文字（文字识别出错）")
         return
     for (name, p), r in zip(todo, results):
         _apply_ocr(p, r)
@@ -324,9 +428,10 @@ def _ocr_region(path: Path, page_number: int, bbox: tuple, kind: str = "pdf") ->
             from extractors.ofd import OfdPageSource
 
             image = OfdPageSource(path, page_number - 1).rasterize(HANDWRITTEN_DPI)
+            k = HANDWRITTEN_DPI / 72.0
         else:
-            image = ocr.rasterize_pdf_page(path, page_number - 1, HANDWRITTEN_DPI)
-        k = HANDWRITTEN_DPI / 72.0
+            image, dpi = ocr.rasterize_pdf_page_at(path, page_number - 1, HANDWRITTEN_DPI)
+            k = dpi / 72.0
         pad = 6
         x0, y0 = max(0, int((bbox[0] - pad) * k)), max(0, int((bbox[1] - pad) * k))
         x1, y1 = min(image.shape[1], int((bbox[2] + pad) * k)), min(image.shape[0], int((bbox[3] + pad) * k))

@@ -33,7 +33,7 @@ def read_docx(path: Path, name: str) -> list[Page]:
 
     try:
         document = docx.Document(str(path))
-    except (PackageNotFoundError, zipfile.BadZipFile, KeyError, ValueError) as exc:
+    except (PackageNotFoundError, zipfile.BadZipFile, KeyError, ValueError, SyntaxError) as exc:  # lxml XMLSyntaxError
         if _is_encrypted_ole(path):
             raise FileReadError("文件已加密，无法读取", code="encrypted") from exc
         raise FileReadError("DOCX 文件已损坏或格式无法识别，无法读取", code="corrupt") from exc

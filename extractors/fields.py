@@ -584,8 +584,26 @@ def guardian(x: Extraction) -> None:
         x.put(getattr(vocab, "GUARDIAN", "guardian"), m.group(1), (m.start(1), m.end(1)))
 
 
+#: A named defender: 辩护律师张三，… / 听取了辩护人张三的意见 / 委托…张三律师担任辩护人. 值班律师 are not defenders.
+_DEFENDER = re.compile(r"(?<!值班)(?:辩护律师|辩护人)[：:\s]*(?P<a>[\u4e00-\u9fff]{2,4}?)(?=[，,。；、的（(\s]|律师|$)"
+                       r"|(?P<b>[\u4e00-\u9fff]{2,4}?)律师(?:担任|作为)[^。\n]{0,6}辩护人")
+
+
+def defenders(x: Extraction) -> None:
+    """Defenders (辩护人/辩护律师) named in the document, validated as person names."""
+    names, spans = [], []
+    for m in _DEFENDER.finditer(x.s):
+        name = m.group("a") or m.group("b")
+        if name and is_person_name(name) and name not in names:
+            names.append(name)
+            spans.append((m.start(), m.end()))
+    if names:
+        x.put(vocab.DEFENDERS, names, spans)
+
+
 def _common(x: Extraction, matches: list[tuple[str, int, int, str]]) -> None:
     guardian(x)
+    defenders(x)
     doc_numbers(x)
     document_date(x)
     issuer(x)
@@ -1034,6 +1052,7 @@ def extract_fields(text: DocText, doc_type: str, title: str = "") -> dict[str, F
     if doc_type == vocab.INTERROGATION:
         _interrogation(x, matches)
         guardian(x)
+        defenders(x)
         doc_numbers(x)
         issuer(x)
         put_persons(x, persons(x))

@@ -65,6 +65,38 @@ def read_image_pages(path: Path, name: str, max_pixels: int, default_dpi: int = 
     return pages
 
 
+def frame_count(path: Path, max_pixels: int) -> int:
+    """Number of frames (pages) of an image file, from its structure (no pixel decoded)."""
+    im = _open(path, max_pixels)
+    try:
+        return max(1, int(getattr(im, "n_frames", 1)))
+    except (OSError, ValueError, EOFError, SyntaxError) as exc:
+        raise FileReadError("图像文件已损坏或格式无法识别，无法读取", code="corrupt") from exc
+    finally:
+        im.close()
+
+
+def frame_at(path: Path, index: int, max_pixels: int) -> np.ndarray:
+    """Frame ``index`` (0-based) decoded alone, EXIF orientation applied to the first: seeking
+    to a frame reads the frame directory, not the frames before it."""
+    im = _open(path, max_pixels)
+    try:
+        try:
+            im.seek(index)
+        except (EOFError, OSError, ValueError) as exc:
+            raise FileReadError(f"图像第{index + 1}帧不存在或已损坏", code="corrupt") from exc
+        w, h = im.size
+        if w * h > max_pixels:
+            raise FileReadError(f"图像第{index + 1}帧像素过多（{w}×{h}），疑似解压炸弹，已拒绝", code="too_large")
+        frame = ImageOps.exif_transpose(im) if index == 0 else im
+        try:
+            return np.asarray(frame.convert("RGB"))
+        except (OSError, ValueError, SyntaxError) as exc:
+            raise FileReadError(f"图像第{index + 1}帧已损坏，无法读取", code="corrupt") from exc
+    finally:
+        im.close()
+
+
 def iter_frames(path: Path, max_pixels: int) -> Iterator[np.ndarray]:
     """Decoded RGB frames of an image file, EXIF orientation applied."""
     im = _open(path, max_pixels)

@@ -3,13 +3,20 @@
 A zip is unpacked safely into a temporary folder: members with absolute paths, ``..``
 that escape, or symlinks are refused one by one; too many members, a total uncompressed
 size over the limit or a compression ratio over the limit (a zip bomb) refuse the whole
-archive. Every refusal is a Chinese message; nothing here raises for one bad file.
+archive. Nested archives are unpacked down to ``zip_depth`` levels, with member count and
+unpacked size budgets shared by the whole dossier. Members compressed with bzip2 or LZMA are
+decompressed in bounded steps (a 16 KB bzip2 bomb never holds gigabytes in memory). Display
+names are cleaned (:func:`clean_name`): undecodable bytes, control and bidi-override
+characters never reach a message or a report. Every refusal is a Chinese message; nothing
+here raises for one bad file.
 """
 
 from __future__ import annotations
 
 import hashlib
+import os
 import posixpath
+import re
 import stat
 import tempfile
 import zipfile
@@ -41,6 +48,7 @@ class DefaultLimits:
     zip_ratio: float = 200.0
     image_pixels: int = 80_000_000
     pages: int = 5000
+    zip_depth: int = 3
 
 
 def limits_of(settings: Any) -> Any:
@@ -79,6 +87,23 @@ def kind_of(path: Path) -> str | None:
     return None
 
 
+#: Characters removed from display names: C0/C1 controls, bidi embeddings/overrides/isolates, BOM.
+_UNSAFE_CHARS = re.compile(r"[\x00-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069\ufeff]")
+
+
+def clean_name(name: str) -> str:
+    """The display form of a file name: bytes that are not UTF-8 (kept by Python as surrogate
+    escapes) decoded as GB18030 when they are valid GB18030, else replaced by U+FFFD; control
+    and bidi-override characters removed. The result always encodes as UTF-8."""
+    if any("\ud800" <= c <= "\udfff" for c in name):
+        try:
+            raw = name.encode("utf-8", "surrogateescape")
+        except UnicodeEncodeError:
+            raw = name.encode("utf-8", "replace")
+        name = decode_first(raw, ("utf-8", "gb18030")) or raw.decode("utf-8", "replace")
+    return _UNSAFE_CHARS.sub("", name)
+
+
 def sha256_of(path: Path) -> str:
     h = hashlib.sha256()
     with path.open("rb") as fh:
@@ -98,50 +123,106 @@ def _ignored(name: str) -> bool:
 class Ingest:
     """Context manager: ``with Ingest(path, settings) as ing: ing.result.files``.
 
-    Temporary folders for unpacked zips live until the context exits.
+    Every archive of the dossier is unpacked into one temporary folder that lives until
+    the context exits, and is removed as well when entering fails. Members are written
+    under short generated names (the member path stays the display name), so member paths
+    that collide (a file and a folder of one name), repeat, or are too long for the file
+    system never clash on disk. Nested archives are unpacked down to ``zip_depth`` levels;
+    the member count and total unpacked size are budgets shared by all archives of the
+    dossier. ``name`` is the display name of a single-file ``path`` (default: its name).
     """
 
-    def __init__(self, path: Path, settings: Any = None):
+    def __init__(self, path: Path, settings: Any = None, name: str | None = None):
         self.path = Path(path)
+        self.display = name
         self.limits = limits_of(settings)
         self.result = Ingested()
-        self._tmp: list[tempfile.TemporaryDirectory] = []
+        self._tmp: tempfile.TemporaryDirectory | None = None
+        self._count = 0
+        self._hidden = 0
+        self._members_left = int(self.limits.zip_members)
+        self._bytes_left = int(self.limits.zip_total_bytes)
 
     def __enter__(self) -> "Ingest":
-        p = self.path
-        if not p.exists():
-            raise DossierReadError(f"卷宗路径不存在：{p}")
-        if p.is_dir():
-            self._add_folder(p, prefix="")
-            if not self.result.files and not self.result.refused:
-                raise DossierReadError(f"卷宗文件夹为空：{p.name}")
-        elif p.is_file():
-            self._add_file(p, p.name)
-        else:
-            raise DossierReadError(f"无法读取卷宗：{p.name} 不是文件或文件夹")
+        try:
+            self._enter()
+        except BaseException:
+            self.close()
+            raise
         return self
 
+    def _enter(self) -> None:
+        p = self.path
+        shown = clean_name(self.display or p.name)
+        try:
+            mode = p.stat().st_mode
+        except (OSError, ValueError):
+            raise DossierReadError(f"卷宗路径不存在：{clean_name(str(p))}") from None
+        if stat.S_ISDIR(mode):
+            self._add_folder(p, prefix="", depth=0)
+            if not self.result.files and not self.result.refused:
+                hint = f"（{self._hidden} 个以“.”开头的隐藏文件不予读取）" if self._hidden else ""
+                raise DossierReadError(f"卷宗文件夹为空：{shown}{hint}")
+        elif stat.S_ISREG(mode):
+            self._add_file(p, shown, depth=0)
+        else:
+            raise DossierReadError(f"无法读取卷宗：{shown} 不是普通文件或文件夹")
+
     def __exit__(self, *exc: Any) -> None:
-        for t in self._tmp:
-            t.cleanup()
+        self.close()
 
-    def _add_folder(self, folder: Path, prefix: str) -> None:
-        entries = sorted(folder.rglob("*"), key=lambda q: [s.lower() for s in q.relative_to(folder).parts])
-        for q in entries:
-            rel = q.relative_to(folder)
-            if _hidden(rel) or _ignored(q.name) or q.is_dir():
+    def close(self) -> None:
+        """Remove the unpacked archives (idempotent)."""
+        if self._tmp is not None:
+            self._tmp.cleanup()
+            self._tmp = None
+
+    def _root(self) -> Path:
+        if self._tmp is None:
+            self._tmp = tempfile.TemporaryDirectory(prefix="dossier-")
+        return Path(self._tmp.name)
+
+    def _add_folder(self, folder: Path, prefix: str, depth: int) -> None:
+        entries: list[tuple[list[str], Path, str]] = []
+        for dirpath, dirnames, filenames in os.walk(folder, followlinks=False):
+            base = Path(dirpath)
+            rel_dir = base.relative_to(folder)
+            kept = []
+            for d in dirnames:
+                if _hidden(rel_dir / d):
+                    self._hidden += 1
+                elif (base / d).is_symlink():
+                    filenames.append(d)  # reported below as a link, never followed
+                else:
+                    kept.append(d)
+            dirnames[:] = kept
+            for f in filenames:
+                rel = rel_dir / f
+                entries.append(([s.lower() for s in rel.parts], base / f, rel.as_posix()))
+        for _, q, rel in sorted(entries, key=lambda e: e[0]):
+            if _hidden(Path(rel)):
+                self._hidden += 1
                 continue
-            name = posixpath.join(prefix, rel.as_posix()) if prefix else rel.as_posix()
-            if q.is_symlink():
+            if _ignored(q.name):
+                continue
+            name = clean_name(posixpath.join(prefix, rel) if prefix else rel)
+            try:
+                mode = q.lstat().st_mode
+            except OSError:
+                self.result.refuse(name, "文件无法访问")
+                continue
+            if stat.S_ISLNK(mode):
                 self.result.refuse(name, "符号链接不予读取")
-                continue
-            self._add_file(q, name)
+            elif not stat.S_ISREG(mode):
+                self.result.refuse(name, "不是普通文件（如管道、设备或套接字），不予读取")
+            else:
+                self._add_file(q, name, depth)
 
-    def _add_file(self, path: Path, name: str) -> None:
+    def _add_file(self, path: Path, name: str, depth: int) -> None:
         kind = kind_of(path)
         if kind is None:
             hint = _HINTS.get(path.suffix.lower(), "")
-            self.result.refuse(name, f"不支持的文件格式：{path.name}{hint}")
+            self.result.refuse(name, f"不支持的文件格式：{posixpath.basename(name)}{hint}")
             return
         try:
             size = path.stat().st_size
@@ -156,50 +237,72 @@ class Ingest:
                                kind if kind != "zip" else "other")
             return
         if kind == "zip":
-            self._add_zip(path, name)
+            self._add_zip(path, name, depth)
             return
         self.result.files.append(InputFile(name=name, path=path, kind=kind))
 
-    def _add_zip(self, path: Path, name: str) -> None:
+    def _add_zip(self, path: Path, name: str, depth: int) -> None:
+        max_depth = int(getattr(self.limits, "zip_depth", DefaultLimits.zip_depth))
+        if depth >= max_depth:
+            self.result.refuse(name, f"压缩包嵌套层数过多（上限 {max_depth} 层），已拒绝")
+            return
         try:
             zf = zipfile.ZipFile(path)
-        except (zipfile.BadZipFile, OSError):
+        except Exception:  # noqa: BLE001 - zipfile raises many types for broken central directories
             self.result.refuse(name, "压缩包已损坏，无法解压")
             return
         with zf:
             infos = [i for i in zf.infolist() if not i.is_dir()]
             problem = check_zip(infos, self.limits)
+            if problem is None and len(infos) > self._members_left:
+                problem = f"压缩包（含嵌套的压缩包）文件总数过多（上限 {self.limits.zip_members} 个），已拒绝"
             if problem:
                 self.result.refuse(name, problem)
                 return
-            tmp = tempfile.TemporaryDirectory(prefix="dossier-")
-            self._tmp.append(tmp)
-            root = Path(tmp.name)
-            budget = self.limits.zip_total_bytes
-            for info in infos:
+            self._members_left -= len(infos)
+            seen: set[str] = set()
+            for info in sorted(infos, key=lambda i: [s.lower() for s in member_name(i).split("/")]):
                 member = member_name(info)
-                shown = posixpath.join(name, member)
+                shown = clean_name(f"{name}/{member.lstrip('/')}")
                 reason = unsafe_member(info, member)
                 if reason:
                     self.result.refuse(shown, reason)
                     continue
-                if _hidden(Path(member)) or _ignored(posixpath.basename(member)):
+                norm = posixpath.normpath(member)
+                if _hidden(Path(norm)):
+                    self._hidden += 1
                     continue
-                target = root / member
-                target.parent.mkdir(parents=True, exist_ok=True)
+                if _ignored(posixpath.basename(norm)):
+                    continue
+                if norm in seen:
+                    self.result.refuse(shown, "压缩包内有同名文件，只读取第一个，此文件已跳过")
+                    continue
+                seen.add(norm)
+                kind = kind_of(Path(norm))
+                if kind is None:
+                    self._add_file(Path(norm), shown, depth + 1)  # refused as unsupported, nothing unpacked
+                    continue
+                self._count += 1
+                target = self._root() / f"{self._count:06d}{Path(norm).suffix.lower()}"
+                limit = min(self._bytes_left, self.limits.file_bytes)
                 try:
-                    written = _copy_limited(zf, info, target, min(budget, self.limits.file_bytes))
+                    written = _copy_limited(zf, info, target, limit)
                 except _TooLarge:
-                    self.result.refuse(shown, "解压后体积超过上限，疑似压缩炸弹，已拒绝")
                     target.unlink(missing_ok=True)
-                    return
-                except (zipfile.BadZipFile, OSError, RuntimeError, NotImplementedError) as exc:
-                    msg = "文件已加密，无法读取" if "encrypted" in str(exc).lower() or "password" in str(exc).lower() \
+                    if limit < self.limits.file_bytes:
+                        self.result.refuse(shown, "压缩包解压后总体积超过上限，疑似压缩炸弹，此文件及其后的文件未解压")
+                        return
+                    self.result.refuse(shown, "解压后体积超过上限，疑似压缩炸弹，已拒绝")
+                    continue
+                except Exception as exc:  # noqa: BLE001 - zlib/bz2/lzma errors, bad CRC, unsupported method
+                    target.unlink(missing_ok=True)
+                    text = str(exc).lower()
+                    msg = "文件已加密，无法读取" if "encrypted" in text or "password" in text \
                         else "压缩包内文件损坏，无法解压"
                     self.result.refuse(shown, msg)
                     continue
-                budget -= written
-            self._add_folder(root, prefix=name)
+                self._bytes_left -= written
+                self._add_file(target, shown, depth + 1)
 
 
 class _TooLarge(Exception):
@@ -211,15 +314,17 @@ def member_name(info: zipfile.ZipInfo) -> str:
 
     Python decodes such names as CP437. Info-ZIP on Linux and macOS stores UTF-8 bytes
     without setting the flag; Windows tools store GBK. The raw bytes are tried as strict
-    UTF-8 first (GBK text is almost never valid UTF-8), then as GBK.
+    UTF-8 first (GBK text is almost never valid UTF-8), then as GB18030 (a GBK superset), and
+    bytes valid in neither as GB18030 with replacement characters.
     """
     name = info.filename
     if not info.flag_bits & 0x800:
         try:
-            name = decode_first(name.encode("cp437"), ("utf-8", "gbk")) or name
+            raw = name.encode("cp437")
+            name = decode_first(raw, ("utf-8", "gb18030")) or raw.decode("gb18030", "replace")
         except UnicodeEncodeError:
             pass
-    return name.replace("\\", "/")
+    return clean_name(name.replace("\\", "/"))
 
 
 def unsafe_member(info: zipfile.ZipInfo, name: str) -> str | None:
@@ -253,10 +358,45 @@ def check_zip(infos: list[zipfile.ZipInfo], limits: Any) -> str | None:
     return None
 
 
+#: Compressed bytes handed to a bzip2/LZMA decompressor at a time, and the most output one
+#: ``read`` of a member may produce before the member counts as a bomb.
+_SLICE = 16
+_BURST = 64 << 20
+
+
+class _BoundedDecompressor:
+    """Wraps zipfile's bzip2/LZMA decompressor, which it calls without an output limit (one
+    4 KB read of a bzip2 bomb can yield gigabytes): input is fed in small slices and output
+    past :data:`_BURST` raises :class:`_TooLarge`."""
+
+    def __init__(self, inner: Any):
+        self._inner = inner
+
+    def decompress(self, data: bytes) -> bytes:
+        out = bytearray()
+        for k in range(0, len(data), _SLICE):
+            out += self._inner.decompress(data[k:k + _SLICE])
+            if len(out) > _BURST:
+                raise _TooLarge()
+        return bytes(out)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._inner, name)
+
+
+def open_member(zf: zipfile.ZipFile, info: zipfile.ZipInfo) -> Any:
+    """``zf.open(info)`` with bounded decompression for bzip2 and LZMA members (deflate is
+    already decompressed in bounded steps by :mod:`zipfile`)."""
+    src = zf.open(info)
+    if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED) and hasattr(src, "_decompressor"):
+        src._decompressor = _BoundedDecompressor(src._decompressor)
+    return src
+
+
 def _copy_limited(zf: zipfile.ZipFile, info: zipfile.ZipInfo, target: Path, limit: int) -> int:
     """Extract one member, counting real bytes (headers may lie) and stopping past ``limit``."""
     written = 0
-    with zf.open(info) as src, target.open("wb") as dst:
+    with open_member(zf, info) as src, target.open("wb") as dst:
         while chunk := src.read(1 << 20):
             written += len(chunk)
             if written > limit:

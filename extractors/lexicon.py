@@ -41,7 +41,7 @@ SURNAMES = set(
     "瞿桂全佟应臧闵苟邬边卞姬师和仇栾隋商刁沙荣巫寇桑郎甄丛仲虞敖巩明佘池查麻苑迟邝官封谈匡鞠惠荆乐冀郁胥南班储"
     "原栗燕楚鄢劳谌奚皮粟冼蔺楼盘满闻位厉伊仝区郜海阚花权强帅屠豆朴盖练廉禹井祖漆巴丰支卿国狄平计索宣晋相初门云"
     "容敬来扈晁芮都普阙浦戈伏鹿薄邸雍辜羊阿乌母裘亓修邰赫杭况那宿鲜印逯隆茹诸战慕危玉银亢嵇公哈湛宾戎勾茅利於呼"
-    "居揭干但尉冶斯元束檀衣信展阴昝智幸奉植衡富尧闭由"
+    "居揭干但尉冶斯元束檀衣信展阴昝智幸奉植衡富尧闭由于"
 )
 COMPOUND_SURNAMES = ("欧阳", "司马", "上官", "诸葛", "东方", "皇甫", "尉迟", "公孙", "慕容", "长孙", "宇文", "司徒", "夏侯", "令狐")
 
@@ -134,14 +134,16 @@ def canonical_charge(name: str) -> str | None:
 
 #: Common words of legal writing that begin with a surname character (被告人陈述, 被告人曾因…,
 #: 被告人单位…): never a person's name.
+#: 于 is a common surname and the commonest preposition: 于-words that head running text are refused.
+_YU_WORDS = "于当 于同 于次 于本 于案 于某 于该 于上 于下 于今 于前 于后 于此 于其 于是 于年 于月 于日 于中 于家 于公 于我 于你 于他 于她".split()
 NON_NAMES = frozenset(
     "陈述 陈称 陈列 曾因 曾经 曾于 曾被 曾系 曾任 曾用 原审 原判 单位 宣判 宣告 于是 应当 明知 安排 全部 强行 利用 经过 时年 "
     "向其 和解 和被 和辩 文化 金额 钱款 钱财 现金 车辆 房屋 伙同 连续 共同 任职 申请 申辩 施工 路过 高度 平时 常住 "
     "及其 对其 为其 于其 与其 系其 程序 双方 项目 方面 方式 居住 居民".split()
-)
+) | frozenset(_YU_WORDS)
 
 
-_NON_NAME_HEADS = frozenset("陈述 陈称 曾因 曾经 曾于 曾被 曾系 原审 单位 于是 应当 明知 伙同".split())
+_NON_NAME_HEADS = frozenset(_YU_WORDS) | frozenset("陈述 陈称 曾因 曾经 曾于 曾被 曾系 原审 单位 于是 应当 明知 伙同".split())
 
 
 def is_person_name(name: str) -> bool:
@@ -188,14 +190,35 @@ def crime_regex() -> re.Pattern:
     return re.compile("|".join(re.escape(n) for n in names))
 
 
+#: Characters segmented at a time: spaCy refuses texts over ``nlp.max_length`` (1,000,000,
+#: error E088), and jieba's memory grows with the text; long texts are cut at line breaks.
+CHUNK_CHARS = 100_000
+
+
+def chunks(text: str, size: int = CHUNK_CHARS) -> list[tuple[int, str]]:
+    """``(offset, piece)`` pieces of ``text`` of at most ``size`` characters, cut after a line
+    break where there is one in the second half of the piece (phrases do not cross lines)."""
+    out: list[tuple[int, str]] = []
+    start = 0
+    while start < len(text):
+        end = min(start + size, len(text))
+        if end < len(text):
+            cut = text.rfind("\n", start + size // 2, end)
+            end = cut + 1 if cut >= 0 else end
+        out.append((start, text[start:end]))
+        start = end
+    return out
+
+
 def phrase_matches(text: str) -> list[tuple[str, int, int, str]]:
-    """``(label, start_char, end_char, text)`` of every 罪名 and legal term in ``text``."""
+    """``(label, start_char, end_char, text)`` of every 罪名 and legal term in ``text`` (any length)."""
     pipeline, matcher = nlp()
-    doc = pipeline.make_doc(text)
     out = []
-    for match_id, start, end in matcher(doc):
-        span = doc[start:end]
-        out.append((pipeline.vocab.strings[match_id], span.start_char, span.end_char, span.text))
+    for offset, piece in chunks(text):
+        doc = pipeline.make_doc(piece)
+        for match_id, start, end in matcher(doc):
+            span = doc[start:end]
+            out.append((pipeline.vocab.strings[match_id], offset + span.start_char, offset + span.end_char, span.text))
     for m in crime_regex().finditer(text):
         out.append(("CRIME", m.start(), m.end(), m.group(0)))
     out.sort(key=lambda m: (m[1], -(m[2] - m[1])))

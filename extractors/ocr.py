@@ -39,6 +39,7 @@ from __future__ import annotations
 
 import atexit
 import itertools
+import logging
 import multiprocessing as mp
 import os
 import time
@@ -56,6 +57,8 @@ from models import Line, Mark
 
 from extractors import vision
 from extractors.errors import FileReadError
+
+log = logging.getLogger(__name__)
 
 ENGINES = ("rapidocr", "paddleocr", "none")
 DEFAULT_DPI = 200
@@ -145,7 +148,8 @@ def get_engine(name: str = "rapidocr", threads: int = 0) -> Any:
             engine._load_cls_model()
             engine._load_rec_model()
         except Exception as exc:  # corrupt model, incompatible onnxruntime
-            raise OcrUnavailableError(f"文字识别引擎加载失败：{type(exc).__name__}: {exc}") from exc
+            log.warning("rapidocr failed to load", exc_info=True)
+            raise OcrUnavailableError("文字识别引擎加载失败（模型文件损坏或运行库不兼容，详见服务日志）") from exc
     elif name == "paddleocr":
         try:
             from paddleocr import PaddleOCR
@@ -156,7 +160,8 @@ def get_engine(name: str = "rapidocr", threads: int = 0) -> Any:
         try:
             engine = PaddleOCR(use_angle_cls=True, lang="ch", show_log=False)
         except Exception as exc:
-            raise OcrUnavailableError(f"paddleocr 识别引擎加载失败（模型需预先放在本机）：{type(exc).__name__}: {exc}") from exc
+            log.warning("paddleocr failed to load", exc_info=True)
+            raise OcrUnavailableError("paddleocr 识别引擎加载失败（模型需预先放在本机，详见服务日志）") from exc
     else:
         raise OcrUnavailableError(f"未知的文字识别引擎“{name}”，可选：rapidocr、paddleocr、none。")
     _ENGINES[key] = engine
@@ -797,7 +802,27 @@ _POOL: tuple[tuple[str, int], ProcessPoolExecutor] | None = None
 STAGE_SECONDS: dict[str, float] = {}
 
 
-def _init_worker(engine_name: str) -> None:
+#: Seconds between two checks of an OCR worker that its parent is still alive.
+PARENT_POLL_S = 0.5
+
+
+def _watch_parent(parent: int) -> None:
+    """Exit this worker as soon as its parent is gone (``kill -9`` of the server, the scan
+    worker, or the CLI): an orphaned worker holds ~400 MB and the multiprocessing resource
+    tracker's pipe. Polling ``getppid`` works whichever thread started the pool (Linux's
+    ``PR_SET_PDEATHSIG`` fires when the *thread* that forked exits, which a pool started
+    from a short-lived thread would suffer)."""
+    while True:
+        time.sleep(PARENT_POLL_S)
+        if os.getppid() != parent:
+            os._exit(1)
+
+
+def _init_worker(engine_name: str, parent: int | None = None) -> None:
+    if parent is not None:
+        import threading
+
+        threading.Thread(target=_watch_parent, args=(parent,), name="parent-watch", daemon=True).start()
     os.environ.setdefault("OMP_NUM_THREADS", "1")
     cv2.setNumThreads(1)
     if engine_name != "none":
@@ -817,6 +842,7 @@ class PdfPage:
 
     path: Path
     index: int
+    max_pixels: int = DEFAULT_MAX_PIXELS
 
 
 @dataclass(frozen=True)
@@ -839,13 +865,13 @@ PageSource = np.ndarray | PdfPage | ImageFrame
 
 
 def _load_frame(source: ImageFrame) -> tuple[np.ndarray, int]:
-    from extractors.images import iter_frames
+    """Frame ``source.index`` decoded on its own (seeking to it: a multi-frame TIFF costs
+    linear time, not quadratic) and the resolution that maps its pixels to points."""
+    from extractors.images import frame_at
 
-    for i, frame in enumerate(iter_frames(source.path, source.max_pixels)):
-        if i == source.index:
-            dpi = int(round(frame.shape[1] / (source.width_pt / 72.0))) if source.width_pt else DEFAULT_DPI
-            return frame, max(dpi, 1)
-    raise FileReadError(f"图像第{source.index + 1}帧不存在", code="corrupt")
+    frame = frame_at(source.path, source.index, source.max_pixels)
+    dpi = int(round(frame.shape[1] / (source.width_pt / 72.0))) if source.width_pt else DEFAULT_DPI
+    return frame, max(dpi, 1)
 
 
 def _worker_page(args: tuple[PageSource, int, str, bool]) -> OcrPage:
@@ -859,7 +885,7 @@ def _safe_page(source: PageSource, dpi: int, engine_name: str, threads: int, sup
         if isinstance(source, ImageFrame):
             image, dpi = _load_frame(source)
         elif isinstance(source, PdfPage):
-            image = rasterize_pdf_page(source.path, source.index, dpi)
+            image, dpi = rasterize_pdf_page_at(source.path, source.index, dpi, source.max_pixels)
         elif hasattr(source, "rasterize"):  # a page of another fixed-layout format (extractors.ofd.OfdPageSource)
             image = source.rasterize(dpi)
         else:
@@ -872,7 +898,8 @@ def _safe_page(source: PageSource, dpi: int, engine_name: str, threads: int, sup
     except FileReadError as exc:
         return OcrPage(warning=f"该页图像无法读取（{exc}）。")
     except Exception as exc:  # one bad page must not sink the batch
-        return OcrPage(warning=f"该页图像无法识别（{type(exc).__name__}: {exc}）。")
+        log.warning("OCR of one page failed", exc_info=True)
+        return OcrPage(warning="该页图像内容异常，无法识别。")
 
 
 def _pool(engine_name: str, workers: int) -> ProcessPoolExecutor:
@@ -882,7 +909,7 @@ def _pool(engine_name: str, workers: int) -> ProcessPoolExecutor:
         return _POOL[1]
     shutdown_pool()
     executor = ProcessPoolExecutor(max_workers=workers, mp_context=mp.get_context("spawn"),
-                                   initializer=_init_worker, initargs=(engine_name,))
+                                   initializer=_init_worker, initargs=(engine_name, os.getpid()))
     _POOL = (key, executor)
     return executor
 
@@ -984,18 +1011,29 @@ def _result_or_local(fut: Any, image: np.ndarray, dpi: int, engine_name: str, su
 # --------------------------------------------------------------------------- inputs
 
 
-def rasterize_pdf_page(path: str | Path, page_index: int, dpi: int = DEFAULT_DPI) -> np.ndarray:
-    """Render one page of a PDF (0-based index) to an RGB array with pypdfium2."""
+def rasterize_pdf_page(path: str | Path, page_index: int, dpi: int = DEFAULT_DPI,
+                       max_pixels: int = DEFAULT_MAX_PIXELS) -> np.ndarray:
+    """Render one page of a PDF (0-based index) to an RGB array with pypdfium2 (see :func:`rasterize_pdf_page_at`)."""
+    return rasterize_pdf_page_at(path, page_index, dpi, max_pixels)[0]
+
+
+def rasterize_pdf_page_at(path: str | Path, page_index: int, dpi: int = DEFAULT_DPI,
+                          max_pixels: int = DEFAULT_MAX_PIXELS) -> tuple[np.ndarray, float]:
+    """One PDF page as RGB at ``dpi``, or at the lower resolution that keeps it within
+    ``max_pixels``; returns the image and the resolution it was rendered at."""
     import pypdfium2 as pdfium
+
+    from extractors.pdf import capped_dpi
 
     try:
         pdf = pdfium.PdfDocument(str(path))
     except Exception as exc:
-        raise FileReadError(f"无法打开PDF文件“{Path(path).name}”：{exc}") from exc
+        raise FileReadError("PDF 文件已损坏或格式无法识别，无法读取") from exc
     try:
         if not 0 <= page_index < len(pdf):
-            raise FileReadError(f"PDF文件“{Path(path).name}”没有第{page_index + 1}页。")
+            raise FileReadError(f"PDF 文件没有第{page_index + 1}页")
         page = pdf[page_index]
+        dpi = capped_dpi(*page.get_size(), dpi, max_pixels)
         bitmap = page.render(scale=dpi / 72.0, rev_byteorder=True)
         image = bitmap.to_numpy()
         mode = bitmap.mode
@@ -1007,7 +1045,7 @@ def rasterize_pdf_page(path: str | Path, page_index: int, dpi: int = DEFAULT_DPI
             image = cv2.cvtColor(image, cv2.COLOR_GRAY2RGB)
         elif image.ndim == 3 and image.shape[2] == 4:  # RGBA / RGBX
             image = image[..., :3]
-        return np.ascontiguousarray(image)
+        return np.ascontiguousarray(image), dpi
     finally:
         pdf.close()
 
@@ -1042,7 +1080,7 @@ def load_image_pages(path: str | Path, max_pixels: int | None = None) -> list[np
                     frame = ImageOps.exif_transpose(frame) if frame.getexif() else frame
                     pages.append(np.asarray(frame.convert("RGB")))
                 except Exception as exc:
-                    raise FileReadError(f"图像文件“{name}”内容损坏，无法解码：{type(exc).__name__}。") from exc
+                    raise FileReadError(f"图像文件“{name}”内容损坏，无法解码。") from exc
         if not pages:
             raise FileReadError(f"图像文件“{name}”中没有可读取的页面。")
         return pages

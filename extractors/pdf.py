@@ -46,6 +46,9 @@ OCR_LAYER_COVER = 0.6
 OCR_LAYER_CONFIDENCE = 0.9
 #: Characters whose render mode is looked at per page (spread evenly over the page's text).
 RENDER_MODE_SAMPLE = 48
+#: Most pixels one rendered page may have (the pixel cap of images, ``Limits.image_pixels``):
+#: a 6000 × 6000 pt page at 100 dpi would otherwise need 3.3 GB.
+MAX_RENDER_PIXELS = 80_000_000
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 
 
@@ -237,9 +240,18 @@ def _image_cover(page: pdfium.PdfPage, width: float, height: float) -> float:
     return area / max(width * height, 1.0)
 
 
+def capped_dpi(width_pt: float, height_pt: float, dpi: float, max_pixels: int = MAX_RENDER_PIXELS) -> float:
+    """``dpi``, lowered so that a ``width_pt`` × ``height_pt`` area renders to at most ``max_pixels``."""
+    w_in, h_in = max(float(width_pt), 1.0) / 72.0, max(float(height_pt), 1.0) / 72.0
+    if w_in * h_in * dpi * dpi <= max_pixels:
+        return float(dpi)
+    return (max_pixels / (w_in * h_in)) ** 0.5 * 0.999
+
+
 def render_pages(path: Path, numbers: list[int], dpi: int = 100,
-                 crop_top: dict[int, float] | None = None) -> dict[int, np.ndarray]:
-    """RGB images of the given 1-based pages at ``dpi``.
+                 crop_top: dict[int, float] | None = None, max_pixels: int = MAX_RENDER_PIXELS) -> dict[int, np.ndarray]:
+    """RGB images of the given 1-based pages at ``dpi`` (lower for pages that would exceed
+    ``max_pixels``: callers map points to pixels by the image size, not by ``dpi``).
 
     ``crop_top`` maps a page number to a top offset in points: the page is rendered from
     there down (only the lower part, where signatures and seals sit). The image then
@@ -255,7 +267,9 @@ def render_pages(path: Path, numbers: list[int], dpi: int = 100,
                 continue
             page = doc[n - 1]
             top = (crop_top or {}).get(n, 0.0)
-            bitmap = page.render(scale=dpi / 72.0, crop=(0, 0, 0, top), rev_byteorder=True)
+            width, height = page.get_size()
+            scale = capped_dpi(width, height - top, dpi, max_pixels) / 72.0
+            bitmap = page.render(scale=scale, crop=(0, 0, 0, top), rev_byteorder=True)
             out[n] = np.ascontiguousarray(bitmap.to_numpy()[..., :3])
             bitmap.close()
             page.close()
@@ -280,9 +294,9 @@ def read_pdf_plumber(path: Path, name: str, max_pages: int | None = None) -> lis
                 pages.append(Page(file=name, number=i + 1, width=float(p.width), height=float(p.height), text=text,
                                   lines=lines, text_source="text-layer" if lines else "none", needs_ocr=needs))
     except Exception as exc:  # noqa: BLE001 - pdfminer raises many unrelated types for broken files
-        msg = "文件已加密，无法读取" if "password" in str(exc).lower() or "encrypt" in type(exc).__name__.lower() \
-            else "PDF 文件已损坏或格式无法识别，无法读取"
-        raise FileReadError(msg) from exc
+        encrypted = "password" in str(exc).lower() or "encrypt" in type(exc).__name__.lower()
+        raise FileReadError(_MESSAGES["encrypted" if encrypted else "corrupt"],
+                            code="encrypted" if encrypted else "corrupt") from exc
     if not pages:
         raise FileReadError("PDF 文件没有任何页面", code="empty")
     return pages

@@ -87,26 +87,29 @@ def _in_zone(rule: SlotSpec, page: Page, line: Line, pages: list[Page]) -> bool:
         return True
     if not pages:
         return False
-    in_header = page is pages[0] and line.bbox[1] < _header_bottom(page)
     if rule.zone == "header":
-        return in_header
+        return page is pages[0] and line.bbox[1] < _header_bottom(page, sign_places=False)
+    in_header = page is pages[0] and line.bbox[1] < _header_bottom(page)
     return not in_header and (page is pages[-1] or _on_last_lines(page, line))
 
 
-def _header_bottom(page: Page) -> float:
-    """Where a document's header rows (时间、地点、讯问人、受送达人 … form rows) end on its first
-    page: the top of the first paragraph line (a long line of running text), else 60 % of the page."""
+def _header_bottom(page: Page, sign_places: bool = True) -> float:
+    """Where a document's header rows (时间、地点、讯问人、受送达人 … filled-in form rows) end on its
+    first page: the top of the first paragraph line (a long line of running text) or of the first
+    empty place to sign (a bare ``label：`` or a ``（签名）`` label; with ``sign_places`` only — a
+    header may itself hold places to sign, 讯问人（签名）), else 60 % of the page."""
     limit = page.height * 0.6 if page.height else 1e9
     for ln in page.lines:
         if ln.bbox[1] > limit:
             break
         t = compact(ln.text)
-        if len(t) >= 22 and not _LABEL_ROW.match(t):
+        if (len(t) >= 22 and not _LABEL_ROW.match(t)) or (sign_places and _SIGN_PLACE.search(t)):
             return ln.bbox[1]
     return limit
 
 
 _DATE_TAIL = re.compile(r"[0-9〇零○一二三四五六七八九十]{2,4}年[0-9一二三四五六七八九十]{1,3}月[0-9一二三四五六七八九十]{1,3}日$")
+_SIGN_PLACE = re.compile(r"^[\u4e00-\u9fff]{2,10}[：:]$|[（(](?:签名|签字|盖章)")
 _LABEL_ROW = re.compile(r"^[\u4e00-\u9fff（）()]{2,12}[：:]")
 
 
@@ -147,6 +150,7 @@ def find_slots(doc_type: str, pages: list[Page], doc_id: str, analysed: set[tupl
                 if rest:
                     line = _head_line(whole, cut, len(t))
                 done = (page.file, page.number) in analysed
+                first_new = len(slots)
                 if rule.kind == "fingerprint" and _guardian_row(page, whole):
                     rule = replace(rule, role=_GUARDIAN, multi=False, with_fingerprint=False)
                 if rule.multi and done:
@@ -158,6 +162,8 @@ def find_slots(doc_type: str, pages: list[Page], doc_id: str, analysed: set[tupl
                 if rule.with_fingerprint and not m.group("sign"):
                     fp = replace(rule, role=vocab.SLOT_SUSPECT_FINGERPRINT, kind="fingerprint", with_fingerprint=False)
                     slots.append(_decide(fp, page, line, rest, doc_id, done))
+                for slot in slots[first_new:]:
+                    slot.template = rule.template
                 break
     if doc_type in sealed() and last is not None:
         seal = _seal_slot(last, doc_id, (last.file, last.number) in analysed, pages[0])

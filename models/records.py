@@ -122,6 +122,8 @@ class Slot(_Record):
     who: str | None = None
     bbox: BBox | None = None
     evidence: Evidence | None = None
+    #: The declared template (type·variant) whose slot this is, e.g. ``讯问笔录·公安机关讯问笔录``.
+    template: str = ""
 
 
 class DocumentPart(_Record):

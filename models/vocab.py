@@ -86,6 +86,7 @@ REFUSAL_NOTE = "refusal_note"          # str: 拒绝签名/拒绝捺指印 note 
 CONFESSION = "confession"              # bool: the suspect admits the facts in the transcript
 RIGHTS_TOLD = "rights_told"            # bool: transcript records rights and plea-leniency notice
 LAWYER_NAME = "lawyer_name"            # str: 辩护人/值班律师 name on the plea agreement
+DEFENDERS = "defenders"                # list[str]: 辩护人/辩护律师 named in the document (not 值班律师)
 LAWYER_ROLE = "lawyer_role"            # str: 辩护人 / 值班律师
 PROCEDURE = "procedure"                # str: 速裁程序 / 简易程序 / 普通程序 suggested or applied
 SUPPLEMENTARY_COUNT = "supplementary_count"  # int: 退回补充侦查 times stated in the 起诉书

@@ -15,7 +15,9 @@ import asyncio
 import io
 import json
 import logging
+import os
 import shutil
+import stat
 import time
 import uuid
 from pathlib import Path
@@ -90,6 +92,9 @@ def can_read(session, key: ApiKey, scan: Scan) -> bool:
 
 def load_scan(session, key: ApiKey, scan_id: str) -> Scan:
     scan = session.get(Scan, scan_id)
+    if scan is not None and not can_read(session, key, scan):
+        audit(session, "scan.read.denied", key, target=scan.id)  # an attempt on another key's scan is kept
+        session.commit()
     if scan is None or not can_read(session, key, scan):
         raise ApiError(404, "scan_not_found", f"找不到扫描任务：{scan_id}（或无权查看）。")
     return scan
@@ -101,6 +106,11 @@ def _grant(session, scan: Scan, key: ApiKey, prosecutor: str | None) -> None:
 
 
 # --- receiving a submission ---------------------------------------------------------------------------
+
+#: Longest multipart text fields, the same as the JSON body's (:class:`api.schemas.ScanPathIn`)
+#: and the database columns (``scans.prosecutor`` holds 100 characters).
+FIELD_LIMITS = {"path": 1000, "prosecutor": 100, "name": 200}
+
 
 async def _read_submission(request: Request, cfg: ServiceSettings) -> tuple[list[UploadFile], dict[str, str]]:
     ctype = request.headers.get("content-type", "").lower()
@@ -141,7 +151,7 @@ async def _read_submission(request: Request, cfg: ServiceSettings) -> tuple[list
                     raise ApiError(422, "invalid_request", "表单字段 file 应为上传的文件。")
                 files.append(v)
             elif k in ("path", "prosecutor", "name") and isinstance(v, str):
-                limit = 1000 if k == "path" else 200
+                limit = FIELD_LIMITS[k]
                 if len(v) > limit:
                     raise ApiError(422, "invalid_request", f"表单字段 {k} 过长（上限 {limit} 字）。")
                 if v.strip():
@@ -154,8 +164,16 @@ async def _read_submission(request: Request, cfg: ServiceSettings) -> tuple[list
 async def _receive_files(files: list[UploadFile], tmp: Path, storage: Storage, cfg: ServiceSettings) -> None:
     if len(files) > cfg.upload_max_files:
         raise ApiError(413, "too_many_files", f"文件数过多（{len(files)} 个，上限 {cfg.upload_max_files} 个）。")
+    from extractors.ingest import _hidden
+
     total = 0
+    stored = 0
     for up in files:
+        parts = [p for p in (up.filename or "file").replace("\\", "/").split("/") if p not in ("", ".", "..")]
+        if parts and _hidden(Path(*parts)):
+            await up.close()  # as the CLI skips hidden files of a folder (".x.pdf", "__MACOSX")
+            continue
+        stored += 1
         _, target = storage.unique_target(tmp, up.filename or "file")
         with target.open("wb") as out:
             while chunk := await up.read(1 << 20):
@@ -164,9 +182,18 @@ async def _receive_files(files: list[UploadFile], tmp: Path, storage: Storage, c
                     raise ApiError(413, "upload_too_large", f"上传内容过大（上限 {cfg.upload_max_bytes / 2**20:.0f} MB）。")
                 out.write(chunk)
         await up.close()
+    if files and not stored:
+        raise ApiError(422, "no_files", "上传的文件都是以“.”开头的隐藏文件（或 __MACOSX 目录中的文件），与命令行一致不予读取。")
 
 
-def _copy_from_intake(raw: str, tmp: Path, cfg: ServiceSettings, storage: Storage) -> str:
+def _copy_from_intake(raw: str, tmp: Path, cfg: ServiceSettings, storage: Storage) -> tuple[str, list[dict[str, str]]]:
+    """Copy a dossier under the intake root into ``tmp``; returns its name and the entries set
+    aside (symbolic links, FIFOs, sockets, devices: never opened, listed as rejected files).
+
+    Names are cleaned as the ingest cleans them (no undecodable bytes, no bidi overrides), and
+    the copy stops past ``upload_max_bytes`` like an upload."""
+    from extractors.ingest import _hidden, clean_name
+
     if cfg.intake_root is None:
         raise ApiError(403, "path_intake_disabled", "服务未配置受理根目录（ASSISTANT_INTAKE_ROOT），不能按路径提交，请上传文件。")
     root = cfg.intake_root.resolve()
@@ -174,19 +201,59 @@ def _copy_from_intake(raw: str, tmp: Path, cfg: ServiceSettings, storage: Storag
         src = (root / raw).resolve() if not Path(raw).is_absolute() else Path(raw).resolve()
         if src != root and root not in src.parents:
             raise ApiError(403, "path_not_allowed", "只能提交受理根目录之内的卷宗路径。")
+        if src == root:
+            raise ApiError(422, "invalid_path", "请提交受理根目录下的某个卷宗文件夹或文件，而不是受理根目录本身。")
         if not src.exists():
-            raise ApiError(404, "path_not_found", f"受理根目录中找不到：{raw}")
+            raise ApiError(404, "path_not_found", f"受理根目录中找不到：{clean_name(raw)}")
+        mode = src.stat().st_mode
     except (OSError, ValueError):
         raise ApiError(422, "invalid_path", "路径格式不合法（含非法字符或过长）。")
-    if src.is_dir():
-        def skip_links(folder: str, names: list[str]) -> list[str]:
-            return [n for n in names if Path(folder, n).is_symlink()]
+    if not (stat.S_ISDIR(mode) or stat.S_ISREG(mode)):
+        raise ApiError(422, "invalid_path", "提交的路径不是普通文件或文件夹（如管道、设备文件），不能读取。")
+    skipped: list[dict[str, str]] = []
+    total = 0
 
-        shutil.copytree(src, tmp, dirs_exist_ok=True, ignore=skip_links, symlinks=False)
-    else:
-        _, target = storage.unique_target(tmp, src.name)
-        shutil.copy2(src, target)
-    return src.stem if src.is_file() else src.name
+    def copy(path: Path, target: Path) -> None:
+        nonlocal total
+        size = path.stat().st_size
+        total += size
+        if total > cfg.upload_max_bytes:
+            raise ApiError(413, "upload_too_large", f"卷宗内容过大（上限 {cfg.upload_max_bytes / 2**20:.0f} MB）。")
+        with path.open("rb") as fin, target.open("wb") as fout:
+            shutil.copyfileobj(fin, fout, 1 << 20)
+
+    try:
+        if stat.S_ISREG(mode):
+            _, target = storage.unique_target(tmp, clean_name(src.name))
+            copy(src, target)
+            return clean_name(src.stem), skipped
+        for dirpath, dirnames, filenames in os.walk(src, followlinks=False):
+            base = Path(dirpath)
+            rel_dir = base.relative_to(src)
+            out_dir = tmp.joinpath(*(safe_name(part) for part in rel_dir.parts)) if rel_dir.parts else tmp
+            out_dir.mkdir(parents=True, exist_ok=True)
+            for d in list(dirnames):
+                if (base / d).is_symlink():
+                    dirnames.remove(d)
+                    filenames.append(d)
+            for f in sorted(filenames):
+                rel = (rel_dir / f).as_posix()
+                if _hidden(Path(rel)):
+                    continue
+                entry = base / f
+                fmode = entry.lstat().st_mode
+                if not stat.S_ISREG(fmode):
+                    what = "符号链接不予读取" if stat.S_ISLNK(fmode) else "不是普通文件（如管道、设备或套接字），不予读取"
+                    skipped.append({"file": clean_name(rel), "code": "special_file", "message": what})
+                    continue
+                _, target = storage.unique_target(out_dir, clean_name(f))
+                copy(entry, target)
+    except ApiError:
+        raise
+    except (OSError, shutil.Error, ValueError):
+        log.warning("copying %s from the intake root failed", raw, exc_info=True)
+        raise ApiError(422, "invalid_path", "受理根目录中的卷宗无法读取（文件无法访问或名称不合法）。")
+    return clean_name(src.name), skipped
 
 
 def _stored_files(folder: Path) -> list[tuple[str, Path]]:
@@ -224,22 +291,24 @@ async def create_scan(
     if files and fields.get("path"):
         raise ApiError(422, "invalid_request", "file 与 path 只能二选一。")
     tmp = storage.new_tmp()
+    skipped: list[dict[str, str]] = []
     try:
         if files:
             await _receive_files(files, tmp, storage, cfg)
             default_name = Path(safe_name(files[0].filename or "卷宗")).stem if len(files) == 1 else ""
         elif fields.get("path"):
-            default_name = await run_in_threadpool(_copy_from_intake, fields["path"], tmp, cfg, storage)
+            default_name, skipped = await run_in_threadpool(_copy_from_intake, fields["path"], tmp, cfg, storage)
         else:
             raise ApiError(422, "no_files", "没有收到卷宗文件：请用表单字段 file 上传文件，或提供 path。")
         stored = _stored_files(tmp)
         try:
             summary = await run_in_threadpool(validate_dossier, stored, cfg.core, strict)
         except UploadProblem as exc:
-            raise ApiError(exc.status, exc.code, exc.message, files=exc.files)
+            raise ApiError(exc.status, exc.code, exc.message, files=exc.files + skipped)
         except Exception:  # a reader library choking on hostile bytes is still bad input, not a 500
             log.exception("upload check failed")
             raise ApiError(422, "unreadable_upload", "无法检查上传的文件（格式异常或已损坏），请确认文件可以正常打开后重新上传。")
+        summary.rejected = skipped + summary.rejected
         digest = await run_in_threadpool(content_hash, stored)
         prosecutor = fields.get("prosecutor")
         existing = scan_by_hash(session, digest)

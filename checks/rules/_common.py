@@ -41,6 +41,22 @@ def slot_ev(doc: Document, slots) -> list[Evidence]:
     return out or [doc.first_evidence()]
 
 
+_STATE = {False: "未见签名、指印或印章", None: "无法辨认"}
+
+
+def slot_grounds(doc: Document, slots) -> list[str]:
+    """What a slot finding rests on, in Chinese: per slot the template, the label read and where, and
+    what the page image showed there."""
+    out = []
+    for s in slots:
+        where_ = f"{s.file or doc.file} 第{s.page}页"
+        what = s.evidence.text if s.evidence is not None and s.evidence.text else s.role
+        tpl = f"模板“{s.template}”的" if getattr(s, "template", "") else ""
+        state = "已定位，" + (_STATE.get(s.filled, "已签") if s.kind != "name" else ("未见署名" if s.filled is False else "有署名"))
+        out.append(f"{tpl}{s.role}位置：{where_}“{what}”{state}")
+    return list(dict.fromkeys(out))[:6]
+
+
 def pages_text(pages: Iterable[int]) -> str:
     ps = sorted(set(pages))
     return "、".join(f"第{p}页" for p in ps)

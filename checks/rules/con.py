@@ -387,6 +387,13 @@ _EVENT_ORDER = (
 )
 
 
+#: Events whose own document may be absent but whose date a later document states
+#: (起诉书: 本院于…受理).
+_EVENT_STATED = {
+    "受理": ((V.INDICTMENT, V.NON_PROSECUTION), (V.RECEIVED_DATE,)),
+}
+
+
 @register
 class CON011(Rule):
     """文书日期时序倒置（受案→立案→拘留→提请批捕→批捕→逮捕→移送起诉→受理→起诉→判决）。
@@ -408,6 +415,9 @@ class CON011(Rule):
                     events.append((name, d, None))
                 continue
             got = dated(case.of_type(doc_type), *fields)
+            if not got and name in _EVENT_STATED:
+                types, stated = _EVENT_STATED[name]
+                got = dated(case.of_type(*types), *stated)
             if got:
                 events.append((name, got[0][0], got[0][1]))
         for (n1, d1, doc1), (n2, d2, doc2) in zip(events, events[1:]):

@@ -324,8 +324,12 @@ class DL008(Rule):
         limit = period_end(start, months=months, policy="custody")
         if limit.judge(end) == "late":
             tail = "，卷内未见延长侦查羁押期限决定书" if not exts else f"，已延长至共{months}个月仍超期"
-            what = "执行逮捕日期" if warrant.type == V.ARREST_WARRANT else "所载逮捕日期"
-            ctx.report(f"{label(warrant)}{what}{fmt(start)}，{label(opinion)}移送审查起诉日期{fmt(end)}，"
+            if warrant is opinion:
+                when = f"{label(opinion)}载明逮捕日期{fmt(start)}、移送审查起诉日期{fmt(end)}"
+            else:
+                what = "执行逮捕日期" if warrant.type == V.ARREST_WARRANT else "载明逮捕日期"
+                when = f"{label(warrant)}{what}{fmt(start)}，{label(opinion)}移送审查起诉日期{fmt(end)}"
+            ctx.report(f"{when}，"
                        f"超过侦查羁押期限（{months}个月，届满日{fmt(limit.deadline)}）{tail}。",
                        ev(warrant, V.EXECUTION_TIME, V.ARREST_DATE) + ev(opinion, V.TRANSFER_DATE, V.DATE))
 

@@ -234,7 +234,7 @@ class DOC005(Rule):
 class DOC006(Rule):
     """不起诉决定书缺少必备内容。
 
-    检查内容：不起诉决定书须有被不起诉人基本情况（含羁押处所）、案由和案件来源、案件事实、不起诉的根据和理由、涉案财物处理情况、告知事项六部分，缺任一即报。
+    检查内容：不起诉决定书须有被不起诉人基本情况（含羁押处所）、案由和案件来源、案件事实、不起诉的根据和理由、涉案财物处理情况、告知事项六部分，缺任一即报；告知事项为“有关告知事项”，仅在有被害人或酌定不起诉（有申诉权人）时要求。仅在识别出文书结构（文尾）时才认定缺失，否则列为提示。
     为何是问题：规则第三百七十二条第二款规定不起诉决定书的主要内容。
     违规示例：不起诉决定书未写明查封扣押财物的处理。
     规范示例：六部分齐全，无涉案财物的写明“无涉案财物”。
@@ -244,7 +244,11 @@ class DOC006(Rule):
     triggers = (V.NON_PROSECUTION,)
 
     def check(self, case: CaseFile, ctx: Context) -> None:
-        _section_rule(ctx, case.of_type(V.NON_PROSECUTION), V.NON_PROSECUTION_SECTIONS, "")
+        for doc in case.of_type(V.NON_PROSECUTION):
+            # 告知事项 are the "有关" notices: owed where a victim or a 酌定不起诉 gives someone a right to appeal
+            notice_owed = bool(victims(case)) or "酌定" in str(doc.value(V.NP_TYPE) or "")
+            wanted = [s for s in V.NON_PROSECUTION_SECTIONS if s != "告知事项" or notice_owed]
+            _section_findings(ctx, doc, wanted, "", doc.id)
 
 
 @register
@@ -417,7 +421,8 @@ class DOC012(Rule):
 
 
 def _has_defender(case: CaseFile) -> bool:
-    return any("辩护人" in str(d.value(V.LAWYER_ROLE) or "") for d in case.documents)
+    """A defender is on record: a 辩护人 signed the 具结书, or a document names one (辩护律师张三 …)."""
+    return any("辩护人" in str(d.value(V.LAWYER_ROLE) or "") or d.value(V.DEFENDERS) for d in case.documents)
 
 
 @register

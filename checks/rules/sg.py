@@ -11,7 +11,7 @@ from models import vocab as V
 
 from checks.calendar import age_on
 from checks.engine import Context, Rule, register
-from checks.rules._common import birth_date, date_of, ev, fmt, label, slot_ev, slot_pages_text
+from checks.rules._common import birth_date, date_of, ev, fmt, label, slot_ev, slot_grounds, slot_pages_text
 
 
 def _unclear(ctx: Context, doc: Document, slots: list[Slot], what: str) -> None:
@@ -56,10 +56,10 @@ class SG001(Rule):
                 refused = doc.value(V.REFUSAL_NOTE)
                 msg = f"{label(doc)}{'，'.join(parts)}"
                 if refused:
-                    f = ctx.report(msg + f"；笔录已注明“{refused}”，作提示。", slot_ev(doc, no_sign + no_print), key=f"{doc.id}|slots")
+                    f = ctx.report(msg + f"；笔录已注明“{refused}”，作提示。", slot_ev(doc, no_sign + no_print), grounds=slot_grounds(doc, no_sign + no_print), key=f"{doc.id}|slots")
                     f.preview = True
                 else:
-                    ctx.report(msg + "，且未注明拒绝签名、捺指印。", slot_ev(doc, no_sign + no_print), key=f"{doc.id}|slots")
+                    ctx.report(msg + "，且未注明拒绝签名、捺指印。", slot_ev(doc, no_sign + no_print), grounds=slot_grounds(doc, no_sign + no_print), key=f"{doc.id}|slots")
             stage = str(doc.value(V.INTERROGATION_STAGE) or "")
             if doc.value(V.CONFIRMATION) is False and stage in ("审查逮捕", "审查起诉"):
                 ctx.report(f"{label(doc)}（{stage}阶段）末页缺“以上笔录我看过（向我宣读过），和我说的相符”的核对确认语。",
@@ -94,13 +94,13 @@ class SG002(Rule):
             missing, slots = _missing(doc, V.SLOT_INTERROGATOR_SIGNATURE)
             _unclear(ctx, doc, slots, "讯问人签名")
             if missing:
-                ctx.report(f"{label(doc)}{slot_pages_text(doc, missing)}讯问人签名处未签名。", slot_ev(doc, missing),
+                ctx.report(f"{label(doc)}{slot_pages_text(doc, missing)}讯问人签名处未签名。", slot_ev(doc, missing), grounds=slot_grounds(doc, missing),
                            key=f"{doc.id}|sign")
             names = set(listed) | ({recorder} if recorder else set())
             strangers = [s.who for s in slots if s.filled and s.who and names and s.who not in names]
             if strangers:
                 ctx.report(f"{label(doc)}签名讯问人员{'、'.join(dict.fromkeys(strangers))}与首部所列讯问人"
-                           f"{'、'.join(listed) or '（未列）'}不一致。", slot_ev(doc, [s for s in slots if s.who in strangers]),
+                           f"{'、'.join(listed) or '（未列）'}不一致。", slot_ev(doc, [s for s in slots if s.who in strangers]), grounds=slot_grounds(doc, [s for s in slots if s.who in strangers]),
                            key=f"{doc.id}|names")
 
 
@@ -164,7 +164,7 @@ class SG004(Rule):
                 missing, slots = _missing(doc, role)
                 _unclear(ctx, doc, slots, f"{who}签名")
                 if missing:
-                    ctx.report(f"{label(doc)}{slot_pages_text(doc, missing)}缺{who}签名。", slot_ev(doc, missing),
+                    ctx.report(f"{label(doc)}{slot_pages_text(doc, missing)}缺{who}签名。", slot_ev(doc, missing), grounds=slot_grounds(doc, missing),
                                key=f"{doc.id}|{role}")
                 elif not slots:
                     ctx.warn(f"{label(doc)}未能识别{who}签名区域，无法核验。")
@@ -223,7 +223,7 @@ class SG006(Rule):
             _unclear(ctx, doc, slots, "被告知人签名")
             if missing and not served:
                 ctx.report(f"{label(doc)}{slot_pages_text(doc, missing)}被告知人签名处空白，卷内亦无该告知书的送达回证。",
-                           slot_ev(doc, missing), key=doc.id)
+                           slot_ev(doc, missing), grounds=slot_grounds(doc, missing), key=doc.id)
 
 
 _ELEMENTS = ((V.SLOT_PROSECUTOR, "检察官署名"), (V.SLOT_DOC_DATE, "成文日期"), (V.SLOT_COURT_SEAL, "院印"))
@@ -258,7 +258,7 @@ class SG007(Rule):
                         ctx.warn(f"{label(doc)}未能识别{name}区域，无法核验。")
             if absent:
                 at = f"（{slot_pages_text(doc, bad_slots)}）" if bad_slots else ""
-                ctx.report(f"{label(doc)}文尾缺{'、'.join(absent)}{at}。", slot_ev(doc, bad_slots), key=doc.id)
+                ctx.report(f"{label(doc)}文尾缺{'、'.join(absent)}{at}。", slot_ev(doc, bad_slots), grounds=slot_grounds(doc, bad_slots), key=doc.id)
 
 
 @register
@@ -291,7 +291,7 @@ class SG008(Rule):
                         ctx.warn(f"{label(doc)}未能读取{name}，无法核验。")
             if absent:
                 at = f"（{slot_pages_text(doc, bad)}）" if bad else ""
-                ctx.report(f"{label(doc)}文尾缺{'、'.join(absent)}{at}。", slot_ev(doc, bad), key=f"{doc.id}|sign")
+                ctx.report(f"{label(doc)}文尾缺{'、'.join(absent)}{at}。", slot_ev(doc, bad), grounds=slot_grounds(doc, bad), key=f"{doc.id}|sign")
             if doc.value(V.APPEAL_NOTICE) is False:
                 ctx.report(f"{label(doc)}未写明上诉期限和上诉法院。", ev(doc), key=f"{doc.id}|appeal")
 
@@ -324,7 +324,7 @@ class SG009(Rule):
             if absent and not refused:
                 served = doc.value(V.SERVED_DOCUMENT) or "文书"
                 ctx.report(f"{label(doc)}（送达{served}，受送达人{doc.value(V.RECIPIENT) or '未载明'}）缺{'、'.join(absent)}，"
-                           f"且未注明拒收事由。", slot_ev(doc, bad), key=doc.id)
+                           f"且未注明拒收事由。", slot_ev(doc, bad), grounds=slot_grounds(doc, bad), key=doc.id)
 
 
 @register
@@ -351,4 +351,4 @@ class SG010(Rule):
                     bad += missing
             if absent and not doc.value(V.REFUSAL_NOTE):
                 ctx.report(f"{label(doc)}缺{'、'.join(absent)}（{slot_pages_text(doc, bad)}），且未注明拒绝签名。",
-                           slot_ev(doc, bad), key=doc.id)
+                           slot_ev(doc, bad), grounds=slot_grounds(doc, bad), key=doc.id)

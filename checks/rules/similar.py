@@ -22,6 +22,10 @@ DEFAULTS: dict[str, Any] = {
 }
 
 
+#: Outcome classes a corpus of decided convictions cannot measure (their own key-review rules own them).
+UNMEASURED_OUTCOMES = frozenset({"无罪/不起诉"})
+
+
 def decide(similar: dict[str, Any], options: dict[str, Any] | None = None) -> list[str]:
     """The reasons (Chinese) why this assessment departs from its similar cases; empty if none.
 
@@ -29,7 +33,10 @@ def decide(similar: dict[str, Any], options: dict[str, Any] | None = None) -> li
     deviation is at least ``min_relative_deviation`` (both sides, signed), or when the
     actual outcome class (监禁刑 / 非监禁刑、免予刑事处罚 / 无罪、不起诉 / 无期徒刑 / 死刑)
     has a weighted share below ``min_outcome_rate`` among at least ``min_neighbours``
-    neighbours. A zero term (no prison term) is judged by its outcome class only. Nothing fires
+    neighbours. A zero term (no prison term) is judged by its outcome class only. An acquittal or
+    non-prosecution (``无罪/不起诉``) is never judged against similar cases: the decided-case corpus
+    holds convictions only, so it cannot measure that outcome, and SUB-001–SUB-003 already put
+    those cases under key review on their own ground. Nothing fires
     when the index holds fewer than ``min_neighbours`` cases of the charge
     (``same_charge_cases``): cases of other charges are no yardstick for a sentence.
     ``threshold`` is accepted as an alias of ``min_relative_deviation``.
@@ -57,7 +64,7 @@ def decide(similar: dict[str, Any], options: dict[str, Any] | None = None) -> li
             reasons.append(f"刑期 {act_m:g} 个月{direction}类案预期 {exp_m:.1f} 个月{band}，偏离 {dev:+.0%}")
     cls_ = similar.get("actual_outcome_class")
     rates = similar.get("outcome_rates") or {}
-    if cls_ and rates and n >= int(opts["min_neighbours"]):
+    if cls_ and cls_ not in UNMEASURED_OUTCOMES and rates and n >= int(opts["min_neighbours"]):
         rate = float(rates.get(cls_, 0.0))
         if rate < float(opts["min_outcome_rate"]):
             common = max(rates.items(), key=lambda kv: kv[1])

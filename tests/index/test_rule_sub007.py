@@ -46,6 +46,11 @@ CASES = yaml.safe_load("""
             interval_months: [4, 14], neighbour_count: 30, actual_outcome_class: 监禁刑, outcome_rates: {监禁刑: 1.0}}
   fires: false
   warns: 仅 3 件
+- name: an acquittal is not judged against a corpus of convictions (SUB-003 owns it)
+  similar: {charge: 诈骗罪, expected_sentence_months: 14, actual_sentence_months: 0, deviation: -1.0,
+            interval_months: [2, 85], neighbour_count: 30, actual_outcome_class: 无罪/不起诉,
+            outcome_rates: {监禁刑: 0.84, 非监禁刑/免予刑事处罚: 0.14}}
+  fires: false
 - name: threshold option raised
   options: {threshold: 4.0}
   similar: {charge: 盗窃罪, expected_sentence_months: 8, actual_sentence_months: 36, deviation: 3.5,

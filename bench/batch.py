@@ -1,0 +1,232 @@
+"""Benchmark: ``assistant batch`` on a generated caseload — local pool (1 and 2 workers) vs a
+two-node Ray cluster on the same cores.
+
+    python bench/batch.py [--n 24] [--scanned 0] [--seed 5] [--keep DIR] [--modes local1,local2,ray2]
+
+Generates N text-layer dossiers (fixtures.generator; with ``--scanned K`` also K scanned
+copies through fixtures.scan, which need OCR) — not timed — then runs the batch runner of
+:mod:`api.batches` in this process once per mode, each with a fresh database so nothing is
+skipped, and prints per mode:
+
+* pages/s and dossiers/hour over the scanning time (from the moment every worker holds its
+  models — work is held until then, in both runners — to the last report written: per-dossier
+  report files, storage and database rows included), and the one-time start-up separately;
+* peak resident memory per worker (``VmHWM`` of each worker process, read while it runs);
+* the ratios 2 workers / 1 worker and Ray (2 nodes × 1 CPU) / local pool (2 workers).
+
+Ray mode starts its own cluster (``ray start --head --num-cpus 1`` + ``ray start --address …
+--num-cpus 1``, with a temporary directory of its own) and stops exactly those processes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")
+
+
+def cpu_model() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown"
+
+
+def vm_hwm(pid: int) -> int:
+    """Peak resident set of a process in bytes (0 when gone)."""
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return 0
+
+
+class MemWatch:
+    def __init__(self):
+        self.pids: set[int] = set()
+        self.peak: dict[int, int] = {}
+        self._stop = threading.Event()
+        self._t = threading.Thread(target=self._loop, daemon=True)
+
+    def _loop(self):
+        while not self._stop.wait(0.25):
+            for pid in list(self.pids):
+                self.peak[pid] = max(self.peak.get(pid, 0), vm_hwm(pid))
+
+    def __enter__(self):
+        self._t.start()
+        return self
+
+    def __exit__(self, *exc):
+        self._stop.set()
+        self._t.join()
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class RayCluster:
+    """Two Ray nodes on this machine, one CPU each; stops exactly its own processes."""
+
+    def __init__(self):
+        self.temp = tempfile.mkdtemp(prefix="rbb")
+        self.port = free_port()
+        self.address = f"127.0.0.1:{self.port}"
+
+    def __enter__(self):
+        ray_bin = str(Path(sys.executable).with_name("ray"))
+        common = ["--num-cpus", "1", "--disable-usage-stats", "--dashboard-agent-listen-port", "0",
+                  "--node-ip-address", "127.0.0.1"]
+        subprocess.run([ray_bin, "start", "--head", "--port", str(self.port), "--temp-dir", self.temp,
+                        "--include-dashboard=false", "--ray-client-server-port", str(free_port()), *common],
+                       check=True, capture_output=True, timeout=180)
+        subprocess.run([ray_bin, "start", "--address", self.address, "--resources", '{"node2": 1}', *common],
+                       check=True, capture_output=True, timeout=180)
+        import ray
+
+        ray.init(address=self.address, log_to_driver=False)
+        deadline = time.monotonic() + 60
+        while len([n for n in ray.nodes() if n["Alive"]]) < 2 and time.monotonic() < deadline:
+            time.sleep(0.5)
+        return self
+
+    def __exit__(self, *exc):
+        import psutil
+        import ray
+
+        ray.shutdown()
+        procs = []
+        for p in psutil.process_iter(["cmdline"]):
+            try:
+                if any(self.temp in a for a in (p.info["cmdline"] or [])):
+                    procs.append(p)
+                    procs.extend(p.children(recursive=True))
+            except psutil.Error:
+                pass
+        for p in procs:
+            try:
+                p.terminate()
+            except psutil.Error:
+                pass
+        _, alive = psutil.wait_procs(procs, timeout=10)
+        for p in alive:
+            try:
+                p.kill()
+            except psutil.Error:
+                pass
+        shutil.rmtree(self.temp, ignore_errors=True)
+
+
+def run_mode(source: Path, work: Path, workers: int, ray_address: str | None, ocr: str) -> dict:
+    from api.batches import WorkerConfig, batch_id_for, batch_sessions, finish_batch, prepare, run_batch
+    from assistant.batch import discover, versions, versions_key
+    from assistant.config import Settings
+
+    data = work / "data"
+    shutil.rmtree(work, ignore_errors=True)
+    s = Settings(data_dir=data.resolve(), ocr_engine=ocr)
+    s = s.model_copy(update={"database_url": s.db_url})
+    entries, _ = discover(source)
+    sessions = batch_sessions(s.db_url)
+    vers = versions(s)
+    out = work / "out"
+    bid = batch_id_for(source, out)
+    items = prepare(sessions, bid, entries, source, out, vers)
+    cfg = WorkerConfig(settings=s, batch_id=bid, out_dir=str(out), versions_key=versions_key(vers))
+    with MemWatch() as mem:
+        def on_event(kind, payload, stats):
+            if kind == "ready":
+                mem.pids.add(payload["pid"])
+
+        stats = run_batch(cfg, items, workers, ray_address, on_event=on_event, start_together=True)
+    finish_batch(sessions, bid, out)
+    busy = stats.scan_seconds
+    return {"workers": workers, "ray": bool(ray_address), "dossiers": stats.done, "pages": stats.scanned_pages,
+            "failed": len(stats.failed), "seconds": busy, "load": stats.elapsed - busy,
+            "pages_s": stats.scanned_pages / busy, "dossiers_h": stats.done / busy * 3600,
+            "peak_mib": [v / 2**20 for v in mem.peak.values()], "nodes": dict(stats.nodes)}
+
+
+def show(name: str, r: dict) -> None:
+    peak = ", ".join(f"{v:.0f}" for v in sorted(r["peak_mib"]))
+    print(f"{name:8s} {r['dossiers']:3d} dossiers {r['pages']:5d} pages in {r['seconds']:6.1f}s "
+          f"(+{r['load']:.1f}s model loading) → {r['pages_s']:6.1f} pages/s, {r['dossiers_h']:7.0f} dossiers/h; "
+          f"peak RSS per worker MiB: {peak}; failed {r['failed']}; nodes {len(r['nodes'])}", flush=True)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--n", type=int, default=24)
+    ap.add_argument("--scanned", type=int, default=0, help="also a scanned caseload of this many dossiers (OCR)")
+    ap.add_argument("--seed", type=int, default=5)
+    ap.add_argument("--keep", type=Path, default=None)
+    ap.add_argument("--modes", default="local1,local2,ray2")
+    args = ap.parse_args()
+    modes = args.modes.split(",")
+
+    from fixtures.generator import generate_set
+
+    root = args.keep or Path(tempfile.mkdtemp(prefix="bench-batch-"))
+    text_src = root / "text"
+    if not text_src.is_dir() or len([p for p in text_src.iterdir() if p.is_dir()]) < args.n:
+        t = time.perf_counter()
+        gen = root / "gen"
+        folders = generate_set(args.n, seed=args.seed, out_dir=gen, layouts=("mixed", "single-pdf", "per-document"))
+        text_src.mkdir(parents=True, exist_ok=True)
+        for f in folders:
+            shutil.copytree(f, text_src / f.name, dirs_exist_ok=True)
+        print(f"generated {len(folders)} text-layer dossiers in {time.perf_counter() - t:.1f}s → {text_src}")
+    caseloads = [("text", text_src, "none")]
+    if args.scanned:
+        from fixtures.scan import scan_dossier
+
+        scan_src = root / "scanned"
+        if not scan_src.is_dir():
+            scan_src.mkdir(parents=True)
+            for k, f in enumerate(sorted(p for p in (root / "gen").iterdir() if p.is_dir())[: args.scanned]):
+                scan_dossier(f, scan_src / f.name, seed=k, profile="pdf")
+        caseloads.append(("scanned", scan_src, "rapidocr"))
+
+    print(f"machine: nproc={os.cpu_count()}, cpu={cpu_model()}, python={platform.python_version()}, "
+          f"load average {os.getloadavg()[0]:.1f}")
+    for label, src, ocr in caseloads:
+        print(f"--- {label} caseload ({src})")
+        res: dict[str, dict] = {}
+        if "local1" in modes:
+            res["local1"] = run_mode(src, root / f"run-{label}-l1", 1, None, ocr)
+            show("local×1", res["local1"])
+        if "local2" in modes:
+            res["local2"] = run_mode(src, root / f"run-{label}-l2", 2, None, ocr)
+            show("local×2", res["local2"])
+        if "ray2" in modes:
+            with RayCluster() as cluster:
+                res["ray2"] = run_mode(src, root / f"run-{label}-r2", 2, cluster.address, ocr)
+            show("ray 2×1", res["ray2"])
+        if "local1" in res and "local2" in res:
+            print(f"speed-up 1 → 2 workers: {res['local2']['pages_s'] / res['local1']['pages_s']:.2f}×")
+        if "local2" in res and "ray2" in res:
+            print(f"Ray (2 nodes × 1 CPU) / local pool (2 workers): {res['ray2']['pages_s'] / res['local2']['pages_s']:.2f}")
+    print(f"load average at the end {os.getloadavg()[0]:.1f} (other work on the machine skews every figure)")
+
+
+if __name__ == "__main__":
+    main()

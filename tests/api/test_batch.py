@@ -1,0 +1,345 @@
+"""``assistant batch``: a small generated caseload scanned by long-lived workers.
+
+- the console script on a CSV manifest (manifest values win, an unreadable dossier is listed
+  with its Chinese reason and does not stop the batch, summary files, reports are ordinary
+  scans); running it again skips every unchanged dossier;
+- a local worker killed with SIGKILL mid-batch: its dossier is handed out again, every
+  dossier ends with a report;
+- a real two-node Ray cluster on this machine (``ray start --head`` + ``ray start --address``
+  with its own resource): both nodes scan, the reports equal the local run's; one node's actor
+  killed mid-batch is restarted by Ray and every dossier still ends with a report.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import pytest
+
+from fixtures.generator import generate_set
+
+ASSISTANT = [sys.executable, "-m", "api.cli"]
+N = 4
+
+
+def _env(data: Path) -> dict[str, str]:
+    # a fixed code version: the skip decision must not depend on source files edited during the run
+    env = dict(os.environ, PYTHONIOENCODING="utf-8", ASSISTANT_OCR_ENGINE="none", ASSISTANT_DATA_DIR=str(data),
+               RAY_USAGE_STATS_ENABLED="0", ASSISTANT_CODE_VERSION="test-batch")
+    env.pop("DATABASE_URL", None)
+    env.pop("ASSISTANT_DATABASE_URL", None)
+    return env
+
+
+def run_cli(data: Path, *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([*ASSISTANT, *args], capture_output=True, text=True, env=_env(data), timeout=300)
+
+
+@pytest.fixture(scope="module")
+def caseload(tmp_path_factory) -> Path:
+    root = tmp_path_factory.mktemp("caseload")
+    folders = generate_set(N, seed=41, out_dir=root / "gen", layouts=("mixed", "single-pdf"))
+    src = root / "source"
+    src.mkdir()
+    for f in folders:
+        shutil.copytree(f, src / f.name)
+    (src / "坏卷宗.zip").write_bytes(b"this is not a zip archive")
+    return src
+
+
+def _interrupted_run(data: Path, args: list[str], out: Path, sig: int, after_reports: int):
+    """The console script, stopped with ``sig`` once ``after_reports`` dossiers have their report."""
+    proc = subprocess.Popen([*ASSISTANT, *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            env=_env(data))
+    deadline = time.monotonic() + 180
+    while len(list(out.glob("*/report.json"))) < after_reports and proc.poll() is None:
+        assert time.monotonic() < deadline, "no report appeared"
+        time.sleep(0.05)
+    if proc.poll() is None:
+        proc.send_signal(sig)
+    stdout, stderr = proc.communicate(timeout=60)
+    return subprocess.CompletedProcess(proc.args, proc.returncode, stdout, stderr)
+
+
+@pytest.fixture(scope="module")
+def local_run(caseload, tmp_path_factory):
+    """The console script on a CSV manifest: killed (SIGKILL) after its first report, interrupted
+    (Ctrl-C) after its next one, run to the end, and run once more (which skips everything)."""
+    root = tmp_path_factory.mktemp("local")
+    names = sorted(p.name for p in caseload.iterdir())
+    manifest = root / "清单.csv"
+    with manifest.open("w", encoding="utf-8-sig", newline="") as fh:
+        w = csv.writer(fh)
+        w.writerow(["卷宗路径", "案号", "承办检察官", "部门"])
+        for i, n in enumerate(names):
+            w.writerow([str(caseload / n), f"测检刑诉〔2024〕{i + 1}号" if i == 0 else "", "王检察官" if i == 0 else "",
+                        "第一检察部" if i == 0 else ""])
+        w.writerow([str(caseload / "不存在的卷宗"), "", "", ""])
+    out = root / "out"
+    args = ["batch", str(manifest), "--out", str(out), "--workers", "2", "--no-progress"]
+    killed = _interrupted_run(root / "data", args, out, signal.SIGKILL, 1)
+    after_kill = {p.parent.name: json.loads(p.read_text(encoding="utf-8")) for p in out.glob("*/report.json")}
+    ctrl_c = _interrupted_run(root / "data", args, out, signal.SIGINT, len(after_kill) + 1)
+    url = f"sqlite:///{(root / 'data' / 'assistant.sqlite3').resolve()}"
+    from api.batches import BatchItem, batch_sessions
+    from api.db import Scan
+    from sqlalchemy import select
+
+    with batch_sessions(url)() as s:
+        left_running = [i.name for i in s.scalars(select(BatchItem).where(BatchItem.status == "running"))]
+        left_running += [sc.name for sc in s.scalars(select(Scan).where(Scan.status == "running"))]
+    first = run_cli(root / "data", *args)
+    second = run_cli(root / "data", *args)
+    return {"root": root, "out": out, "first": first, "second": second, "names": names, "data": root / "data",
+            "killed": killed, "after_kill": after_kill, "ctrl_c": ctrl_c, "left_running": left_running}
+
+
+def test_kill_and_ctrl_c_lose_no_report_and_the_rerun_continues(local_run):
+    assert local_run["killed"].returncode == -signal.SIGKILL
+    assert len(local_run["after_kill"]) >= 1  # finished reports are complete JSON after kill -9
+    ctrl_c = local_run["ctrl_c"]
+    if ctrl_c.returncode == 0:  # the run ended before the signal arrived: nothing to check
+        pytest.skip("the batch finished before Ctrl-C")
+    assert ctrl_c.returncode == 130, ctrl_c.stderr
+    assert "已中断" in ctrl_c.stderr and "重新运行同一命令即可继续" in ctrl_c.stderr
+    assert local_run["left_running"] == []  # Ctrl-C leaves nothing marked running
+    first = local_run["first"]
+    assert first.returncode == 0, first.stderr
+    skipped = int(re.search(r"跳过 (\d+) 份", first.stderr).group(1))
+    assert skipped >= len(local_run["after_kill"])  # finished before the interruptions: not scanned again
+    assert set(local_run["after_kill"]) <= set(_reports(local_run["out"]))
+
+
+def _reports(out: Path) -> dict[str, dict]:
+    return {p.parent.name: json.loads(p.read_text(encoding="utf-8")) for p in sorted(out.glob("*/report.json"))}
+
+
+def test_cli_batch_reports_summary_and_unreadable(local_run):
+    first, out = local_run["first"], local_run["out"]
+    assert first.returncode == 0, first.stderr
+    reports = _reports(out)
+    assert len(reports) == N
+    for name in reports:
+        assert {p.name for p in (out / name).iterdir()} >= {"report.json", "report.html", "notice.docx"}
+    assert "无法读取" in first.stderr and "坏卷宗" in first.stderr and "找不到卷宗" in first.stderr
+    from openpyxl import load_workbook
+
+    ws = load_workbook(out / "summary.xlsx").active
+    rows = list(ws.iter_rows(values_only=True))
+    header = rows[0]
+    assert {"案号", "罪名", "承办检察官", "部门", "等次", "扣分", "重点评查", "重点评查原因", "问题编号", "状态"} <= set(header)
+    body = [dict(zip(header, r)) for r in rows[1:]]
+    assert len(body) == N + 2
+    first_row = body[0]
+    assert (first_row["案号"], first_row["承办检察官"], first_row["部门"]) == ("测检刑诉〔2024〕1号", "王检察官", "第一检察部")
+    done = [r for r in body if r["状态"] == "已完成"]
+    assert len(done) == N
+    for r in done[1:]:  # from the documents: the 起诉书's 检察官 and issuing 院
+        assert r["承办检察官"] and r["部门"].endswith("人民检察院") and r["罪名"].endswith("罪")
+    by_name = {r["卷宗"]: r for r in body}
+    for name, rep in reports.items():
+        assert by_name[name]["等次"] == rep["grade"] and by_name[name]["扣分"] == rep["points"]
+        assert (by_name[name]["问题编号"] or "") == "、".join(f["id"] for f in rep["findings"])
+    bad = [r for r in body if r["状态"] != "已完成"]
+    assert len(bad) == 2 and all(r["说明"] for r in bad)
+    csv_rows = list(csv.reader((out / "summary.csv").read_text(encoding="utf-8-sig").splitlines()))
+    assert len(csv_rows) == N + 3
+    html = (out / "summary.html").read_text(encoding="utf-8")
+    assert "建议等次分布" in html and "各规则发现问题" in html and "report.html" in html
+
+
+def test_batch_results_are_ordinary_scans_and_rerun_skips(local_run):
+    from api.batches import BatchItem, batch_sessions
+    from api.db import Scan
+    from sqlalchemy import select
+
+    second = local_run["second"]
+    assert second.returncode == 0, second.stderr
+    assert f"跳过 {N} 份" in second.stderr and "完成 0 份" in second.stderr
+    url = f"sqlite:///{(local_run['data'] / 'assistant.sqlite3').resolve()}"
+    with batch_sessions(url)() as s:
+        scans = s.scalars(select(Scan)).all()
+        items = s.scalars(select(BatchItem)).all()
+    done_scans = [sc for sc in scans if sc.status == "done"]
+    assert len(done_scans) == N
+    assert {sc.prosecutor for sc in done_scans} >= {"王检察官"}
+    assert all(Path(sc.report_path).is_file() for sc in done_scans)
+    assert sum(1 for i in items if i.status == "done") == N
+
+
+def _settings(data: Path):
+    from assistant.config import Settings
+
+    s = Settings(data_dir=data.resolve(), ocr_engine="none")
+    return s.model_copy(update={"database_url": s.db_url})
+
+
+def _run_in_process(source: Path, out: Path, data: Path, workers: int, ray_address=None, on_event=None, hook=None):
+    from api.batches import WorkerConfig, batch_id_for, batch_sessions, finish_batch, prepare, run_batch
+    from assistant.batch import discover, versions_key
+
+    settings = _settings(data)
+    entries, _ = discover(source)
+    sessions = batch_sessions(settings.db_url)
+    vers = {"test": "fixed"}
+    bid = batch_id_for(source, out)
+    items = prepare(sessions, bid, entries, source, out, vers)
+    cfg = WorkerConfig(settings=settings, batch_id=bid, out_dir=str(out), versions_key=versions_key(vers))
+    stats = run_batch(cfg, items, workers, ray_address, on_event=on_event, pool_hook=hook)
+    finish_batch(sessions, bid, out)
+    return stats, sessions, bid
+
+
+def test_local_worker_killed_mid_batch(caseload, local_run, tmp_path):
+    src = _source_without_bad(caseload, tmp_path)
+    pools, killed = [], []
+
+    def on_event(kind, payload, stats):
+        if kind == "result" and not killed:
+            busy = [s for s in pools[0].slots if s.item is not None and s.pid]
+            if busy:
+                os.kill(busy[0].pid, signal.SIGKILL)
+                killed.append(busy[0].item["name"])
+
+    stats, _, _ = _run_in_process(src, tmp_path / "out", tmp_path / "data", 2, on_event=on_event, hook=pools.append)
+    assert killed, "no worker was busy to kill"
+    assert stats.retries >= 1 and not stats.failed
+    assert _reports(tmp_path / "out") == _reports(local_run["out"])
+
+
+# --- Ray -----------------------------------------------------------------------------------------------
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _ray_bin() -> str:
+    return str(Path(sys.executable).with_name("ray"))
+
+
+@pytest.fixture(scope="module")
+def ray_cluster():
+    pytest.importorskip("ray")
+    import psutil
+
+    temp = tempfile.mkdtemp(prefix="rb")  # short: Ray's unix socket paths must stay < 108 bytes
+    port = _free_port()
+    env = dict(os.environ, RAY_USAGE_STATS_ENABLED="0")
+    common = ["--num-cpus", "1", "--disable-usage-stats", "--dashboard-agent-listen-port", "0"]
+    head = [_ray_bin(), "start", "--head", "--port", str(port), "--temp-dir", temp, "--include-dashboard=false",
+            "--ray-client-server-port", str(_free_port()), "--node-ip-address", "127.0.0.1", *common]
+    worker = [_ray_bin(), "start", "--address", f"127.0.0.1:{port}", "--resources", '{"node2": 1}',
+              "--node-ip-address", "127.0.0.1", *common]
+    try:
+        subprocess.run(head, check=True, capture_output=True, env=env, timeout=120)
+        subprocess.run(worker, check=True, capture_output=True, env=env, timeout=120)
+        import ray
+
+        ray.init(address=f"127.0.0.1:{port}", log_to_driver=False)
+        deadline = time.monotonic() + 60
+        while len([n for n in ray.nodes() if n["Alive"]]) < 2 and time.monotonic() < deadline:
+            time.sleep(0.5)
+        nodes = {n["NodeID"]: n for n in ray.nodes() if n["Alive"]}
+        assert len(nodes) == 2
+        node2 = next(i for i, n in nodes.items() if "node2" in n["Resources"])
+        yield {"address": f"127.0.0.1:{port}", "nodes": set(nodes), "node2": node2}
+    finally:
+        try:
+            import ray
+
+            ray.shutdown()
+        except Exception:
+            pass
+        # stop exactly the processes of this cluster (those naming its temp dir, and their children)
+        procs = []
+        for p in psutil.process_iter(["cmdline"]):
+            try:
+                if any(temp in a for a in (p.info["cmdline"] or [])):
+                    procs.append(p)
+                    procs.extend(p.children(recursive=True))
+            except psutil.Error:
+                pass
+        for p in procs:
+            try:
+                p.terminate()
+            except psutil.Error:
+                pass
+        _, alive = psutil.wait_procs(procs, timeout=10)
+        for p in alive:
+            try:
+                p.kill()
+            except psutil.Error:
+                pass
+        shutil.rmtree(temp, ignore_errors=True)
+
+
+def _source_without_bad(caseload: Path, root: Path) -> Path:
+    src = root / "src"
+    shutil.copytree(caseload, src, ignore=shutil.ignore_patterns("*.zip"))
+    return src
+
+
+def test_ray_two_nodes_share_the_work_and_match_local(ray_cluster, caseload, local_run, tmp_path):
+    from api.batches import BatchItem
+    from sqlalchemy import select
+
+    src = _source_without_bad(caseload, tmp_path)
+    stats, sessions, bid = _run_in_process(src, tmp_path / "out", tmp_path / "data", 2, ray_cluster["address"])
+    assert not stats.failed and stats.done == N
+    with sessions() as s:
+        nodes = {i.node for i in s.scalars(select(BatchItem).where(BatchItem.batch_id == bid))}
+    assert nodes == ray_cluster["nodes"], nodes  # both nodes scanned dossiers
+    assert _reports(tmp_path / "out") == _reports(local_run["out"])
+    assert (tmp_path / "out" / "summary.xlsx").is_file()
+
+
+def test_ray_node_worker_killed_mid_batch(ray_cluster, caseload, local_run, tmp_path):
+    src = _source_without_bad(caseload, tmp_path)
+    victims: list[int] = []
+    killed: list[int] = []
+
+    def on_event(kind, payload, stats):
+        if kind == "ready" and payload["node"] == ray_cluster["node2"]:
+            victims.append(payload["pid"])
+        if kind == "result" and victims and not killed:
+            os.kill(victims[0], signal.SIGKILL)
+            killed.append(victims[0])
+
+    stats, _, _ = _run_in_process(src, tmp_path / "out", tmp_path / "data", 2, ray_cluster["address"],
+                                  on_event=on_event)
+    assert killed
+    assert not stats.failed and stats.done == N
+    assert _reports(tmp_path / "out") == _reports(local_run["out"])
+
+
+def test_versions_follow_catalog_profile_and_code(tmp_path, monkeypatch):
+    from assistant.batch import versions, versions_key
+    from assistant.config import Settings
+
+    monkeypatch.setenv("ASSISTANT_CODE_VERSION", "r1")
+    base = Settings(data_dir=tmp_path)
+    v1 = versions_key(versions(base))
+    assert versions_key(versions(base)) == v1
+    profile = tmp_path / "p.yaml"
+    profile.write_text("name: 测试\n", encoding="utf-8")
+    assert versions_key(versions(base, profile)) != v1
+    catalog = tmp_path / "catalog.yaml"
+    catalog.write_bytes(base.catalog_path.read_bytes() + b"\n# changed\n")
+    assert versions_key(versions(base.model_copy(update={"catalog": catalog}))) != v1
+    monkeypatch.setenv("ASSISTANT_CODE_VERSION", "r2")
+    assert versions_key(versions(base)) != v1
+    monkeypatch.delenv("ASSISTANT_CODE_VERSION")
+    assert versions(base)["code"] not in ("r1", "r2")  # the source hash
