@@ -39,7 +39,7 @@ def batch(
     no_progress: bool = typer.Option(False, "--no-progress", help="不显示进度条。"),
 ) -> None:
     """批量评查（每案必检）：逐份扫描卷宗，生成每份卷宗的报告与全部案件的汇总表；中断后重新运行同一命令即可继续。"""
-    from api.batches import WorkerConfig, batch_id_for, batch_sessions, finish_batch, prepare, run_batch
+    from api.batches import BatchError, WorkerConfig, batch_id_for, batch_sessions, finish_batch, prepare, run_batch
     from assistant.batch import SourceError, discover, versions, versions_key
     from assistant.config import get_settings
     from assistant.database import DatabaseUnavailable
@@ -68,9 +68,11 @@ def batch(
         entries, notes = discover(source)
     except SourceError as exc:
         _fail(str(exc))
+    out_dir = (out or Path.cwd() / f"{source.stem if source.is_file() else source.name}-批量评查").resolve()
+    # the output folder is never a dossier of its own batch (when it lies inside SOURCE)
+    entries = [e for e in entries if not (e.path == out_dir or out_dir in e.path.parents)]
     if not entries:
         _fail(f"来源中没有找到卷宗（子文件夹或 zip 压缩包）：{source}")
-    out_dir = (out or Path.cwd() / f"{source.stem if source.is_file() else source.name}-批量评查").resolve()
     out_dir.mkdir(parents=True, exist_ok=True)
     for n in notes:
         err.print(f"[yellow]提示：[/]{n}")
@@ -114,8 +116,11 @@ def batch(
                 f"{rate:.1f} 页/秒  剩余约 {_eta(eta)}")
         bar.update(task, completed=stats.finished, line=line)
 
-    with bar:
-        stats = run_batch(cfg, items, n_workers or 0, ray_address, on_event=on_event)
+    try:
+        with bar:
+            stats = run_batch(cfg, items, n_workers or 0, ray_address, on_event=on_event)
+    except BatchError as exc:
+        _fail(f"{exc}（已完成的报告均已保存，排除问题后重新运行同一命令即可继续）", 1)
     paths = finish_batch(sessions, bid, out_dir, interrupted=stats.interrupted)
     el, busy = stats.elapsed, stats.scan_seconds
     err.print(f"完成 {stats.done} 份（共 {stats.scanned_pages} 页，用时 {el:.1f} 秒，其中加载模型 {el - busy:.1f} 秒；"

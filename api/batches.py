@@ -54,6 +54,11 @@ log = logging.getLogger(__name__)
 
 ITEM_DONE = ("done", "reused")
 MAX_ATTEMPTS = 3
+MAX_START_FAILURES = 3
+
+
+class BatchError(RuntimeError):
+    """The batch cannot run at all: workers cannot start, Ray is unreachable (message in Chinese)."""
 
 
 class Batch(Base):
@@ -440,6 +445,7 @@ class LocalPool:
 
         queue: deque = deque(items)
         attempts: dict[str, int] = {}
+        self.start_failures = 0
         self.slots = [self._start(f"w{i + 1}") for i in range(self.n)]
         try:
             while queue or any(s.item for s in self.slots):
@@ -475,6 +481,11 @@ class LocalPool:
     def _replace(self, s: _Slot, queue: deque, attempts: dict, emit) -> None:
         code = s.proc.exitcode
         s.conn.close()
+        if not s.ready:
+            self.start_failures += 1
+            if self.start_failures >= MAX_START_FAILURES:
+                raise BatchError(f"工作进程无法启动（已连续失败 {self.start_failures} 次，退出码 {code}），"
+                                 "请用 --verbose 查看日志（常见原因：数据库不可用、模型文件缺失、内存不足）。")
         item, s.item = s.item, None
         if item is not None:
             n = attempts[item["id"]] = attempts.get(item["id"], 0) + 1
@@ -526,6 +537,22 @@ def _ray_actor_class():
     return BatchActor
 
 
+def _check_reachable(address: str, timeout: float = 5.0) -> None:
+    """Fail fast on a ``host:port`` nobody listens on (``ray.init`` would retry for minutes)."""
+    import socket
+
+    host, sep, port = address.rpartition(":")
+    if address in ("auto", "local") or not sep or not port.isdigit():
+        return
+    host = host.removeprefix("ray://") or "127.0.0.1"
+    try:
+        with socket.create_connection((host, int(port)), timeout=timeout):
+            pass
+    except OSError as exc:
+        raise BatchError(f"无法连接 Ray 集群 {address}（{exc.strerror or type(exc).__name__}）：请确认已用 ray start "
+                         "启动集群且地址、端口正确，或用 --ray auto 连接本机集群。") from exc
+
+
 class RayPool:
     """Actors on a Ray cluster; at most ``2 × actors`` dossiers in flight."""
 
@@ -534,8 +561,13 @@ class RayPool:
 
         self.cfg = cfg
         if not ray.is_initialized():
-            ray.init(address=None if address == "local" else address, log_to_driver=False,
-                     ignore_reinit_error=True, logging_level=logging.WARNING)
+            _check_reachable(address)
+            try:
+                ray.init(address=None if address == "local" else address, log_to_driver=False,
+                         ignore_reinit_error=True, logging_level=logging.WARNING)
+            except Exception as exc:  # ConnectionError, RuntimeError, ValueError …
+                raise BatchError(f"无法连接 Ray 集群 {address}：{type(exc).__name__}（请确认已用 ray start 启动集群，"
+                                 "地址形如 主机:6379，或用 --ray auto 连接本机集群）。") from exc
         cpus = int(ray.cluster_resources().get("CPU", 1))
         self.n = max(1, workers or cpus)
         self.in_flight = in_flight or 2 * self.n
@@ -545,8 +577,13 @@ class RayPool:
     def wait_ready(self) -> list[tuple[str, int]]:
         """(node id, pid) of every actor, once all have loaded their models."""
         import ray
+        from ray.exceptions import RayError
 
-        return ray.get([a.where.remote() for a in self.actors])
+        try:
+            return ray.get([a.where.remote() for a in self.actors])
+        except RayError as exc:
+            raise BatchError(f"Ray 工作进程无法启动（{type(exc).__name__}）：请确认各节点可访问同一数据库"
+                             "（多台机器须使用 PostgreSQL）与数据目录，并已安装本程序。") from exc
 
     def run(self, items: Iterable[dict], emit: Callable[[str, Any], None]) -> None:
         import ray
@@ -752,11 +789,20 @@ def run_batch(cfg: WorkerConfig, items: list[dict], workers: int, ray_address: s
         if on_event:
             on_event(kind, payload, stats)
 
-    pool: Any = RayPool(cfg, ray_address, workers) if ray_address else LocalPool(cfg, workers, start_together)
+    try:
+        pool: Any = RayPool(cfg, ray_address, workers) if ray_address else LocalPool(cfg, workers, start_together)
+    except BatchError:
+        release_interrupted(sessions, cfg.batch_id)
+        raise
     if pool_hook:
         pool_hook(pool)
     try:
         pool.run(items, emit)
+    except BatchError:
+        if isinstance(pool, RayPool):
+            pool.close()
+        release_interrupted(sessions, cfg.batch_id)
+        raise
     except KeyboardInterrupt:
         stats.interrupted = True
         if isinstance(pool, LocalPool):

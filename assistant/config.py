@@ -38,6 +38,7 @@ class Limits(BaseSettings):
     zip_ratio: float = 200.0
     image_pixels: int = 80_000_000
     pages: int = 5000
+    zip_depth: int = 3
 
 
 class Settings(BaseSettings):

@@ -76,7 +76,8 @@ def _session(settings: Settings | None) -> Session:
     except DatabaseUnavailable as exc:
         raise DispositionError(f"无法打开处置记录数据库：{exc}") from exc
     except SQLAlchemyError as exc:
-        raise DispositionError(f"无法打开处置记录数据库：{exc.__class__.__name__}: {exc}") from exc
+        log.warning("dispositions database unavailable", exc_info=True)
+        raise DispositionError("无法打开处置记录数据库（连接失败或数据库损坏，详见日志）") from exc
 
 
 # --- dossier key ----------------------------------------------------------------------------

@@ -181,6 +181,25 @@ def _grade_class(grade: str) -> str:
     return "grade-ok"
 
 
+EVIDENCE_SOURCE = {"held": "卷内", "listed": "清单列明", "mentioned": "文书提及"}
+EVIDENCE_STATE = {"found": "已见", "mentioned": "仅文书提及", "unclear": "待核实", "absent": "未见"}
+
+
+def _evidence_view(ev: dict[str, Any] | None) -> dict[str, Any] | None:
+    """The 证据目录 section: kinds with their pieces, the checklist and the confession pattern."""
+    if not ev or not (ev.get("items") or ev.get("checklist") or (ev.get("confession") or {}).get("status")):
+        return None
+    by_kind = []
+    for k in ev.get("kinds") or []:
+        pieces = [{**e, "source_label": EVIDENCE_SOURCE.get(e.get("source", ""), e.get("source", "")),
+                   "name": _short(e.get("name", ""), 60)} for e in ev.get("items") or [] if e.get("kind") == k["kind"]]
+        by_kind.append({**k, "pieces": pieces})
+    checklist = [{**r, "state_label": EVIDENCE_STATE.get(r.get("state", ""), r.get("state", "")),
+                  "status_label": "法定" if r.get("status") == "statutory" else "实践"}
+                 for r in ev.get("checklist") or [] if r.get("state") != "n/a"]
+    return {**ev, "by_kind": by_kind, "checklist_view": checklist}
+
+
 def html_context(report: dict[str, Any]) -> dict[str, Any]:
     """The template context: the report plus display-ready views (labels, anchors)."""
     findings = [_finding_view(f, "p", i) for i, f in enumerate(report.get("findings") or [], 1)]
@@ -216,12 +235,16 @@ def html_context(report: dict[str, Any]) -> dict[str, Any]:
     for f in report.get("findings") or []:
         titles.setdefault(f.get("rule_id", ""), f.get("title", ""))
     n = 4 if hints else 3
-    section_no = {"documents": "三四五六七"[n - 3]}
+    section_no = {"documents": "三四五六七八"[n - 3]}
     n += 1
-    if similar:
-        section_no["similar"] = "三四五六七"[n - 3]
+    evidence = _evidence_view(report.get("evidence"))
+    if evidence:
+        section_no["evidence"] = "三四五六七八"[n - 3]
         n += 1
-    section_no["warnings"] = "三四五六七"[n - 3]
+    if similar:
+        section_no["similar"] = "三四五六七八"[n - 3]
+        n += 1
+    section_no["warnings"] = "三四五六七八"[n - 3]
     dossier = report.get("dossier") or {}
     return {
         "schema_version": report.get("schema_version", "1"),
@@ -244,6 +267,7 @@ def html_context(report: dict[str, Any]) -> dict[str, Any]:
         "warnings": report.get("warnings") or [],
         "file_errors": report.get("file_errors") or [],
         "section_no": section_no,
+        "evidence": evidence,
     }
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from models import CaseFile, Finding
@@ -69,4 +70,10 @@ def build_report(
         report["similar_cases"] = similar
     if deadlines is not None:
         report["deadlines"] = deadlines
+    try:  # the evidence inventory (证据目录, issue 14); never fails the report
+        from assistant.evidence import evidence_block
+
+        report["evidence"] = evidence_block(case)
+    except Exception:  # noqa: BLE001
+        logging.getLogger(__name__).exception("evidence block failed")
     return report

@@ -98,9 +98,9 @@ def assess_case(case: CaseFile, settings: Settings) -> tuple[dict[str, Any] | No
         idx = open_index(settings)
     except IndexStoreError as exc:
         return None, [f"类案比对：{exc}"]
-    except Exception as exc:  # a broken index must not sink the scan
+    except Exception:  # a broken index must not sink the scan
         log.exception("index load failed")
-        return None, [f"类案比对：类案索引加载失败（{type(exc).__name__}: {exc}）。"]
+        return None, ["类案比对：类案索引加载失败（索引文件损坏或与当前版本不兼容，详见日志），未进行类案比对。"]
     if not q["facts"]:
         warnings.append("类案比对：未能读取案件事实，仅按罪名比对，结果参考价值有限。")
     if q["actual_months"] is None and not q["outcome"]:
@@ -108,9 +108,9 @@ def assess_case(case: CaseFile, settings: Settings) -> tuple[dict[str, Any] | No
     try:
         feats = extract_features(q["facts"], q["charges"])
         a = assess(idx, q["facts"], q["charges"], feats, q["actual_months"], q["outcome"])
-    except Exception as exc:
+    except Exception:
         log.exception("similar-case assessment failed")
-        return None, warnings + [f"类案比对出错，已跳过：{type(exc).__name__}: {exc}"]
+        return None, warnings + ["类案比对出错，已跳过（详见日志）。"]
     out = a.to_json()
     out["actual_source"] = q["source"] or None
     out["actual_document_id"] = q["document_id"]

@@ -117,7 +117,8 @@ class RayCluster:
         procs = []
         for p in psutil.process_iter(["cmdline"]):
             try:
-                if any(self.temp in a for a in (p.info["cmdline"] or [])):
+                args = p.info["cmdline"] or []
+                if any(self.temp in a or a.endswith(f":{self.port}") for a in args):  # the client server names the GCS port
                     procs.append(p)
                     procs.extend(p.children(recursive=True))
             except psutil.Error:

@@ -48,8 +48,9 @@ REPO = Path(__file__).resolve().parent.parent
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
-#: Files a library keeps in the temporary folder on purpose (jieba's dictionary cache), not leaks.
-CACHES = {"jieba.cache"}
+#: Files a library keeps in the temporary folder on purpose, once per process and not per scan:
+#: jieba's dictionary cache, onnxruntime's marker written at import.
+CACHES = {"jieba.cache", ".ses"}
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 _NOT_CHINESE = re.compile(r"Traceback|\b[A-Z][A-Za-z]*(?:Error|Exception|Warning)\b|[\ud800-\udfff]|\\x[0-9a-f]{2}")
 
@@ -79,6 +80,11 @@ class Outcome:
 # --------------------------------------------------------------------------- worker side
 
 def _worker(conn: Any, env: dict[str, str], tmp: str, intake: str) -> None:
+    import threading
+
+    from extractors.ocr import _watch_parent
+
+    threading.Thread(target=_watch_parent, args=(os.getppid(),), daemon=True).start()  # die with the harness
     os.environ.update(env)
     os.environ["TMPDIR"] = tmp
     tempfile.tempdir = tmp
@@ -391,8 +397,9 @@ def _subprocess(path: Path, env: dict[str, str], timeout: float, memory_gib: flo
         check_cli({"cli": {"rc": proc.returncode, "stdout": out, "stderr": err, "exception": ""}}, sub, None, "")
         if sub.crash or sub.problems:
             o.problems.append(f"subprocess:{sub.crash or sub.problems}")
-        if os.listdir(tmp):
-            o.problems.append(f"tmp:subprocess {os.listdir(tmp)[:3]}")
+        left = [n for n in os.listdir(tmp) if n not in CACHES]
+        if left:
+            o.problems.append(f"tmp:subprocess {left[:3]}")
         o.peak_mb = max(o.peak_mb, peak / 2**20)
 
 

@@ -123,7 +123,8 @@ def print_table(result: dict[str, Any], title: str) -> None:
             print(f"  false positives {r}: {'; '.join(e['fp_examples'])}")
 
 
-def run_truth(jobs: list[tuple[int, list[str]]], shuffle: bool = True) -> list[tuple[dict[str, Any], list[str]]]:
+def run_truth(jobs: list[tuple[int, list[str]]], shuffle: bool = True,
+              family: str = "house") -> list[tuple[dict[str, Any], list[str]]]:
     from checks import run_rules
     from checks.catalog import load_catalog
     from fixtures.generator import dry_truth
@@ -132,7 +133,7 @@ def run_truth(jobs: list[tuple[int, list[str]]], shuffle: bool = True) -> list[t
     out = []
     for seed, defects in jobs:
         try:
-            truth = dry_truth(seed, defects)
+            truth = dry_truth(seed, defects, family=family)
         except ValueError as exc:  # a defect that cannot be injected into this sample
             print(f"  skip seed {seed} {defects}: {exc}", file=sys.stderr)
             continue
@@ -141,7 +142,8 @@ def run_truth(jobs: list[tuple[int, list[str]]], shuffle: bool = True) -> list[t
     return out
 
 
-def run_scan(jobs: list[tuple[int, list[str]]], out_dir: Path) -> list[tuple[dict[str, Any], list[str]]]:
+def run_scan(jobs: list[tuple[int, list[str]]], out_dir: Path,
+             family: str = "house") -> list[tuple[dict[str, Any], list[str]]]:
     from assistant.config import get_settings
     from assistant.pipeline import scan
     from fixtures.generator import LAYOUTS, generate_dossier
@@ -151,7 +153,7 @@ def run_scan(jobs: list[tuple[int, list[str]]], out_dir: Path) -> list[tuple[dic
     results = []
     for i, (seed, defects) in enumerate(jobs):
         try:
-            folder = generate_dossier(seed, out_dir, defects, LAYOUTS[i % len(LAYOUTS)])
+            folder = generate_dossier(seed, out_dir, defects, LAYOUTS[i % len(LAYOUTS)], family=family)
         except ValueError as exc:
             print(f"  skip seed {seed} {defects}: {exc}", file=sys.stderr)
             continue
@@ -173,12 +175,15 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--seed", type=int, default=1000)
     ap.add_argument("--out", type=Path, default=Path("/tmp/rules_eval"))
     ap.add_argument("--json", type=Path, help="also write the figures as JSON")
+    ap.add_argument("--family", default="house",
+                    help="wording family of the generated documents (fixtures/families.py: house, official, local)")
     args = ap.parse_args(argv)
     jobs = plan(args.per_rule, args.clean, args.seed)
     t0 = time.perf_counter()
-    results = run_truth(jobs) if args.mode == "truth" else run_scan(jobs, args.out)
+    results = (run_truth(jobs, family=args.family) if args.mode == "truth"
+               else run_scan(jobs, args.out / args.family if args.family != "house" else args.out, args.family))
     result = score(results)
-    print_table(result, f"mode={args.mode} dossiers={len(results)} (seed {args.seed}, {args.per_rule} per rule, "
+    print_table(result, f"mode={args.mode} family={args.family} dossiers={len(results)} (seed {args.seed}, {args.per_rule} per rule, "
                         f"{args.clean} clean) in {time.perf_counter() - t0:.0f}s")
     if args.json:
         args.json.write_text(json.dumps(result, ensure_ascii=False, indent=1), encoding="utf-8")

@@ -1,4 +1,5 @@
-"""The rule catalog (``../shared/rules/catalog.yaml``): titles, severities and legal bases.
+"""The rule catalog (``../shared/rules/catalog.yaml``, plus the project-local ``checks/rules_local.yaml``):
+titles, severities and legal bases.
 
 Rules never retype a title, a severity or a citation: they are read from the catalog
 by id. The catalog path comes from the caller (configuration); :func:`default_catalog_path`
@@ -78,6 +79,17 @@ class CatalogError(RuntimeError):
     """The catalog is missing or malformed (message in Chinese)."""
 
 
+#: Project-local rules (EVD-0NN …) merged into the shared catalog's id space; never override a shared id.
+LOCAL_RULES = Path(__file__).with_name("rules_local.yaml")
+
+
+def _local_rules() -> list[dict[str, Any]]:
+    try:
+        return list((yaml.safe_load(LOCAL_RULES.read_text(encoding="utf-8")) or {}).get("rules") or [])
+    except (OSError, yaml.YAMLError) as exc:
+        raise CatalogError(f"项目规则文件格式错误：{LOCAL_RULES}：{exc}") from exc
+
+
 @functools.lru_cache(maxsize=8)
 def load_catalog(path: str | Path | None = None) -> Catalog:
     """Read and index the catalog; cached per path."""
@@ -89,7 +101,9 @@ def load_catalog(path: str | Path | None = None) -> Catalog:
     except yaml.YAMLError as exc:
         raise CatalogError(f"规则目录文件格式错误：{p}：{exc}") from exc
     rules: dict[str, CatalogEntry] = {}
-    for r in data.get("rules", []):
+    shared_ids = {r["id"] for r in data.get("rules", [])}
+    local = [r for r in _local_rules() if r["id"] not in shared_ids]
+    for r in data.get("rules", []) + local:
         bases = tuple(
             Basis(law=b.get("law", ""), article=b.get("article"), quote=b.get("quote", ""))
             for b in r.get("legal_basis") or []

@@ -171,7 +171,7 @@ class RegistryError(RuntimeError):
 
 def register(cls: type[Rule]) -> type[Rule]:
     """Class decorator: add a rule to the registry under its catalog id."""
-    if not re.fullmatch(r"(DL|SG|DOC|CON|SUB)-\d{3}", cls.id or ""):
+    if not re.fullmatch(r"(DL|SG|DOC|CON|SUB|EVD)-\d{3}", cls.id or ""):
         raise RegistryError(f"bad rule id {cls.id!r} on {cls.__name__}")
     if cls.id in REGISTRY and REGISTRY[cls.id] is not cls:
         raise RegistryError(f"duplicate rule id {cls.id}")

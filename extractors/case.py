@@ -27,6 +27,7 @@ from models import CaseFile, Document, DocumentPart, Evidence, Field, Line, Mark
 from extractors import classify, slots
 from extractors.errors import DossierReadError, FileReadError
 from extractors.fields import extract_fields
+from extractors import evidence
 from extractors.ingest import Ingest, InputFile, clean_name, limits_of, sha256_of
 from extractors.merge import summarize
 from extractors.text import DocText, decode_first
@@ -320,7 +321,9 @@ def _page_images(f: InputFile, pages: list[Page], dpi: int, max_pixels: int) -> 
 
 
 def _apply_ocr(page: Page, result: Any) -> None:
-    page.lines = list(result.lines)
+    from extractors.text import to_simplified
+
+    page.lines = [ln.model_copy(update={"text": to_simplified(ln.text)}) if ln.text else ln for ln in result.lines]
     page.marks = list(getattr(result, "marks", []) or [])
     from extractors.pdf import page_text
 
@@ -359,6 +362,7 @@ def _documents(pages_by_file: dict[str, list[Page]], inputs: dict[str, InputFile
         sources = {p.text_source for p in seg.pages if p.text_source != "none"}
         source = "mixed" if len(sources) > 1 else (sources.pop() if sources else "none")
         fields = extract_fields(text, seg.type, seg.title) if text.text else {}
+        fields = evidence.extract(text, seg.type, seg.title, fields) if text.text else fields
         analysed = {(p.file, p.number) for p in seg.pages
                     if p.text_source == "ocr" and (p.file, p.number) not in ocr_layer
                     and (p.ocr_confidence or 0) >= MIN_SLOT_OCR_CONFIDENCE} | marked

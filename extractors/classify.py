@@ -82,7 +82,8 @@ def match_title(line: str) -> tuple[str, str, float] | None:
 
 
 def _organ_prefix(prefix: str) -> bool:
-    return bool(re.search(r"(人民检察院|人民法院|公安局|分局|派出所|看守所|检察院|法院|刑事|犯罪嫌疑人|被告人)$", prefix)) \
+    return bool(re.search(r"(人民检察院|人民法院|公安局|分局|派出所|看守所|检察院|法院|刑事|犯罪嫌疑人|被告人"
+                          r"|鉴定中心|鉴定所|鉴定研究所|鉴定机构|认证中心|认定中心|价格认定局|交通警察大队)$", prefix)) \
         or prefix in ("", "刑事")
 
 

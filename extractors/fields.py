@@ -707,6 +707,8 @@ def _opinion(x: Extraction, matches: list) -> None:
         x.fields[vocab.TRANSFER_DATE] = x.fields[vocab.DATE].model_copy()
 
 
+#: Confidence of a header field whose values are handwritten names read by OCR (police 讯问人（签名）).
+HANDWRITTEN_FIELD_CONFIDENCE = 0.5
 _STOP_WORDS = ("工作单位", "单位", "地点", "时间", "职务", "被讯问人")
 
 
@@ -737,7 +739,12 @@ def labelled(x: Extraction) -> None:
             if not names:
                 continue
             single = all(sp.value == "name" for sp in group)
-            x.put(fname, names[0] if single else names, (m.end(), m.end() + len(row)))
+            span = x.t.line_at(m.start())
+            # names under a （签名） label are handwriting: OCR may miss one of them
+            written = bool(re.search(templates.SIGN_SUFFIX, m.group(0))) and span is not None \
+                and span.page.text_source == "ocr"
+            x.put(fname, names[0] if single else names, (m.end(), m.end() + len(row)),
+                  confidence=HANDWRITTEN_FIELD_CONFIDENCE if written else 0.95)
             break
 
 
@@ -848,6 +855,8 @@ def _sentencing_recommendation(x: Extraction, matches: list) -> None:
     signer_names(x, ("检察官助理", "检察官", "检察员"), vocab.PROSECUTORS)
 
 
+#: Lowest line confidence (OCR) at which a read 落款 block counts as read completely.
+CLOSING_CONFIDENCE = 0.9
 _DATE_CLOSE = re.compile(rf"(?:^|[\n\t])[^\n]{{0,24}}?(?:{nz.DATE_PATTERN})\s*(?=\n|$)")
 
 
@@ -890,9 +899,12 @@ def sections(x: Extraction) -> None:
             found[name] = False
     x.put(vocab.SECTIONS, found, spans)
     variant = templates.variant_of(x.type, x.title)
+    closing = x.t.spans_between(end.start(), len(x.s)) if end else []
     x.put(vocab.STRUCTURE, {"template": variant.name if variant else x.type,
                             "end": x.s[end.start():end.end()].strip() if end else None,
                             "closing_date": close.group(0).strip() if close else None,
+                            # the 落款 block read with confidence: what it lacks is absent (positive evidence)
+                            "closing_read": bool(closing) and min(sp.line.confidence for sp in closing) >= CLOSING_CONFIDENCE,
                             "sections": read}, (end.start(), end.end()) if end else None)
 
 

@@ -30,7 +30,7 @@ NUM_CHARS = "0-9０-９〇零○一二三四五六七八九十百千万两壹贰
 _FULLWIDTH = str.maketrans("０１２３４５６７８９：，．", "0123456789:,.")
 
 DATE_PATTERN = (
-    rf"(?:(?P<y>[0-9０-９]{{4}}|[〇零○Ｏ一二三四五六七八九]{{4}})年|(?P<same>同年|当年|本年))?"
+    rf"(?:(?P<y>[0-9０-９]{{4}}|[〇零○Ｏ一二三四五六七八九]{{4}}|[一二12][〇零○Ｏ0九9][0-9〇零○Ｏ一二三四五六七八九]{{2}})年|(?P<same>同年|当年|本年))?"
     rf"(?P<m>[0-9０-９]{{1,2}}|十[一二]?|[一二三四五六七八九])月"
     rf"(?P<d>[0-9０-９]{{1,2}}|三十一?|二十[一二三四五六七八九]?|十[一二三四五六七八九]?|[一二三四五六七八九])[日号]"
 )
@@ -76,7 +76,8 @@ def _year(text: str) -> int | None:
     if s.isdigit():
         return int(s)
     try:
-        return int("".join(str(_CN_DIGIT_VALUE[c]) for c in s))
+        # OCR may mix the two scripts in one year (二〇二0): each character is one digit
+        return int("".join(c if c.isdigit() else str(_CN_DIGIT_VALUE[c]) for c in s))
     except KeyError:
         return None
 

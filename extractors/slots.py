@@ -134,6 +134,8 @@ def find_slots(doc_type: str, pages: list[Page], doc_id: str, analysed: set[tupl
             for rule in rules:
                 line = whole
                 m = rule.match(t)
+                if not m and page.text_source == "ocr" and not any(r.match(t) for r in rules):
+                    m = _ocr_label(rule, t)
                 cut = m.end() if m else 0
                 if not m and head:
                     # OCR read the label and what was written after it as one OCR line: the label is its
@@ -249,6 +251,18 @@ def _signed_text(text: str) -> bool:
     """A segment that is a slot's content (a name, possibly several, or a signature read as letters)."""
     names = [n for n in re.split(r"[、，,\s]+", text) if n]
     return bool(names) and all(is_person_name(n) for n in names) or _scribble(text)
+
+
+def _ocr_label(rule: SlotSpec, text: str) -> re.Match | None:
+    """A label OCR read with one character lost (``书员彭某某`` for ``书记员 彭某某``), taken only when
+    what follows is what the slot holds: a name for a name slot, nothing or a scribble otherwise."""
+    m = rule.ocr_regex.match(text)
+    if m is None:
+        return None
+    rest = text[m.end():].strip()
+    if rule.kind == "name":
+        return m if _signed_text(rest) else None
+    return m if (m.group("sign") or m.group("colon")) and (not rest or _scribble(rest)) else None
 
 
 def _content_of_slot(page: Page, rest: str) -> bool:

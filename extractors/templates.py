@@ -71,6 +71,16 @@ class SlotSpec:
         alts = "|".join(_label_alt(lb) for lb in sorted(self.labels, key=len, reverse=True))
         return re.compile(rf"^(?:{alts})(?P<sign>{SIGN_SUFFIX})?(?P<colon>[：:])?")
 
+    @functools.cached_property
+    def ocr_regex(self) -> re.Pattern:
+        """The label with one interior character dropped (OCR loses a stroke-thin character:
+        ``书记员`` read as ``书员``); first and last character kept, labels of three or more."""
+        alts = sorted({lb[:i] + lb[i + 1:] for lb in self.labels if not lb.startswith("re:") and len(lb) >= 3
+                       for i in range(1, len(lb) - 1)}, key=len, reverse=True)
+        if not alts:
+            return re.compile(r"(?!)")
+        return re.compile(rf"^(?:{'|'.join(map(re.escape, alts))})(?P<sign>{SIGN_SUFFIX})?(?P<colon>[：:])?")
+
     def match(self, text: str) -> re.Match | None:
         m = self.regex.match(text)
         if m is None:

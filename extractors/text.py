@@ -10,8 +10,10 @@ image files).
 from __future__ import annotations
 
 import bisect
+import functools
 import re
 from dataclasses import dataclass
+from typing import Any
 
 from models import Evidence, Line, Page
 
@@ -26,6 +28,22 @@ def decode_first(raw: bytes, codecs: tuple[str, ...]) -> str | None:
         except UnicodeDecodeError:
             continue
     return None
+
+
+@functools.lru_cache(maxsize=1)
+def _t2s() -> Any:
+    try:
+        import opencc
+    except ImportError:  # pragma: no cover - opencc is a declared dependency
+        return None
+    return opencc.OpenCC("t2s")
+
+
+def to_simplified(text: str) -> str:
+    """Traditional characters OCR models sometimes emit (量刑建議書, 書記員) as the simplified ones
+    the documents are printed in (OpenCC t2s); unchanged when OpenCC is unavailable."""
+    conv = _t2s()
+    return conv.convert(text) if conv is not None and text else text
 
 
 def compact(text: str) -> str:
@@ -127,7 +145,9 @@ def _wrapped(prev: Line, line: Line, page: Page, left: float, across: bool = Fal
     if across:
         return True
     gap = line.bbox[1] - prev.bbox[3]
-    return -0.2 * height <= gap <= 1.2 * height and line.bbox[0] <= prev.bbox[0] + 2 * height
+    # OCR boxes hug the glyphs (a text layer's boxes carry the font's leading): allow a wider gap
+    most = 1.7 if page.text_source == "ocr" else 1.2
+    return -0.2 * height <= gap <= most * height and line.bbox[0] <= prev.bbox[0] + 2 * height
 
 
 def _nominal(page: Page) -> bool:

@@ -45,6 +45,7 @@ CUSTODY_NECESSITY_REVIEW = "羁押必要性审查记录"  # SUB-012
 OPINION_RECORD = "听取意见笔录"          # 听取辩护人/值班律师/被害人意见 (DOC-012)
 CUSTODY_TERM_NOTICE = "变更羁押期限通知书"  # 期限变更书面通知看守所 (DL-010 子项)
 VOLUME_INDEX = "卷内目录"              # 卷内目录 page of a volume (not a document to check)
+EXPERT_OPINION, PRICE_ASSESSMENT, INSPECTION_RECORD, IDENTIFICATION_RECORD, INQUIRY_RECORD, SEIZURE_DECISION, SEIZURE_LIST, CASE_REGISTRATION, FILING_DECISION, ARRIVAL_ACCOUNT, ELECTRONIC_DATA_RECORD = "鉴定意见书", "价格认定结论书", "勘验检查笔录", "辨认笔录", "询问笔录", "扣押决定书", "扣押清单", "受案登记表", "立案决定书", "到案经过", "电子数据提取笔录"  # evidence documents (issue 14, models/evidence.py)
 OTHER = "其他"
 
 #: The types the classifier must recognise (issue 2), in dossier order.

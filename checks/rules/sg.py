@@ -20,6 +20,16 @@ def _unclear(ctx: Context, doc: Document, slots: list[Slot], what: str) -> None:
             ctx.warn(f"{label(doc)}{slot_pages_text(doc, [s])}{what}区域无法辨认，请人工核对。")
 
 
+def closing_read(doc: Document) -> bool:
+    """Whether the 文尾 (落款) was read well enough that a name missing from it is absent: the
+    templates located it and its lines were read with confidence; a text layer without a
+    located structure counts as read (its text is exact)."""
+    st = doc.value(V.STRUCTURE)
+    if isinstance(st, dict) and "closing_read" in st:
+        return bool(st["closing_read"])
+    return doc.text_source == "text-layer"
+
+
 def _missing(doc: Document, role: str, kind: str | None = None) -> tuple[list[Slot], list[Slot]]:
     """(unfilled slots, all slots) of a role."""
     slots = doc.slots_for(role, kind)
@@ -86,7 +96,12 @@ class SG002(Rule):
             stage = str(doc.value(V.INTERROGATION_STAGE) or "")
             if listed:
                 staff = list(dict.fromkeys(listed + ([recorder] if recorder and stage in ("审查逮捕", "审查起诉") else [])))
-                if len(staff) < 2:
+                read = doc.fields.get(V.INTERROGATORS)
+                if len(staff) < 2 and read is not None and read.confidence < 0.7:
+                    # the names are handwriting (讯问人（签名）) read by OCR: one may simply not have been read
+                    ctx.hint(f"{label(doc)}首部讯问人签名仅识别出{'、'.join(staff)}，请人工核实讯问人员是否为二人以上。",
+                             ev(doc, V.INTERROGATORS), key=f"{doc.id}|count")
+                elif len(staff) < 2:
                     ctx.report(f"{label(doc)}讯问人员仅{'、'.join(staff)}一人，不足二人。", ev(doc, V.INTERROGATORS),
                                key=f"{doc.id}|count")
             else:
@@ -253,7 +268,11 @@ class SG007(Rule):
                     bad_slots += missing
                 elif not slots:
                     if role == V.SLOT_PROSECUTOR and not doc.value(V.PROSECUTORS) and doc.value(V.DATE):
-                        absent.append(name)  # the 文尾 was read (its date is known) but names no 检察官
+                        if closing_read(doc):
+                            absent.append(name)  # the 文尾 was read (its date is known) but names no 检察官
+                        else:
+                            ctx.hint(f"未能在{label(doc)}文尾识别{name}（文尾文字识别置信度不足），请人工核实。",
+                                     [doc.first_evidence()], key=f"{doc.id}|{name}")
                     elif role == V.SLOT_COURT_SEAL or (role == V.SLOT_PROSECUTOR and not doc.value(V.PROSECUTORS)):
                         ctx.warn(f"{label(doc)}未能识别{name}区域，无法核验。")
             if absent:
@@ -285,8 +304,11 @@ class SG008(Rule):
                     absent.append(name)
                     bad += missing
                 elif not slots and role in printed and not printed[role]:
-                    if any(printed.values()):  # the 文尾 was read: the other names are there
+                    if any(printed.values()) and closing_read(doc):  # the 文尾 was read: the other names are there
                         absent.append(name)
+                    elif any(printed.values()):
+                        ctx.hint(f"未能在{label(doc)}文尾识别{name}（文尾文字识别置信度不足），请人工核实。",
+                                 [doc.first_evidence()], key=f"{doc.id}|{name}")
                     else:
                         ctx.warn(f"{label(doc)}未能读取{name}，无法核验。")
             if absent:

@@ -267,7 +267,8 @@ def ray_cluster():
         procs = []
         for p in psutil.process_iter(["cmdline"]):
             try:
-                if any(temp in a for a in (p.info["cmdline"] or [])):
+                args = p.info["cmdline"] or []
+                if any(temp in a or a.endswith(f":{port}") for a in args):  # the client server names the GCS port
                     procs.append(p)
                     procs.extend(p.children(recursive=True))
             except psutil.Error:
