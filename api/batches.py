@@ -261,8 +261,9 @@ class BatchWorker:
         out = self._out(item)
         prior = self._reuse(item, digest)
         if prior is not None:
-            report = apply_dispositions(prior["report"], self._dispositions(prior["dossier_key"]), self.settings)
-            if out is not None and not (prior["same_item"] and outputs_complete(out)):
+            disp = self._dispositions(prior["dossier_key"])
+            report = apply_dispositions(prior["report"], disp, self.settings)
+            if out is not None and (disp or not (prior["same_item"] and outputs_complete(out))):
                 write_outputs(report, out)
             res = self._finish_item(item, "done" if prior["same_item"] else "reused", report, prior["scan"].id,
                                     digest, started)

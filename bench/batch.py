@@ -12,6 +12,8 @@ skipped, and prints per mode:
   models — work is held until then, in both runners — to the last report written: per-dossier
   report files, storage and database rows included), and the one-time start-up separately;
 * peak resident memory per worker (``VmHWM`` of each worker process, read while it runs);
+* pages per worker CPU-second (CPU time of the worker processes after loading): unlike
+  wall-clock figures it does not depend on other work sharing the machine;
 * the ratios 2 workers / 1 worker and Ray (2 nodes × 1 CPU) / local pool (2 workers).
 
 Ray mode starts its own cluster (``ray start --head --num-cpus 1`` + ``ray start --address …
@@ -57,10 +59,22 @@ def vm_hwm(pid: int) -> int:
     return 0
 
 
+def cpu_seconds(pid: int) -> float:
+    """user + system CPU seconds of a process (0 when gone)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, IndexError, ValueError):
+        return 0.0
+
+
 class MemWatch:
+    """Samples peak RSS and CPU seconds of the worker processes (4 times a second)."""
+
     def __init__(self):
         self.pids: set[int] = set()
         self.peak: dict[int, int] = {}
+        self.cpu: dict[int, float] = {}
         self._stop = threading.Event()
         self._t = threading.Thread(target=self._loop, daemon=True)
 
@@ -68,6 +82,7 @@ class MemWatch:
         while not self._stop.wait(0.25):
             for pid in list(self.pids):
                 self.peak[pid] = max(self.peak.get(pid, 0), vm_hwm(pid))
+                self.cpu[pid] = max(self.cpu.get(pid, 0.0), cpu_seconds(pid))
 
     def __enter__(self):
         self._t.start()
@@ -157,11 +172,15 @@ def run_mode(source: Path, work: Path, workers: int, ray_address: str | None, oc
         def on_event(kind, payload, stats):
             if kind == "ready":
                 mem.pids.add(payload["pid"])
+                mem.cpu_at_ready = getattr(mem, "cpu_at_ready", {})
+                mem.cpu_at_ready[payload["pid"]] = cpu_seconds(payload["pid"])
 
         stats = run_batch(cfg, items, workers, ray_address, on_event=on_event, start_together=True)
     finish_batch(sessions, bid, out)
     busy = stats.scan_seconds
-    return {"workers": workers, "ray": bool(ray_address), "dossiers": stats.done, "pages": stats.scanned_pages,
+    worker_cpu = sum(mem.cpu.get(p, 0.0) - getattr(mem, "cpu_at_ready", {}).get(p, 0.0) for p in mem.pids)
+    return {"cpu_pages_s": stats.scanned_pages / worker_cpu if worker_cpu > 0 else 0.0, "worker_cpu": worker_cpu,
+            "workers": workers, "ray": bool(ray_address), "dossiers": stats.done, "pages": stats.scanned_pages,
             "failed": len(stats.failed), "seconds": busy, "load": stats.elapsed - busy,
             "pages_s": stats.scanned_pages / busy, "dossiers_h": stats.done / busy * 3600,
             "peak_mib": [v / 2**20 for v in mem.peak.values()], "nodes": dict(stats.nodes)}
@@ -171,7 +190,8 @@ def show(name: str, r: dict) -> None:
     peak = ", ".join(f"{v:.0f}" for v in sorted(r["peak_mib"]))
     print(f"{name:8s} {r['dossiers']:3d} dossiers {r['pages']:5d} pages in {r['seconds']:6.1f}s "
           f"(+{r['load']:.1f}s model loading) → {r['pages_s']:6.1f} pages/s, {r['dossiers_h']:7.0f} dossiers/h; "
-          f"peak RSS per worker MiB: {peak}; failed {r['failed']}; nodes {len(r['nodes'])}", flush=True)
+          f"peak RSS per worker MiB: {peak}; failed {r['failed']}; nodes {len(r['nodes'])}; "
+          f"workers' CPU {r['worker_cpu']:.1f}s → {r['cpu_pages_s']:.1f} pages per worker CPU-second", flush=True)
 
 
 def main() -> None:

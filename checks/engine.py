@@ -36,11 +36,12 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Iterable
 
-from models import CaseFile, Document, Evidence, Finding
+from models import CaseFile, Document, Evidence, Finding, vocab
 
 from checks.catalog import Catalog, CatalogEntry
 
 DOC_HEADINGS = ("检查内容", "为何是问题", "违规示例", "规范示例")
+
 
 
 class Skip(Exception):
@@ -60,11 +61,22 @@ class Context:
     options: dict[str, Any] = field(default_factory=dict)
     findings: list[Finding] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    #: Titles of documents the dossier holds but extraction could not type (no template declares them).
+    unrecognized: list[str] = field(default_factory=list)
 
     def report(self, message: str, evidence: Iterable[Evidence] = (), key: str = "",
-               grounds: Iterable[str] = ()) -> Finding:
+               grounds: Iterable[str] = (), absent: bool = False) -> Finding:
         """Record one distinct problem. ``key`` de-duplicates (same key → one finding); ``grounds``
-        say what the conclusion rests on (template, section or slot located, span read)."""
+        say what the conclusion rests on (template, section or slot located, span read).
+
+        ``absent``: the problem is that a document is not in the dossier. That is positive
+        evidence only when every document of the dossier was typed; when some could not be
+        (:attr:`unrecognized`), the missing one may be among them and the finding becomes a hint.
+        """
+        if absent and self.unrecognized:
+            names = "、".join(f"“{t}”" for t in self.unrecognized[:3])
+            return self.hint(f"{message}（卷内另有未能识别类型的文书{names}，请人工核实其中是否即为所需文书。）",
+                             evidence, key=key or message)
         key = key or message
         for f in self.findings:
             if f.key == key:
@@ -215,6 +227,7 @@ def run_rules(
     ran: list[str] = []
     skipped: list[str] = []
     present = {d.type for d in case.documents}
+    unrecognized = [d.title for d in case.documents if d.type == vocab.OTHER and d.title and d.title != vocab.OTHER]
     for rule_id in sorted(REGISTRY):
         if rule_id not in wanted or rule_id not in catalog:
             continue
@@ -224,7 +237,7 @@ def run_rules(
         opts["_catalog_path"] = str(catalog.path)
         if extra_context:
             opts.setdefault("_context", extra_context)
-        ctx = Context(entry=catalog[rule_id], options=opts)
+        ctx = Context(entry=catalog[rule_id], options=opts, unrecognized=unrecognized)
         if cls.triggers and not present.intersection(cls.triggers):
             skipped.append(rule_id)
             continue

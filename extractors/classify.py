@@ -103,6 +103,31 @@ def page_title(page: Page) -> TitleHit | None:
     return None
 
 
+#: Endings of document titles (起诉书, 社会调查报告, 现场勘验笔录, 扣押清单 …).
+_TITLE_SUFFIX = re.compile(r"(?:书|报告|表|录|证|函|单|通知|决定|意见|清单|回执|凭证|说明|材料|笔录|记录|经过|证明|鉴定|结论)$")
+
+
+def unknown_title(page: Page) -> str | None:
+    """The text of a title line no template declares: one of the top lines, centred, set larger
+    than the body text, short, without punctuation, ending like a document title."""
+    if not page.lines or not page.width:
+        return None
+    limit = page.height * 0.25 if page.height else 1e9
+    for ln in page.lines[:3]:
+        if ln.bbox[1] > limit:
+            break
+        body = sorted(o.bbox[3] - o.bbox[1] for o in page.lines if o is not ln)
+        if not body:
+            return None
+        median = body[len(body) // 2]
+        t = _SPACES.sub("", ln.text)
+        centred = abs((ln.bbox[0] + ln.bbox[2]) / 2 - page.width / 2) <= page.width * 0.1
+        if centred and 3 <= len(t) <= 20 and not re.search(r"[，。；：:、,.;？?！!（(]", t) \
+                and _TITLE_SUFFIX.search(t) and ln.bbox[3] - ln.bbox[1] >= 1.25 * median and match_title(t) is None:
+            return t
+    return None
+
+
 def page_marker(page: Page) -> tuple[int, int] | None:
     """``(k, n)`` for a "第k页 共n页" marker on the page."""
     m = _PAGE_MARK.search(page.text[-200:]) or _PAGE_MARK.search(page.text[:200])
@@ -196,11 +221,14 @@ def split_documents(pages: list[Page]) -> list[Segment]:
         continuation = marker is not None and marker[0] > 1
         if hit and current is not None and continuation:
             hit = None
-        if hit is None and current is not None:
+        unknown = unknown_title(page) if hit is None and not continuation else None
+        if hit is None and current is not None and not unknown:
             current.pages.append(page)
             continue
         if hit is None:
-            current = Segment(file=page.file, pages=[page], type=vocab.OTHER, title="", confidence=0.0)
+            # a page headed by a title no template declares starts a document of unknown type: it is
+            # not swallowed by the document before it (whose end would then be misread)
+            current = Segment(file=page.file, pages=[page], type=vocab.OTHER, title=unknown or "", confidence=0.0)
         else:
             current = Segment(file=page.file, pages=[page], type=hit.type, title=hit.title, confidence=hit.score)
         segments.append(current)

@@ -895,6 +895,9 @@ def sections(x: Extraction) -> None:
                 spans.append((hit.start(), hit.end()))
         elif end is None or (spec.after == "end" and close is None):
             found[name] = None
+        elif spec.subject and any(re.search(p, x.s[close.end():] if spec.after == "end" and close else x.s)
+                                  for p in spec.subject):
+            found[name] = None  # the document speaks of it in a wording no template knows
         else:
             found[name] = False
     x.put(vocab.SECTIONS, found, spans)

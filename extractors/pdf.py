@@ -28,6 +28,7 @@ from __future__ import annotations
 import ctypes
 import re
 from pathlib import Path
+from typing import Iterator
 import numpy as np
 import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
@@ -258,24 +259,32 @@ def render_pages(path: Path, numbers: list[int], dpi: int = 100,
     covers ``[crop_top, height]`` of the page.
     """
     out: dict[int, np.ndarray] = {}
+    for n, page in pages_of(path, numbers):
+        top = (crop_top or {}).get(n, 0.0)
+        width, height = page.get_size()
+        scale = capped_dpi(width, height - top, dpi, max_pixels) / 72.0
+        bitmap = page.render(scale=scale, crop=(0, 0, 0, top), rev_byteorder=True)
+        out[n] = np.ascontiguousarray(bitmap.to_numpy()[..., :3])
+        bitmap.close()
+    return out
+
+
+def pages_of(path: Path, numbers: list[int]) -> Iterator[tuple[int, pdfium.PdfPage]]:
+    """``(number, page)`` for the given 1-based pages that exist; each page is closed after use,
+    the document when the iteration ends."""
     if not numbers:
-        return out
+        return
     doc = open_pdf(path)
     try:
         for n in numbers:
-            if not 1 <= n <= len(doc):
-                continue
-            page = doc[n - 1]
-            top = (crop_top or {}).get(n, 0.0)
-            width, height = page.get_size()
-            scale = capped_dpi(width, height - top, dpi, max_pixels) / 72.0
-            bitmap = page.render(scale=scale, crop=(0, 0, 0, top), rev_byteorder=True)
-            out[n] = np.ascontiguousarray(bitmap.to_numpy()[..., :3])
-            bitmap.close()
-            page.close()
+            if 1 <= n <= len(doc):
+                page = doc[n - 1]
+                try:
+                    yield n, page
+                finally:
+                    page.close()
     finally:
         doc.close()
-    return out
 
 
 def read_pdf_plumber(path: Path, name: str, max_pages: int | None = None) -> list[Page]:
@@ -313,35 +322,27 @@ def ink_text_boxes(path: Path, numbers: list[int]) -> dict[int, list[tuple[float
     handwriting, not print: it must neither hide the strokes from mark detection nor count
     as a typed name. Runs of adjacent ink characters on one row give one box."""
     out: dict[int, list[tuple[float, float, float, float]]] = {}
-    doc = open_pdf(path)
-    try:
-        for n in numbers:
-            if not 1 <= n <= len(doc):
-                continue
-            page = doc[n - 1]
-            height = page.get_size()[1]
-            tp = page.get_textpage()
-            try:
-                r, g, b, a = (ctypes.c_uint() for _ in range(4))
-                runs: list[list[float]] = []
-                for i in range(tp.count_chars()):
-                    ch = chr(pdfium_c.FPDFText_GetUnicode(tp.raw, i) or 32)
-                    if ch.isspace() or not pdfium_c.FPDFText_GetFillColor(tp.raw, i, r, g, b, a):
-                        continue
-                    if not _ink(r.value, g.value, b.value):
-                        continue
-                    x0, bottom, x1, top = tp.get_charbox(i, loose=True)
-                    box = [x0, height - top, x1, height - bottom]
-                    last = runs[-1] if runs else None
-                    if last and abs((last[1] + last[3]) - (box[1] + box[3])) / 2 < 0.5 * (box[3] - box[1]) \
-                            and -0.6 * (box[3] - box[1]) <= box[0] - last[2] < 1.5 * (box[3] - box[1]):
-                        last[2], last[1], last[3] = box[2], min(last[1], box[1]), max(last[3], box[3])
-                    else:
-                        runs.append(box)
-                out[n] = [tuple(x) for x in runs]
-            finally:
-                tp.close()
-                page.close()
-    finally:
-        doc.close()
+    for n, page in pages_of(path, numbers):
+        height = page.get_size()[1]
+        tp = page.get_textpage()
+        try:
+            r, g, b, a = (ctypes.c_uint() for _ in range(4))
+            runs: list[list[float]] = []
+            for i in range(tp.count_chars()):
+                ch = chr(pdfium_c.FPDFText_GetUnicode(tp.raw, i) or 32)
+                if ch.isspace() or not pdfium_c.FPDFText_GetFillColor(tp.raw, i, r, g, b, a):
+                    continue
+                if not _ink(r.value, g.value, b.value):
+                    continue
+                x0, bottom, x1, top = tp.get_charbox(i, loose=True)
+                box = [x0, height - top, x1, height - bottom]
+                last = runs[-1] if runs else None
+                if last and abs((last[1] + last[3]) - (box[1] + box[3])) / 2 < 0.5 * (box[3] - box[1]) \
+                        and -0.6 * (box[3] - box[1]) <= box[0] - last[2] < 1.5 * (box[3] - box[1]):
+                    last[2], last[1], last[3] = box[2], min(last[1], box[1]), max(last[3], box[3])
+                else:
+                    runs.append(box)
+            out[n] = [tuple(x) for x in runs]
+        finally:
+            tp.close()
     return out

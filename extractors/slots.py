@@ -241,10 +241,17 @@ def _on_last_lines(page: Page, line: Line) -> bool:
 def _region(page: Page, line: Line, width: float = 170.0) -> BBox:
     x0 = line.bbox[2]
     nxt = [seg.bbox[0] for seg in page.lines if seg is not line and _same_row(seg, line) and seg.bbox[0] > x0 + 20
-           and not _signed_text(compact(seg.text))]
+           and not _signed_text(compact(seg.text)) and not _mark_read_as_text(seg)]
     x1 = min([x0 + width] + nxt)
     h = line.bbox[3] - line.bbox[1]
     return (x0, line.bbox[1] - 1.2 * h, x1, line.bbox[3] + 1.2 * h)
+
+
+def _mark_read_as_text(seg: Line) -> bool:
+    """An OCR segment that is a mark read as text: a fingerprint or seal fragment recognised as one
+    or two unsure Latin characters or symbols (``O``, ``@``)."""
+    t = compact(seg.text)
+    return seg.confidence < 0.8 and len(t) <= 2 and not re.search(r"[\u4e00-\u9fff]", t)
 
 
 def _signed_text(text: str) -> bool:

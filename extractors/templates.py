@@ -11,7 +11,9 @@ read too, so a new office's form is a data change. A template declares:
 - ``end`` — regexes that show the document's end (落款) was read: the structure was located;
 - ``sections`` — named parts with ``headings`` (literal heading synonyms at a line start,
   ``附：`` / ``附件：`` / ``附项：``) and ``patterns`` (regexes; an item that is a list needs all
-  of its regexes), optionally ``after: holding`` (looked for after 本院认为);
+  of its regexes), optionally ``after: holding`` (looked for after 本院认为) or ``after: end``
+  (follows the 落款), and ``subject`` (regexes for what the part is about: when the subject is
+  there but no heading or pattern matched, the part is "not located", never "absent");
 - ``labels`` — labelled header fields (``讯问人（签名）　张三　李四``): field name, label
   synonyms, value kind (``names``/``name``), zone;
 - ``slots`` — signature, fingerprint, seal, name and date places: role, kind, label synonyms,
@@ -100,6 +102,9 @@ class SectionSpec:
     patterns: tuple[tuple[str, ...], ...] = ()
     after: str = ""
     template: str = ""
+    #: Regexes for what the part is about (量刑建议, 程序): present while no heading or pattern matched
+    #: means the part may be there in a wording no template knows — not located, never "absent".
+    subject: tuple[str, ...] = ()
 
     def regexes(self) -> list[tuple[re.Pattern, ...]]:
         groups = [(re.compile(rf"(?:^|[\n\f\t])\s*(?:[一二三四五六七八九十]+[、.．]|\d+[、.．])?{re.escape(h)}"),)
@@ -155,7 +160,8 @@ def _parse(doc_type: str, raw: dict[str, Any], origin: str) -> Template:
         for sname, s in (raw.get("sections") or {}).items():
             s = s or {}
             pats = tuple(_tuple(p) for p in _tuple(s.get("patterns")))
-            sections.append(SectionSpec(sname, _tuple(s.get("headings")), pats, s.get("after", ""), name))
+            sections.append(SectionSpec(sname, _tuple(s.get("headings")), pats, s.get("after", ""), name,
+                                        _tuple(s.get("subject"))))
         labels = tuple(LabelSpec(lb["field"], _tuple(lb["labels"]), lb.get("value", "name"), lb.get("zone", "header"), name)
                        for lb in raw.get("labels") or [])
         slots = []
@@ -269,7 +275,8 @@ def section_specs(doc_type: str) -> dict[str, SectionSpec]:
                 o = out[s.name]
                 out[s.name] = SectionSpec(s.name, o.headings + tuple(h for h in s.headings if h not in o.headings),
                                           o.patterns + tuple(p for p in s.patterns if p not in o.patterns),
-                                          o.after or s.after, o.template)
+                                          o.after or s.after, o.template,
+                                          o.subject + tuple(x for x in s.subject if x not in o.subject))
             else:
                 out[s.name] = s
     return out

@@ -125,8 +125,25 @@ class DocText:
         conf = confidence
         if source == "ocr":
             conf = round(confidence * min(s.line.confidence for s in same), 3)
+            if any(_gap_under_seal(page, s.line) for s in same):
+                conf = round(conf * SEAL_GAP_FACTOR, 3)
         return Evidence(document_id=self.document_id, file=page.file or self.file, page=page.number, text=snippet,
                         bbox=None if _nominal(page) else bbox, text_source=source, confidence=conf)
+
+
+#: Confidence factor for numbers and dates OCR read under a seal: a digit is easily lost in the red
+#: ink (``2021年12月 6日`` for 26日, ``十月`` for 十二月) while the line still reads with high confidence.
+SEAL_GAP_FACTOR = 0.5
+_NUMBER = re.compile(r"[0-9〇零○一二三四五六七八九十]\s*[年月日号]")
+
+
+def _gap_under_seal(page: Page, line: Line) -> bool:
+    """An OCR line holding a number or date under a seal: a character may have been lost in the seal's ink."""
+    if not _NUMBER.search(line.text):
+        return False
+    x0, y0, x1, y1 = line.bbox
+    return any(m.kind == "seal" and min(x1, m.bbox[2]) > max(x0, m.bbox[0]) and min(y1, m.bbox[3]) > max(y0, m.bbox[1])
+               for m in page.marks)
 
 
 def _same_row(a: Line, b: Line) -> bool:

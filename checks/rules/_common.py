@@ -73,12 +73,21 @@ def slot_pages_text(doc: Document, slots: Iterable[Any]) -> str:
     return "、".join(f"{f} 第{p}页" for f, p in refs)
 
 
+#: Values read below this confidence (an OCR date with a character lost under a seal …) are not concluded on.
+MIN_VALUE_CONFIDENCE = 0.6
+
+
+def _sure(doc: Document, name: str) -> Any:
+    f = doc.fields.get(name)
+    return f.value if f is not None and f.confidence >= MIN_VALUE_CONFIDENCE else None
+
+
 def date_of(doc: Document | None, *names: str) -> dt.date | None:
-    """The first of ``names`` that parses as a date (datetimes give their date)."""
+    """The first of ``names`` that parses as a date (datetimes give their date), read with confidence."""
     if doc is None:
         return None
     for n in names:
-        d = parse_date(doc.value(n))
+        d = parse_date(_sure(doc, n))
         if d:
             return d
     return None
@@ -88,7 +97,7 @@ def time_of(doc: Document | None, *names: str) -> dt.datetime | None:
     if doc is None:
         return None
     for n in names:
-        t = parse_datetime(doc.value(n))
+        t = parse_datetime(_sure(doc, n))
         if t:
             return t
     return None

@@ -550,7 +550,7 @@ class CON014(Rule):
                     or (name in text and "另案" in text):
                 continue
             ctx.report(f"{label(op)}列明的犯罪嫌疑人{name}未见于{label(ind)}，卷内亦无其不起诉决定或另案处理说明。",
-                       ev(op, V.PERSONS), key=name)
+                       ev(op, V.PERSONS), key=name, absent=True)
 
 
 def limitation_years(max_months: float, life: bool) -> int:

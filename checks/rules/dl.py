@@ -219,12 +219,12 @@ class DL004(Rule):
             ctx.report(f"{head}，超过法定最长30日（届满日{fmt(start + dt.timedelta(days=30))}）。", evidence)
         elif end > period_end(start, days=7, policy="custody").deadline:
             if not exts:
-                ctx.report(f"{head}，超过3日（届满日{fmt(base.deadline)}），卷内未见延长拘留期限审批表。", evidence)
+                ctx.report(f"{head}，超过3日（届满日{fmt(base.deadline)}），卷内未见延长拘留期限审批表。", evidence, absent=True)
             elif not gang:
                 ctx.report(f"{head}，超过7日，但延长拘留期限审批表所载事由“{reasons or '未载明'}”不属流窜作案、多次作案或结伙作案，"
                            f"不得延长至30日。", evidence + [e for x in exts for e in ev(x, V.EXTENSION_REASON)])
         elif not exts:
-            ctx.report(f"{head}，超过3日（届满日{fmt(base.deadline)}），卷内未见延长拘留期限审批表。", evidence)
+            ctx.report(f"{head}，超过3日（届满日{fmt(base.deadline)}），卷内未见延长拘留期限审批表。", evidence, absent=True)
 
 
 @register
@@ -451,7 +451,7 @@ class DL012(Rule):
                            f"（届满日{fmt(limit.plain)}）。", ev(doc, V.DATE), key=f"late|{doc.id}")
             if not any(abs((o - when).days) <= 3 for o in outlines):
                 ctx.report(f"{label(doc)}于{fmt(when)}退回补充侦查，卷内未见对应的补充侦查提纲。", ev(doc, V.DATE),
-                           key=f"outline|{doc.id}")
+                           key=f"outline|{doc.id}", absent=True)
 
 
 @register
@@ -514,7 +514,7 @@ class DL014(Rule):
         limit = period_end(start, days=3, custody=in_custody(case))
         if not case.of_type(V.VICTIM_RIGHTS_NOTICE):
             ctx.report(f"卷内载有被害人{names}，受理日{fmt(start)}，未见被害人诉讼权利义务告知书。",
-                       ev(vs[0][0], V.PERSONS), key="missing")
+                       ev(vs[0][0], V.PERSONS), key="missing", absent=True)
             return
         if not notices:
             ctx.warn("未能读取被害人诉讼权利义务告知书的告知日期，无法核验。")
@@ -552,7 +552,7 @@ class DL015(Rule):
                 missing.append(f"被害人{name}")
         if missing:
             ctx.report(f"{label(np_doc)}卷内未见向{'、'.join(missing)}送达的送达回证"
-                       f"（现有送达对象：{'、'.join(r for r in recips if r) or '无'}）。", ev(np_doc, V.DATE))
+                       f"（现有送达对象：{'、'.join(r for r in recips if r) or '无'}）。", ev(np_doc, V.DATE), absent=True)
 
 
 def _persons(doc: Document):
@@ -613,7 +613,7 @@ class DL017(Rule):
         limit = period_end(start, days=30, policy=policy_for(in_custody(case)))
         if not case.of_type(V.NON_PROSECUTION):
             ctx.report(f"{label(wd)}于{fmt(start)}撤回起诉，卷内未见其后作出的不起诉决定书（届满日{limit.describe()}）。",
-                       ev(wd, V.DATE), key="missing")
+                       ev(wd, V.DATE), key="missing", absent=True)
             return
         if not nps:
             ctx.warn("未能读取撤回起诉后不起诉决定书的日期，无法核验。")
@@ -686,7 +686,7 @@ class DL020(Rule):
                 limit = period_end(start, months=months, custody=False)
                 if limit.judge(end) == "late":
                     ctx.report(f"{label(doc)}{issuer}于{fmt(start)}决定{name}，至{fmt(end)}该阶段结束，超过{months}个月"
-                               f"（届满日{limit.describe()}），卷内未见解除或变更记录。", ev(doc, V.DATE), key=doc.id)
+                               f"（届满日{limit.describe()}），卷内未见解除或变更记录。", ev(doc, V.DATE), key=doc.id, absent=True)
 
 
 @register

@@ -114,7 +114,7 @@ class DOC002(Rule):
             if case.of_type(V.SENTENCING_RECOMMENDATION):
                 ctx.warn("未能读取量刑建议书的量刑建议内容，无法核验。")
             elif ind is not None:
-                ctx.report(f"认罪认罚案件{label(ind)}未提出量刑建议，卷内亦无量刑建议书。", ev(ind), key="missing")
+                ctx.report(f"认罪认罚案件{label(ind)}未提出量刑建议，卷内亦无量刑建议书。", ev(ind), key="missing", absent=True)
             return
         s, doc = rec
         lacks = []
@@ -227,7 +227,7 @@ class DOC005(Rule):
             return
         if any(d.value(V.PLEA_EXCEPTION) for d in case.documents):
             return
-        ctx.report(f"{label(ind)}写明认罪认罚，但卷内未见认罪认罚具结书，也未记录不签署具结书的例外事由。", ev(ind, V.PLEA))
+        ctx.report(f"{label(ind)}写明认罪认罚，但卷内未见认罪认罚具结书，也未记录不签署具结书的例外事由。", ev(ind, V.PLEA), absent=True)
 
 
 @register
@@ -454,7 +454,7 @@ class DOC013(Rule):
                 break
         if reasons:
             ctx.report(f"犯罪嫌疑人{'、'.join(reasons)}，卷内无委托辩护人记录，也未见法律援助通知书。",
-                       [case.documents[0].first_evidence()] if case.documents else [])
+                       [case.documents[0].first_evidence()] if case.documents else [], absent=True)
 
 
 @register
@@ -475,7 +475,7 @@ class DOC014(Rule):
             return
         plea = case.first(V.PLEA_AGREEMENT)
         ctx.report(f"认罪认罚案件卷内无辩护人，{label(plea)}{'由值班律师' + str(plea.value(V.LAWYER_NAME)) + '签名，' if plea.value(V.LAWYER_NAME) else ''}"
-                   f"但未见通知值班律师的记录。", ev(plea, V.LAWYER_NAME, V.LAWYER_ROLE))
+                   f"但未见通知值班律师的记录。", ev(plea, V.LAWYER_NAME, V.LAWYER_ROLE), absent=True)
 
 
 @register
@@ -732,4 +732,4 @@ class DOC022(Rule):
     def check(self, case: CaseFile, ctx: Context) -> None:
         got = crime_age(case)
         if got and got[0] < 18 and not case.of_type(V.SOCIAL_INVESTIGATION):
-            ctx.report(f"犯罪时（{fmt(got[1])}）犯罪嫌疑人{got[0]}周岁，未满十八周岁，卷内未见社会调查报告。", ev(got[2], V.CRIME_DATE))
+            ctx.report(f"犯罪时（{fmt(got[1])}）犯罪嫌疑人{got[0]}周岁，未满十八周岁，卷内未见社会调查报告。", ev(got[2], V.CRIME_DATE), absent=True)

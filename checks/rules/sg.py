@@ -238,7 +238,7 @@ class SG006(Rule):
             _unclear(ctx, doc, slots, "被告知人签名")
             if missing and not served:
                 ctx.report(f"{label(doc)}{slot_pages_text(doc, missing)}被告知人签名处空白，卷内亦无该告知书的送达回证。",
-                           slot_ev(doc, missing), grounds=slot_grounds(doc, missing), key=doc.id)
+                           slot_ev(doc, missing), grounds=slot_grounds(doc, missing), key=doc.id, absent=True)
 
 
 _ELEMENTS = ((V.SLOT_PROSECUTOR, "检察官署名"), (V.SLOT_DOC_DATE, "成文日期"), (V.SLOT_COURT_SEAL, "院印"))

@@ -227,4 +227,4 @@ class SUB012(Rule):
             return
         plea = case.first(V.PLEA_AGREEMENT)
         ctx.report(f"犯罪嫌疑人已被逮捕（{label(arrest)}），并签署{label(plea)}，卷内未见羁押必要性审查记录。",
-                   ev(plea, V.DATE) + ev(arrest, V.EXECUTION_TIME, V.DATE))
+                   ev(plea, V.DATE) + ev(arrest, V.EXECUTION_TIME, V.DATE), absent=True)

@@ -73,16 +73,22 @@ def test_person_labels(block, ethnicity, occupation):
 
 @pytest.mark.parametrize("tail, sections", [
     ("本人认罪认罚，并同意上述量刑建议和程序适用。\n犯罪嫌疑人签名：", {"认罪": True, "同意量刑建议": True, "同意程序适用": True}),
-    ("本人认罪认罚，并同意上述量刑建议。\n犯罪嫌疑人签名：", {"认罪": True, "同意量刑建议": True, "同意程序适用": False}),
+    # the procedure is spoken of but no known wording agrees to it: not located (a hint), not absent
+    ("本人认罪认罚，并同意上述量刑建议。\n犯罪嫌疑人签名：", {"认罪": True, "同意量刑建议": True, "同意程序适用": None}),
     # the 具结书's end (signature part) not read: an unfound part is "not located", not absent
     ("本人认罪认罚，并同意上述量刑建议。", {"认罪": True, "同意量刑建议": True, "同意程序适用": None}),
     # the other office's form: the recommendation stated in the content, agreement to the whole 具结书
     ("本人知悉并认可如下内容。同意本具结书的内容，自愿签署本具结书。\n犯罪嫌疑人签名：",
-     {"认罪": True, "同意量刑建议": True, "同意程序适用": False}),
+     {"认罪": True, "同意量刑建议": True, "同意程序适用": None}),
 ])
 def test_plea_sections(tail, sections):
     text = "认罪认罚具结书\n1.构成盗窃罪。\n2.量刑建议：拘役五个月。\n3.本案适用简易程序。\n" + tail
     assert _fields(text, vocab.PLEA_AGREEMENT)[vocab.SECTIONS] == sections
+
+
+def test_plea_section_absent_when_its_subject_is_never_spoken_of():
+    text = "认罪认罚具结书\n1.构成盗窃罪。\n2.量刑建议：拘役五个月。\n本人认罪认罚，并同意上述量刑建议。\n犯罪嫌疑人签名："
+    assert _fields(text, vocab.PLEA_AGREEMENT)[vocab.SECTIONS]["同意程序适用"] is False
 
 
 _JUDG = ("某区人民法院\n刑事判决书\n（2021）粤0106刑初965号\n公诉机关某区人民检察院。\n"

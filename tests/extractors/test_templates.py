@@ -156,3 +156,19 @@ def test_indictment_annex_needs_a_located_end(closing, expected):
     page = _page([(t, (72.0, 72.0 + 18 * i, 72.0 + 12 * len(t), 86.0 + 18 * i)) for i, t in enumerate(rows)])
     sections = extract_fields(DocText([page]), vocab.INDICTMENT, "起诉书")[vocab.SECTIONS].value
     assert sections["附项"] is expected
+
+
+def test_a_page_headed_by_an_undeclared_title_starts_its_own_document():
+    """A title no template declares still starts a document (of unknown type): the page is not
+    swallowed by the document before it, and rules see an untyped document, not a missing one."""
+    from extractors.classify import split_documents
+
+    first = _page([("讯问笔录", (250.0, 73.0, 345.0, 95.0)),
+                   ("问：你对此有何意见？我们现在依法对你进行讯问，请如实回答。", (74.0, 130.0, 525.0, 143.0))])
+    second = _page([("未成年人成长经历评估报告", (190.0, 73.0, 405.0, 95.0)),
+                    ("经走访被评估人所在社区及学校，现将有关情况报告如下：", (74.0, 130.0, 525.0, 143.0))])
+    second = second.model_copy(update={"number": 2})
+    segs = split_documents([first, second])
+    assert [(s.type, s.title) for s in segs] == [(vocab.INTERROGATION, "讯问笔录"), (vocab.OTHER, "未成年人成长经历评估报告")]
+    body = _page([("经走访被评估人所在社区及学校，现将有关情况报告如下。", (74.0, 130.0, 525.0, 143.0))])
+    assert len(split_documents([first, body.model_copy(update={"number": 2})])) == 1
