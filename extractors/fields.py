@@ -94,7 +94,7 @@ def _own_row(s: str, a: int, b: int) -> bool:
 
 def _clean_number(text: str) -> str:
     """Trim words run into a 文号 from the left (``本院以金婺检刑诉〔2024〕5号`` → ``金婺检刑诉〔2024〕5号``)."""
-    s = re.sub(r"\s", "", text)
+    s = re.sub(r"^(?:文号|案号|编号)", "", re.sub(r"\s", "", text))
     s = re.split(r"[以院局经据照于的书为与及和对、，,：:]", s.split("〔")[0].split("[")[0].split("［")[0])[-1] + s[len(s.split("〔")[0].split("[")[0].split("［")[0]):]
     s = s.replace("[", "〔").replace("]", "〕").replace("［", "〔").replace("］", "〕")
     return re.sub(r"^[(（](\d{4})[)）]", r"（\1）", s)
