@@ -257,7 +257,7 @@ class BatchWorker:
             digest = content_hash(files)
         except OSError as exc:
             return self._finish_item(item, "failed", None, None, None, started,
-                                     f"无法读取卷宗（{exc.strerror or type(exc).__name__}）", "dossier_unreadable")
+                                     f"无法读取卷宗（{exc.strerror or '读取失败'}）", "dossier_unreadable")
         out = self._out(item)
         prior = self._reuse(item, digest)
         if prior is not None:
@@ -296,7 +296,7 @@ class BatchWorker:
         except Exception as exc:
             self._current = None
             log.error("batch scan of %s failed: %s", path, traceback.format_exc())
-            msg = f"扫描过程出错（{type(exc).__name__}），请查看日志。"
+            msg = "扫描过程出错，请查看日志。"
             self._finish_scan(scan_id, status="failed", error_code="scan_error", error_message=msg)
             return self._finish_item(item, "error", None, scan_id, digest, started, msg, "scan_error")
         self._current = None
@@ -550,7 +550,7 @@ def _check_reachable(address: str, timeout: float = 5.0) -> None:
         with socket.create_connection((host, int(port)), timeout=timeout):
             pass
     except OSError as exc:
-        raise BatchError(f"无法连接 Ray 集群 {address}（{exc.strerror or type(exc).__name__}）：请确认已用 ray start "
+        raise BatchError(f"无法连接 Ray 集群 {address}（{exc.strerror or '连接失败'}）：请确认已用 ray start "
                          "启动集群且地址、端口正确，或用 --ray auto 连接本机集群。") from exc
 
 
@@ -567,7 +567,7 @@ class RayPool:
                 ray.init(address=None if address == "local" else address, log_to_driver=False,
                          ignore_reinit_error=True, logging_level=logging.WARNING)
             except Exception as exc:  # ConnectionError, RuntimeError, ValueError …
-                raise BatchError(f"无法连接 Ray 集群 {address}：{type(exc).__name__}（请确认已用 ray start 启动集群，"
+                raise BatchError(f"无法连接 Ray 集群 {address}（请确认已用 ray start 启动集群，"
                                  "地址形如 主机:6379，或用 --ray auto 连接本机集群）。") from exc
         cpus = int(ray.cluster_resources().get("CPU", 1))
         self.n = max(1, workers or cpus)
@@ -583,7 +583,7 @@ class RayPool:
         try:
             return ray.get([a.where.remote() for a in self.actors])
         except RayError as exc:
-            raise BatchError(f"Ray 工作进程无法启动（{type(exc).__name__}）：请确认各节点可访问同一数据库"
+            raise BatchError(f"Ray 工作进程无法启动：请确认各节点可访问同一数据库"
                              "（多台机器须使用 PostgreSQL）与数据目录，并已安装本程序。") from exc
 
     def run(self, items: Iterable[dict], emit: Callable[[str, Any], None]) -> None:
@@ -759,6 +759,12 @@ def run_batch(cfg: WorkerConfig, items: list[dict], workers: int, ray_address: s
     moment the last worker became ready."""
     sessions = batch_sessions(cfg.settings.db_url)
     stats = BatchStats(total=len(items))
+    try:  # create the dispositions table here, once, before workers race to create it
+        from assistant.dispositions import lookup_by_key
+
+        lookup_by_key("-", cfg.settings)
+    except Exception:  # workers scan without dispositions if the store is unusable; they log it
+        log.warning("dispositions store unavailable", exc_info=True)
 
     def emit(kind: str, payload: Any) -> None:
         if kind == "result":

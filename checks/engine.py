@@ -31,6 +31,7 @@ same for a field: a missing value becomes a warning instead of a finding.
 from __future__ import annotations
 
 import hashlib
+import logging
 import inspect
 import re
 from dataclasses import dataclass, field
@@ -42,6 +43,9 @@ from checks.catalog import Catalog, CatalogEntry
 
 DOC_HEADINGS = ("检查内容", "为何是问题", "违规示例", "规范示例")
 
+
+
+log = logging.getLogger(__name__)
 
 
 class Skip(Exception):
@@ -252,7 +256,8 @@ def run_rules(
         except Skip:
             pass
         except Exception as exc:  # a broken rule must not sink the scan
-            ctx.warnings.append(f"{rule_id} 规则执行出错，已跳过：{type(exc).__name__}: {exc}")
+            log.exception("rule %s failed", rule_id)
+            ctx.warnings.append(f"{rule_id}（{ctx.entry.title}）规则执行出错，已跳过，请将卷宗反馈给开发人员。")
         ran.append(rule_id)
         findings.extend(ctx.findings)
         warnings.extend(ctx.warnings)

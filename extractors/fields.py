@@ -321,7 +321,8 @@ def stated_charges(s: str, lo: int = 0, hi: int | None = None,
         if not best:
             continue
         name, a, b = best
-        sent_start = max(s.rfind(c, 0, cue_at) for c in "。；;\f") + 1
+        floor = max(0, cue_at - 400)  # a bounded look-back: long documents stay linear
+        sent_start = max(max(s.rfind(c, floor, cue_at) for c in "。；;\f") + 1, floor)
         before = s[sent_start:cue_at]
         if _PRIOR_RECORD.search(before) and not re.search(r"又因|再次|现因|本次|此次", before[-12:]):
             continue

@@ -86,7 +86,7 @@ class DocText:
                 if prev is not None:
                     sep = "\t" if _same_row(prev, line) else ("" if _wrapped(prev, line, page, left) else "\n")
                     parts.append(sep)
-                    pos += 1
+                    pos += len(sep)
                 parts.append(t)
                 self.spans.append(Span(pos, pos + len(t), page, line))
                 pos += len(t)
