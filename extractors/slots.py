@@ -263,7 +263,7 @@ def _signed_text(text: str) -> bool:
 def _ocr_label(rule: SlotSpec, text: str) -> re.Match | None:
     """A label OCR read with one character lost (``书员彭某某`` for ``书记员 彭某某``), taken only when
     what follows is what the slot holds: a name for a name slot, nothing or a scribble otherwise."""
-    m = rule.ocr_regex.match(text)
+    m = rule.ocr_regex.match(text.translate(templates.FULLWIDTH_PUNCT))
     if m is None:
         return None
     rest = text[m.end():].strip()

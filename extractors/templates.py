@@ -40,6 +40,9 @@ import yaml
 
 FORMS_DIR = Path(__file__).with_name("forms")
 
+#: ASCII brackets and colon read as their full-width forms (OCR mixes them: ``(捺指印）``); one to one, so
+#: offsets into the matched text stay valid.
+FULLWIDTH_PUNCT = str.maketrans({"(": "（", ")": "）", ":": "："})
 #: What may follow a signature label: （签名）, 签字, （签名、捺指印）, （盖章）…
 SIGN_SUFFIX = r"(?:[（(]?(?:签名|签字|签章|盖章|捺指印|手印|[、，,/及并和]){1,6}[）)]?)"
 ZONES = ("end", "header", "every_page")
@@ -84,7 +87,7 @@ class SlotSpec:
         return re.compile(rf"^(?:{'|'.join(map(re.escape, alts))})(?P<sign>{SIGN_SUFFIX})?(?P<colon>[：:])?")
 
     def match(self, text: str) -> re.Match | None:
-        m = self.regex.match(text)
+        m = self.regex.match(text.translate(FULLWIDTH_PUNCT))
         if m is None:
             return None
         if self.kind in ("signature", "fingerprint", "date") and not self.bare_label \
