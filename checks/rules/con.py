@@ -40,7 +40,7 @@ def _groups(case: CaseFile, mentions: bool = False) -> dict[str, list[tuple[Docu
 
 
 def _one_char_variant(a: str, b: str) -> bool:
-    """Same surname and length, one later character differs (唐新/唐欣, 王涛/王韬)."""
+    """Same surname and length, one later character differs (张伟/张玮, 李明/李鸣)."""
     return len(a) == len(b) >= 2 and a[0] == b[0] and sum(x != y for x, y in zip(a, b)) == 1
 
 
