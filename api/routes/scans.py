@@ -21,7 +21,7 @@ import stat
 import time
 import uuid
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Callable
 from urllib.parse import quote
 
 from fastapi import APIRouter, Query, Request
@@ -313,28 +313,13 @@ async def create_scan(
         prosecutor = fields.get("prosecutor")
         existing = scan_by_hash(session, digest)
         if existing is None:
-            scan_id = uuid.uuid4().hex[:16]
-            name = safe_name(fields.get("name") or default_name or f"卷宗-{scan_id[:6]}")
-            folder = storage.commit_input(tmp, scan_id, name)
-            single = [p for _, p in _stored_files(folder)]
-            input_path = single[0] if len(single) == 1 and single[0].suffix.lower() == ".zip" else folder
-            dkey = await run_in_threadpool(_dossier_key, input_path, digest)
-            scan = Scan(id=scan_id, content_hash=digest, dossier_key=dkey, name=name, status="queued",
-                        input_path=str(input_path), files=summary.files, pages=summary.pages, submitted_by=key.id,
-                        prosecutor=prosecutor, stage="排队中")
-            session.add(scan)
-            session.add(ScanAccess(scan_id=scan_id, key_id=key.id, prosecutor=prosecutor))
-            audit(session, "scan.submit", key, target=scan_id,
-                  detail={"files": summary.files, "pages": summary.pages, "rejected": len(summary.rejected)})
-            try:
-                session.commit()
-                duplicate = False
-            except IntegrityError:
-                session.rollback()
-                shutil.rmtree(storage.scan_dir(scan_id), ignore_errors=True)
+            scan = await queue_new_scan(session, storage, tmp, digest, summary, key, prosecutor,
+                                        lambda sid: fields.get("name") or default_name or f"卷宗-{sid[:6]}")
+            duplicate = scan is None
+            if scan is None:
                 existing = scan_by_hash(session, digest)
                 if existing is None:
-                    raise
+                    raise ApiError(409, "conflict", "卷宗正在被同时提交，请稍后重试。")
         if existing is not None:
             storage.discard(tmp)
             scan, duplicate = existing, True
@@ -504,3 +489,33 @@ def set_disposition(scan_id: str, finding_id: str, body: DispositionIn, key: Eva
     updated = apply_dispositions(report, _dispositions(scan, cfg), cfg.core)
     return DispositionOut(scan_id=scan.id, finding_id=finding_id, rule_id=finding.get("rule_id"), status=body.status,
                           reason=reason, by=by, points=updated["points"], grade=updated["grade"])
+
+
+async def queue_new_scan(session: Any, storage: Any, tmp: Path, digest: str, summary: Any, who: Any,
+                         prosecutor: str | None, name_for: Callable[[str], str],
+                         via: str | None = None) -> Scan | None:
+    """Store the received files as a new queued scan, grant the submitter access and audit it.
+
+    Returns ``None`` when another request stored the same dossier (same content hash) first: the
+    caller then takes that scan. Shared by the API upload and the web self-check.
+    """
+    scan_id = uuid.uuid4().hex[:16]
+    name = safe_name(name_for(scan_id))
+    folder = storage.commit_input(tmp, scan_id, name)
+    single = [p for _, p in _stored_files(folder)]
+    input_path = single[0] if len(single) == 1 and single[0].suffix.lower() == ".zip" else folder
+    dkey = await run_in_threadpool(_dossier_key, input_path, digest)
+    scan = Scan(id=scan_id, content_hash=digest, dossier_key=dkey, name=name, status="queued",
+                input_path=str(input_path), files=summary.files, pages=summary.pages, submitted_by=who.id,
+                prosecutor=prosecutor, stage="排队中")
+    session.add(scan)
+    session.add(ScanAccess(scan_id=scan_id, key_id=who.id, prosecutor=prosecutor))
+    detail = {"files": summary.files, "pages": summary.pages, "rejected": len(summary.rejected)}
+    audit(session, "scan.submit", who, target=scan_id, detail={**detail, "via": via} if via else detail)
+    try:
+        session.commit()
+    except IntegrityError:
+        session.rollback()
+        shutil.rmtree(storage.scan_dir(scan_id), ignore_errors=True)
+        return None
+    return scan

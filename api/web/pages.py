@@ -15,8 +15,6 @@ import json
 import logging
 import math
 import secrets
-import shutil
-import uuid
 from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import quote, urlencode
@@ -26,7 +24,6 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from sqlalchemy import func, select
-from sqlalchemy.exc import IntegrityError
 from starlette.datastructures import UploadFile
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -441,7 +438,7 @@ def selfcheck_page(request: Request, user: UserDep, session: SessionDep) -> Resp
 
 @router.post("/selfcheck")
 async def selfcheck_submit(request: Request, user: UserDep, session: SessionDep) -> Response:
-    from api.routes.scans import _dossier_key, _receive_files, _stored_files
+    from api.routes.scans import _receive_files, _stored_files, queue_new_scan
 
     cfg, storage = request.app.state.cfg, request.app.state.storage
     length = request.headers.get("content-length")
@@ -471,28 +468,14 @@ async def selfcheck_submit(request: Request, user: UserDep, session: SessionDep)
         scan = scan_by_hash(session, digest)
         who = actor(user)
         if scan is None:
-            scan_id = uuid.uuid4().hex[:16]
             default = Path(safe_name(files[0].filename or "卷宗")).stem if len(files) == 1 else ""
-            name = safe_name(_form_str(form, "name", 200) or default or f"自查卷宗-{scan_id[:6]}")
-            folder = storage.commit_input(tmp, scan_id, name)
-            single = [p for _, p in _stored_files(folder)]
-            input_path = single[0] if len(single) == 1 and single[0].suffix.lower() == ".zip" else folder
-            dkey = await run_in_threadpool(_dossier_key, input_path, digest)
-            scan = Scan(id=scan_id, content_hash=digest, dossier_key=dkey, name=name, status="queued",
-                        input_path=str(input_path), files=summary.files, pages=summary.pages, submitted_by=who.id,
-                        prosecutor=prosecutor, stage="排队中")
-            session.add(scan)
-            session.add(ScanAccess(scan_id=scan_id, key_id=who.id, prosecutor=prosecutor))
-            audit(session, "scan.submit", who, target=scan_id,
-                  detail={"files": summary.files, "pages": summary.pages, "rejected": len(summary.rejected), "via": "web"})
-            try:
-                session.commit()
-            except IntegrityError:
-                session.rollback()
-                shutil.rmtree(storage.scan_dir(scan_id), ignore_errors=True)
+            scan = await queue_new_scan(session, storage, tmp, digest, summary, who, prosecutor,
+                                        lambda sid: _form_str(form, "name", 200) or default or f"自查卷宗-{sid[:6]}",
+                                        via="web")
+            if scan is None:
                 scan = scan_by_hash(session, digest)
                 if scan is None:
-                    raise
+                    raise PageError(409, "无法接收卷宗", "卷宗正在被同时提交，请稍后重试。")
         if scan.id and session.get(ScanAccess, (scan.id, who.id)) is None:
             session.add(ScanAccess(scan_id=scan.id, key_id=who.id, prosecutor=prosecutor))
             if prosecutor and not scan.prosecutor:
