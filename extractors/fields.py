@@ -813,8 +813,15 @@ def _first(text: str, word: str) -> tuple[int, int]:
     return (i, i + len(word))
 
 
+_NOTICE_DATE = re.compile(rf"告知(?:日期|时间)[：:]?\s*(?P<v>{nz.DATE_PATTERN})")
+
+
 def _rights_notice(x: Extraction, matches: list) -> None:
-    if vocab.DATE in x.fields:
+    labelled_date = _NOTICE_DATE.search(x.s)
+    told = nz.parse_date(labelled_date.group("v")) if labelled_date else None
+    if told:  # the form's own 告知日期 row: stated for this purpose, and not under the seal
+        x.put(vocab.NOTIFY_RIGHTS_DATE, told, (labelled_date.start("v"), labelled_date.end("v")))
+    elif vocab.DATE in x.fields:
         x.fields[vocab.NOTIFY_RIGHTS_DATE] = x.fields[vocab.DATE].model_copy()
     else:
         date_near(x, ("告知", "签收"), vocab.NOTIFY_RIGHTS_DATE)
