@@ -26,8 +26,6 @@ import argparse
 import os
 import platform
 import shutil
-import socket
-import subprocess
 import sys
 import tempfile
 import threading
@@ -93,65 +91,6 @@ class MemWatch:
         self._t.join()
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class RayCluster:
-    """Two Ray nodes on this machine, one CPU each; stops exactly its own processes."""
-
-    def __init__(self):
-        self.temp = tempfile.mkdtemp(prefix="rbb")
-        self.port = free_port()
-        self.address = f"127.0.0.1:{self.port}"
-
-    def __enter__(self):
-        ray_bin = str(Path(sys.executable).with_name("ray"))
-        common = ["--num-cpus", "1", "--disable-usage-stats", "--dashboard-agent-listen-port", "0",
-                  "--node-ip-address", "127.0.0.1"]
-        subprocess.run([ray_bin, "start", "--head", "--port", str(self.port), "--temp-dir", self.temp,
-                        "--include-dashboard=false", "--ray-client-server-port", str(free_port()), *common],
-                       check=True, capture_output=True, timeout=180)
-        subprocess.run([ray_bin, "start", "--address", self.address, "--resources", '{"node2": 1}', *common],
-                       check=True, capture_output=True, timeout=180)
-        import ray
-
-        ray.init(address=self.address, log_to_driver=False)
-        deadline = time.monotonic() + 60
-        while len([n for n in ray.nodes() if n["Alive"]]) < 2 and time.monotonic() < deadline:
-            time.sleep(0.5)
-        return self
-
-    def __exit__(self, *exc):
-        import psutil
-        import ray
-
-        ray.shutdown()
-        procs = []
-        for p in psutil.process_iter(["cmdline"]):
-            try:
-                args = p.info["cmdline"] or []
-                if any(self.temp in a or a.endswith(f":{self.port}") for a in args):  # the client server names the GCS port
-                    procs.append(p)
-                    procs.extend(p.children(recursive=True))
-            except psutil.Error:
-                pass
-        for p in procs:
-            try:
-                p.terminate()
-            except psutil.Error:
-                pass
-        _, alive = psutil.wait_procs(procs, timeout=10)
-        for p in alive:
-            try:
-                p.kill()
-            except psutil.Error:
-                pass
-        shutil.rmtree(self.temp, ignore_errors=True)
-
-
 def run_mode(source: Path, work: Path, workers: int, ray_address: str | None, ocr: str) -> dict:
     from api.batches import WorkerConfig, batch_id_for, batch_sessions, finish_batch, prepare, run_batch
     from assistant.batch import discover, versions, versions_key
@@ -205,6 +144,7 @@ def main() -> None:
     modes = args.modes.split(",")
 
     from fixtures.generator import generate_set
+    from fixtures.raycluster import RayCluster
 
     root = args.keep or Path(tempfile.mkdtemp(prefix="bench-batch-"))
     text_src = root / "text"

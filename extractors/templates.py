@@ -224,9 +224,22 @@ def _load(key: tuple[str, str]) -> tuple[Template, ...]:
     return tuple(out)
 
 
+def _key() -> tuple[str, str]:
+    return os.environ.get("ASSISTANT_TEMPLATES", ""), os.environ.get("ASSISTANT_TEMPLATE_EXCLUDE", "")
+
+
 def templates() -> tuple[Template, ...]:
     """Every declared template (cached per ``ASSISTANT_TEMPLATES`` / ``ASSISTANT_TEMPLATE_EXCLUDE``)."""
-    return _load((os.environ.get("ASSISTANT_TEMPLATES", ""), os.environ.get("ASSISTANT_TEMPLATE_EXCLUDE", "")))
+    return _load(_key())
+
+
+def _per_template_set(fn):
+    """Cache a view of the templates per template set (env) and arguments: classification and slot
+    finding ask for it on every line. Callers must not mutate what it returns."""
+    cached = functools.lru_cache(maxsize=256)(lambda key, *args: fn(*args))
+    wrapper = functools.wraps(fn)(lambda *args: cached(_key(), *args))
+    wrapper.cache_clear = cached.cache_clear
+    return wrapper
 
 
 def of_type(doc_type: str) -> tuple[Template, ...]:
@@ -237,6 +250,7 @@ def types() -> list[str]:
     return list(dict.fromkeys(t.type for t in templates()))
 
 
+@_per_template_set
 def titles() -> dict[str, tuple[str, ...]]:
     out: dict[str, list[str]] = {}
     for t in templates():
@@ -245,6 +259,7 @@ def titles() -> dict[str, tuple[str, ...]]:
     return {k: tuple(v) for k, v in out.items()}
 
 
+@_per_template_set
 def cues() -> dict[str, tuple[tuple[str, float], ...]]:
     out: dict[str, dict[str, float]] = {}
     for t in templates():
@@ -253,6 +268,7 @@ def cues() -> dict[str, tuple[tuple[str, float], ...]]:
     return {k: tuple(v.items()) for k, v in out.items() if v}
 
 
+@_per_template_set
 def slot_specs(doc_type: str) -> tuple[SlotSpec, ...]:
     """The slots of every variant of a type, same (role, kind, zone) merged into one spec."""
     merged: dict[tuple, SlotSpec] = {}
@@ -269,6 +285,7 @@ def slot_specs(doc_type: str) -> tuple[SlotSpec, ...]:
     return tuple(merged.values())
 
 
+@_per_template_set
 def section_specs(doc_type: str) -> dict[str, SectionSpec]:
     """Sections of a type, the headings and patterns of all variants merged per section name."""
     out: dict[str, SectionSpec] = {}
@@ -285,10 +302,12 @@ def section_specs(doc_type: str) -> dict[str, SectionSpec]:
     return out
 
 
+@_per_template_set
 def end_patterns(doc_type: str) -> list[re.Pattern]:
     return [re.compile(e) for t in of_type(doc_type) for e in t.end]
 
 
+@_per_template_set
 def label_specs(doc_type: str) -> dict[str, list[LabelSpec]]:
     out: dict[str, list[LabelSpec]] = {}
     for t in of_type(doc_type):
@@ -297,6 +316,7 @@ def label_specs(doc_type: str) -> dict[str, list[LabelSpec]]:
     return out
 
 
+@_per_template_set
 def sealed_types() -> set[str]:
     return {t.type for t in templates() if t.sealed}
 

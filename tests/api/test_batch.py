@@ -18,10 +18,8 @@ import os
 import re
 import shutil
 import signal
-import socket
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -233,71 +231,18 @@ def test_local_worker_killed_mid_batch(caseload, baseline, tmp_path):
 
 # --- Ray -----------------------------------------------------------------------------------------------
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _ray_bin() -> str:
-    return str(Path(sys.executable).with_name("ray"))
-
-
 @pytest.fixture(scope="module")
 def ray_cluster():
     pytest.importorskip("ray")
-    import psutil
+    from fixtures.raycluster import RayCluster
 
-    temp = tempfile.mkdtemp(prefix="rb")  # short: Ray's unix socket paths must stay < 108 bytes
-    port = _free_port()
-    env = dict(os.environ, RAY_USAGE_STATS_ENABLED="0")
-    common = ["--num-cpus", "1", "--disable-usage-stats", "--dashboard-agent-listen-port", "0"]
-    head = [_ray_bin(), "start", "--head", "--port", str(port), "--temp-dir", temp, "--include-dashboard=false",
-            "--ray-client-server-port", str(_free_port()), "--node-ip-address", "127.0.0.1", *common]
-    worker = [_ray_bin(), "start", "--address", f"127.0.0.1:{port}", "--resources", '{"node2": 1}',
-              "--node-ip-address", "127.0.0.1", *common]
-    try:
-        subprocess.run(head, check=True, capture_output=True, env=env, timeout=120)
-        subprocess.run(worker, check=True, capture_output=True, env=env, timeout=120)
+    with RayCluster() as cluster:
         import ray
 
-        ray.init(address=f"127.0.0.1:{port}", log_to_driver=False)
-        deadline = time.monotonic() + 60
-        while len([n for n in ray.nodes() if n["Alive"]]) < 2 and time.monotonic() < deadline:
-            time.sleep(0.5)
         nodes = {n["NodeID"]: n for n in ray.nodes() if n["Alive"]}
         assert len(nodes) == 2
         node2 = next(i for i, n in nodes.items() if "node2" in n["Resources"])
-        yield {"address": f"127.0.0.1:{port}", "nodes": set(nodes), "node2": node2}
-    finally:
-        try:
-            import ray
-
-            ray.shutdown()
-        except Exception:
-            pass
-        # stop exactly the processes of this cluster (those naming its temp dir, and their children)
-        procs = []
-        for p in psutil.process_iter(["cmdline"]):
-            try:
-                args = p.info["cmdline"] or []
-                if any(temp in a or a.endswith(f":{port}") for a in args):  # the client server names the GCS port
-                    procs.append(p)
-                    procs.extend(p.children(recursive=True))
-            except psutil.Error:
-                pass
-        for p in procs:
-            try:
-                p.terminate()
-            except psutil.Error:
-                pass
-        _, alive = psutil.wait_procs(procs, timeout=10)
-        for p in alive:
-            try:
-                p.kill()
-            except psutil.Error:
-                pass
-        shutil.rmtree(temp, ignore_errors=True)
+        yield {"address": cluster.address, "nodes": set(nodes), "node2": node2}
 
 
 def _source_without_bad(caseload: Path, root: Path) -> Path:
