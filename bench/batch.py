@@ -107,8 +107,11 @@ def run_mode(source: Path, work: Path, workers: int, ray_address: str | None, oc
     bid = batch_id_for(source, out)
     items = prepare(sessions, bid, entries, source, out, vers)
     cfg = WorkerConfig(settings=s, batch_id=bid, out_dir=str(out), versions_key=versions_key(vers))
+    scan_cpu = [0.0]
     with MemWatch() as mem:
         def on_event(kind, payload, stats):
+            if kind == "result":
+                scan_cpu[0] += payload.get("cpu", 0.0)
             if kind == "ready":
                 mem.pids.add(payload["pid"])
                 mem.cpu_at_ready = getattr(mem, "cpu_at_ready", {})
@@ -119,6 +122,7 @@ def run_mode(source: Path, work: Path, workers: int, ray_address: str | None, oc
     busy = stats.scan_seconds
     worker_cpu = sum(mem.cpu.get(p, 0.0) - getattr(mem, "cpu_at_ready", {}).get(p, 0.0) for p in mem.pids)
     return {"cpu_pages_s": stats.scanned_pages / worker_cpu if worker_cpu > 0 else 0.0, "worker_cpu": worker_cpu,
+            "scan_cpu": scan_cpu[0],
             "workers": workers, "ray": bool(ray_address), "dossiers": stats.done, "pages": stats.scanned_pages,
             "failed": len(stats.failed), "seconds": busy, "load": stats.elapsed - busy,
             "pages_s": stats.scanned_pages / busy, "dossiers_h": stats.done / busy * 3600,
@@ -130,7 +134,8 @@ def show(name: str, r: dict) -> None:
     print(f"{name:8s} {r['dossiers']:3d} dossiers {r['pages']:5d} pages in {r['seconds']:6.1f}s "
           f"(+{r['load']:.1f}s model loading) → {r['pages_s']:6.1f} pages/s, {r['dossiers_h']:7.0f} dossiers/h; "
           f"peak RSS per worker MiB: {peak}; failed {r['failed']}; nodes {len(r['nodes'])}; "
-          f"workers' CPU {r['worker_cpu']:.1f}s → {r['cpu_pages_s']:.1f} pages per worker CPU-second", flush=True)
+          f"workers' CPU {r['worker_cpu']:.1f}s → {r['cpu_pages_s']:.1f} pages per worker CPU-second "
+          f"(scanning threads alone {r['scan_cpu']:.1f}s → {r['pages'] / max(r['scan_cpu'], 1e-9):.1f})", flush=True)
 
 
 def main() -> None:
