@@ -23,6 +23,13 @@ Runners:
 - :class:`RayPool` (:mod:`ray`, the ``ray`` extra): one actor per CPU slot (models loaded
   once per actor, ``max_restarts``/``max_task_retries`` for crashes), at most
   ``2 × actors`` dossiers in flight (backpressure), results written by the actors.
+
+Scanned pages are OCR'd by workers the whole batch shares (:func:`extractors.ocr.share_pages_with`):
+in the local pool, one pool of OCR processes in the driver, fed by every worker through its
+pipe; on Ray, one OCR actor per scanning actor, which every scanning actor may call. A worker
+reading a 300-page scanned dossier therefore gets every core while the other workers wait in
+their own OCR or have nothing left, instead of one core per dossier and idle cores at the end
+of the batch. A page whose OCR worker failed is read by the scanning worker itself.
 """
 
 from __future__ import annotations
@@ -38,8 +45,9 @@ import time
 import traceback
 import uuid
 from collections import deque
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
+from queue import Empty, SimpleQueue
 from typing import Any, Callable, Iterable
 
 from sqlalchemy import JSON, DateTime, ForeignKey, Integer, select, update
@@ -134,6 +142,9 @@ class WorkerConfig:
     versions_key: str
     profile: str | None = None
     heartbeat_s: float = 5.0
+    #: OCR workers the batch shares among its dossiers (0: as many as cores for a local pool;
+    #: -1: none, each worker reads its own pages on its own core — the benchmark's comparison).
+    ocr_slots: int = 0
 
 
 def _quiet_threads() -> None:
@@ -399,6 +410,43 @@ def _scan(path: Path, settings: Settings, profile: Any, progress, dispositions):
 
 # --- local process pool -------------------------------------------------------------------------------
 
+class _PipeFuture:
+    def __init__(self, client: "_PipeOcr", rid: int):
+        self.client, self.rid = client, rid
+
+    def result(self) -> Any:
+        return self.client.wait(self.rid)
+
+
+class _PipeOcr:
+    """A local worker's way to the batch's shared OCR processes: a page job goes to the driver
+    over the worker's own pipe (``("ocr", id, job)``), the page comes back as
+    ``("ocr_result", id, ok, page-or-reason)``. Only the scanning thread uses the pipe while a
+    dossier is being read, so replies are simply read in turn (out-of-order ones kept)."""
+
+    def __init__(self, conn, slots: int):
+        self.conn, self.slots = conn, max(1, slots)
+        self._next = 0
+        self._done: dict[int, tuple[bool, Any]] = {}
+
+    def submit(self, job: tuple) -> _PipeFuture:
+        self._next += 1
+        self.conn.send(("ocr", self._next, job))
+        return _PipeFuture(self, self._next)
+
+    def wait(self, rid: int) -> Any:
+        while rid not in self._done:
+            msg = self.conn.recv()
+            if msg is None:  # the driver is stopping the batch
+                raise SystemExit(0)
+            if msg[0] == "ocr_result":
+                self._done[msg[1]] = (msg[2], msg[3])
+        ok, value = self._done.pop(rid)
+        if not ok:
+            raise RuntimeError(f"shared OCR worker failed: {value}")
+        return value
+
+
 def _local_worker_main(conn, cfg: WorkerConfig, name: str) -> None:
     from api.jobs import _die_with_parent
 
@@ -407,6 +455,10 @@ def _local_worker_main(conn, cfg: WorkerConfig, name: str) -> None:
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     logging.basicConfig(level=logging.WARNING, format=f"%(levelname)s batch worker {name}: %(message)s")
     worker = BatchWorker(cfg, name)
+    if cfg.ocr_slots > 0:
+        from extractors.ocr import share_pages_with
+
+        share_pages_with(_PipeOcr(conn, cfg.ocr_slots))
     conn.send(("ready", os.getpid()))
     last = [0.0]
     while True:
@@ -416,6 +468,8 @@ def _local_worker_main(conn, cfg: WorkerConfig, name: str) -> None:
             return
         if item is None:
             return
+        if isinstance(item, tuple):  # a late OCR reply for a dossier that ended without it
+            continue
 
         def progress(stage: str, done: int, total: int, _id=item["id"]) -> None:
             now = time.monotonic()
@@ -434,16 +488,28 @@ class _Slot:
     item: dict | None = None
     ready: bool = False
     pid: int | None = None
+    gen: int = 0  # bumped when the process is replaced: OCR replies for a dead one are dropped
 
 
 class LocalPool:
     """N long-lived worker processes; :meth:`run` hands out dossiers and yields events."""
 
     def __init__(self, cfg: WorkerConfig, workers: int, start_together: bool = False):
-        self.cfg, self.n = cfg, max(1, workers)
+        self.n = max(1, workers)
+        if cfg.ocr_slots == 0 and str(cfg.settings.ocr_engine).lower() != "none":
+            # the shared OCR pool: as many processes as cores (the scanning workers mostly wait
+            # on it while a scanned dossier is read), at most the configured OCR workers
+            cores = os.cpu_count() or 1
+            cfg = replace(cfg, ocr_slots=max(1, min(cores, int(cfg.settings.ocr_workers or cores))))
+        self.cfg = cfg
         self.start_together = start_together  # hold work until every worker has its models (benchmarks)
         self.ctx = mp.get_context("spawn")
         self.slots: list[_Slot] = []
+        self._ocr_done: SimpleQueue = SimpleQueue()
+        self._wake_r, self._wake_w = os.pipe()
+        os.set_blocking(self._wake_w, False)
+        self.ocr_used = False
+        self.ocr_pages = 0
 
     def _start(self, name: str) -> _Slot:
         parent, child = self.ctx.Pipe(duplex=True)
@@ -471,12 +537,15 @@ class LocalPool:
                     if s.ready and s.item is None and queue and not held:
                         s.item = queue.popleft()
                         s.conn.send(s.item)
-                waitables = {}
+                waitables: dict[Any, Any] = {self._wake_r: None}
                 for s in self.slots:
                     waitables[s.conn] = s
                     waitables[s.proc.sentinel] = s
                 for obj in wait(list(waitables), timeout=1.0):
                     s = waitables[obj]
+                    if s is None:
+                        self._reply_ocr()
+                        continue
                     if obj is s.conn:
                         try:
                             msg = s.conn.recv()
@@ -490,10 +559,71 @@ class LocalPool:
                         elif msg[0] == "result":
                             s.item = None
                             emit("result", msg[1])
+                        elif msg[0] == "ocr":
+                            self._submit_ocr(s, msg[1], msg[2])
                     elif not s.proc.is_alive():
                         self._replace(s, queue, attempts, emit)
         finally:
             self.close()
+
+    # -- the shared OCR processes (in this, the driver's, process)
+
+    def _submit_ocr(self, s: _Slot, rid: int, job: tuple) -> None:
+        from extractors import ocr
+
+        gen = s.gen
+
+        def done(fut, s=s, gen=gen, rid=rid) -> None:  # runs in the executor's thread
+            self._ocr_done.put((s, gen, rid, fut))
+            try:
+                os.write(self._wake_w, b"\0")
+            except (BlockingIOError, OSError):  # the pipe is full: the loop is awake anyway
+                pass
+
+        self.ocr_used = True
+        try:
+            ocr.submit_page(job, self.cfg.ocr_slots).add_done_callback(done)
+        except Exception as exc:  # noqa: BLE001 - the worker reads the page itself
+            log.warning("shared OCR pool unavailable: %s", exc)
+            self._send_ocr(s, gen, rid, False, str(exc))
+
+    def _reply_ocr(self) -> None:
+        from concurrent.futures.process import BrokenProcessPool
+
+        from extractors import ocr
+
+        try:
+            os.read(self._wake_r, 65536)
+        except (BlockingIOError, OSError):
+            pass
+        broken = False
+        while True:
+            try:
+                s, gen, rid, fut = self._ocr_done.get_nowait()
+            except Empty:
+                break
+            if fut.cancelled():
+                self._send_ocr(s, gen, rid, False, "cancelled")
+                continue
+            exc = fut.exception()
+            if exc is not None:
+                broken = broken or isinstance(exc, BrokenProcessPool)
+                self._send_ocr(s, gen, rid, False, f"{type(exc).__name__}: {exc}")
+            else:
+                self.ocr_pages += 1
+                self._send_ocr(s, gen, rid, True, fut.result())
+        if broken:  # an OCR process died: a fresh pool starts with the next page
+            log.warning("a shared OCR process died; restarting the OCR pool")
+            ocr.shutdown_pool()
+
+    @staticmethod
+    def _send_ocr(s: _Slot, gen: int, rid: int, ok: bool, value: Any) -> None:
+        if s.gen != gen:
+            return  # for a worker that has died since
+        try:
+            s.conn.send(("ocr_result", rid, ok, value))
+        except (OSError, ValueError, BrokenPipeError):
+            pass  # the sentinel reports the death
 
     def _replace(self, s: _Slot, queue: deque, attempts: dict, emit) -> None:
         code = s.proc.exitcode
@@ -512,9 +642,18 @@ class LocalPool:
             else:
                 emit("crashed", item)
         fresh = self._start(s.name)
-        s.proc, s.conn, s.ready, s.pid = fresh.proc, fresh.conn, False, None
+        s.proc, s.conn, s.ready, s.pid, s.gen = fresh.proc, fresh.conn, False, None, s.gen + 1
 
     def close(self, timeout: float = 5.0) -> None:
+        if self.ocr_used:
+            from extractors import ocr
+
+            ocr.shutdown_pool()
+            self.ocr_used = False
+        for fd in (self._wake_r, self._wake_w):
+            if fd >= 0:
+                os.close(fd)
+        self._wake_r = self._wake_w = -1  # a second close must not close a reused descriptor
         for s in self.slots:
             try:
                 s.conn.send(None)
@@ -541,9 +680,13 @@ def _ray_actor_class():
     class BatchActor:
         """A Ray actor holding one :class:`BatchWorker` (models loaded once per actor)."""
 
-        def __init__(self, cfg: WorkerConfig, name: str):
+        def __init__(self, cfg: WorkerConfig, name: str, ocr_actors: list | None = None):
             node = ray.get_runtime_context().get_node_id()
             self.worker = BatchWorker(cfg, name, node=node)
+            if ocr_actors:
+                from extractors.ocr import share_pages_with
+
+                share_pages_with(_RayOcr(ocr_actors))
 
         def where(self) -> tuple[str, int]:
             return self.worker.node, os.getpid()
@@ -552,6 +695,52 @@ def _ray_actor_class():
             return self.worker.process(item)
 
     return BatchActor
+
+
+def _ray_ocr_class():
+    import ray
+
+    @ray.remote(num_cpus=0, max_restarts=-1, max_task_retries=MAX_ATTEMPTS)
+    class OcrActor:
+        """One OCR engine on one thread; every scanning actor of the batch sends it pages. It
+        takes no CPU slot of its own: it works while the scanning actors wait for their pages."""
+
+        def __init__(self):
+            _quiet_threads()
+            self.done = 0
+
+        def page(self, job: tuple) -> Any:
+            from extractors.ocr import ocr_one
+
+            self.done += 1
+            return ocr_one(job)
+
+        def pages(self) -> int:
+            return self.done
+
+    return OcrActor
+
+
+class _RayFuture:
+    def __init__(self, ref: Any):
+        self.ref = ref
+
+    def result(self) -> Any:
+        import ray
+
+        return ray.get(self.ref)
+
+
+class _RayOcr:
+    """A scanning actor's way to the batch's OCR actors: pages go to them in turn."""
+
+    def __init__(self, actors: list):
+        self.actors, self.slots, self._k = list(actors), len(actors), 0
+
+    def submit(self, job: tuple) -> _RayFuture:
+        actor = self.actors[self._k % len(self.actors)]
+        self._k += 1
+        return _RayFuture(actor.page.remote(job))
 
 
 def _check_reachable(address: str, timeout: float = 5.0) -> None:
@@ -588,8 +777,13 @@ class RayPool:
         cpus = int(ray.cluster_resources().get("CPU", 1))
         self.n = max(1, workers or cpus)
         self.in_flight = in_flight or 2 * self.n
+        self.ocr_actors: list = []
+        self.ocr_pages = 0
+        if str(cfg.settings.ocr_engine).lower() != "none":  # one OCR actor per scanning actor, spread over the nodes
+            Ocr = _ray_ocr_class()
+            self.ocr_actors = [Ocr.options(scheduling_strategy="SPREAD").remote() for _ in range(self.n)]
         Actor = _ray_actor_class()
-        self.actors = [Actor.options(name=None).remote(cfg, f"r{i + 1}") for i in range(self.n)]
+        self.actors = [Actor.options(name=None).remote(cfg, f"r{i + 1}", self.ocr_actors) for i in range(self.n)]
 
     def wait_ready(self) -> list[tuple[str, int]]:
         """(node id, pid) of every actor, once all have loaded their models."""
@@ -635,7 +829,12 @@ class RayPool:
     def close(self) -> None:
         import ray
 
-        for a in self.actors:
+        if self.ocr_actors:  # pages read by the OCR actors (the benchmark and tests show it)
+            try:
+                self.ocr_pages = sum(ray.get([a.pages.remote() for a in self.ocr_actors], timeout=10))
+            except Exception:  # noqa: BLE001 - a dead actor: the count is only informative
+                pass
+        for a in self.actors + self.ocr_actors:
             try:
                 ray.kill(a)
             except Exception:  # pragma: no cover
@@ -765,6 +964,23 @@ def finish_batch(sessions, batch_id: str, out_dir: Path | None, interrupted: boo
     return paths
 
 
+def _bytes_of(path: str) -> int:
+    try:
+        p = Path(path)
+        if p.is_dir():
+            return sum(f.stat().st_size for f in p.rglob("*") if f.is_file() and not f.is_symlink())
+        return p.stat().st_size
+    except OSError:
+        return 0
+
+
+def largest_first(items: list[dict]) -> list[dict]:
+    """The order dossiers are handed out in: largest first (by bytes on disk, a proxy for pages),
+    so the batch does not end with one worker reading a long dossier while the others idle
+    (longest-processing-time-first scheduling). Summary rows keep the caseload's own order."""
+    return sorted(items, key=lambda it: -_bytes_of(it["path"]) if not it.get("problem") else 0)
+
+
 def run_batch(cfg: WorkerConfig, items: list[dict], workers: int, ray_address: str | None = None,
               on_event: Callable[[str, Any, BatchStats], None] | None = None,
               pool_hook: Callable[[Any], None] | None = None, start_together: bool = False) -> BatchStats:
@@ -812,6 +1028,7 @@ def run_batch(cfg: WorkerConfig, items: list[dict], workers: int, ray_address: s
         if on_event:
             on_event(kind, payload, stats)
 
+    items = largest_first(items)
     try:
         pool: Any = RayPool(cfg, ray_address, workers) if ray_address else LocalPool(cfg, workers, start_together)
     except BatchError:

@@ -77,6 +77,12 @@ def _map_header(header: list[Any]) -> dict[str, int]:
     return cols
 
 
+#: Limits on a manifest: rows, columns kept per row, and the unpacked size of an XLSX (a zip).
+MANIFEST_MAX_ROWS = 100_000
+MANIFEST_MAX_COLUMNS = 64
+MANIFEST_MAX_UNPACKED = 200 * 2**20
+
+
 def _read_csv(path: Path) -> list[list[str]]:
     raw = path.read_bytes()
     for enc in ("utf-8-sig", "gb18030"):
@@ -87,7 +93,15 @@ def _read_csv(path: Path) -> list[list[str]]:
             continue
     else:
         raise SourceError(f"清单文件编码无法识别（请保存为 UTF-8 或 GBK 编码的 CSV）：{path}")
-    return [row for row in csv.reader(text.splitlines())]
+    rows = []
+    try:
+        for row in csv.reader(text.splitlines()):
+            rows.append(row[:MANIFEST_MAX_COLUMNS])
+            if len(rows) > MANIFEST_MAX_ROWS:
+                raise SourceError(f"清单行数过多（上限 {MANIFEST_MAX_ROWS} 行），请分批提交：{path}")
+    except csv.Error as exc:
+        raise SourceError(f"清单文件不是合法的 CSV（{exc}）：{path}") from exc
+    return rows
 
 
 def _read_xlsx(path: Path) -> list[list[Any]]:
@@ -95,13 +109,31 @@ def _read_xlsx(path: Path) -> list[list[Any]]:
         from openpyxl import load_workbook
     except ImportError as exc:  # pragma: no cover - a declared dependency
         raise SourceError("读取 XLSX 清单需要 openpyxl（pip install openpyxl）。") from exc
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(path) as z:
+            unpacked = sum(i.file_size for i in z.infolist())
+    except (zipfile.BadZipFile, OSError) as exc:
+        raise SourceError(f"清单文件无法打开（XLSX 已损坏或格式不对）：{path}") from exc
+    if unpacked > MANIFEST_MAX_UNPACKED:
+        raise SourceError(f"清单文件解压后过大（{unpacked / 2**20:.0f} MB），请只保留卷宗清单一张工作表：{path}")
     try:
         wb = load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many types on damaged files
         raise SourceError(f"清单文件无法打开（XLSX 已损坏或格式不对）：{path}") from exc
     try:
         ws = wb.worksheets[0]
-        return [list(r) for r in ws.iter_rows(values_only=True)]
+        rows = []
+        for r in ws.iter_rows(values_only=True):
+            rows.append(list(r[:MANIFEST_MAX_COLUMNS]))
+            if len(rows) > MANIFEST_MAX_ROWS:
+                raise SourceError(f"清单行数过多（上限 {MANIFEST_MAX_ROWS} 行），请分批提交：{path}")
+        return rows
+    except SourceError:
+        raise
+    except Exception as exc:  # a damaged sheet inside a valid zip
+        raise SourceError(f"清单文件无法读取（XLSX 工作表已损坏）：{path}") from exc
     finally:
         wb.close()
 

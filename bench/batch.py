@@ -2,6 +2,7 @@
 two-node Ray cluster on the same cores.
 
     python bench/batch.py [--n 24] [--scanned 0] [--seed 5] [--keep DIR] [--modes local1,local2,ray2]
+                          (also: local2-own — 2 workers each OCRing its own pages, scanned caseload only)
 
 Generates N text-layer dossiers (fixtures.generator; with ``--scanned K`` also K scanned
 copies through fixtures.scan, which need OCR) — not timed — then runs the batch runner of
@@ -77,10 +78,24 @@ class MemWatch:
         self._t = threading.Thread(target=self._loop, daemon=True)
 
     def _loop(self):
+        import psutil
+
+        me = psutil.Process()
+        self.ocr_peak: dict[int, int] = {}
+        self.ocr_cpu: dict[int, float] = {}
         while not self._stop.wait(0.25):
             for pid in list(self.pids):
                 self.peak[pid] = max(self.peak.get(pid, 0), vm_hwm(pid))
                 self.cpu[pid] = max(self.cpu.get(pid, 0.0), cpu_seconds(pid))
+            try:  # the local pool's shared OCR processes: this process's other children
+                kids = [k.pid for k in me.children() if k.pid not in self.pids]
+            except Exception:  # noqa: BLE001
+                kids = []
+            for pid in kids:
+                hwm = vm_hwm(pid)
+                if hwm > 300 * 2**20:  # OCR processes hold an engine; helpers (resource tracker) do not
+                    self.ocr_peak[pid] = max(self.ocr_peak.get(pid, 0), hwm)
+                    self.ocr_cpu[pid] = max(self.ocr_cpu.get(pid, 0.0), cpu_seconds(pid))
 
     def __enter__(self):
         self._t.start()
@@ -91,7 +106,7 @@ class MemWatch:
         self._t.join()
 
 
-def run_mode(source: Path, work: Path, workers: int, ray_address: str | None, ocr: str) -> dict:
+def run_mode(source: Path, work: Path, workers: int, ray_address: str | None, ocr: str, shared_ocr: bool = True) -> dict:
     from api.batches import WorkerConfig, batch_id_for, batch_sessions, finish_batch, prepare, run_batch
     from assistant.batch import discover, versions, versions_key
     from assistant.config import Settings
@@ -106,7 +121,8 @@ def run_mode(source: Path, work: Path, workers: int, ray_address: str | None, oc
     out = work / "out"
     bid = batch_id_for(source, out)
     items = prepare(sessions, bid, entries, source, out, vers)
-    cfg = WorkerConfig(settings=s, batch_id=bid, out_dir=str(out), versions_key=versions_key(vers))
+    cfg = WorkerConfig(settings=s, batch_id=bid, out_dir=str(out), versions_key=versions_key(vers),
+                       ocr_slots=0 if shared_ocr else -1)
     scan_cpu = [0.0]
     with MemWatch() as mem:
         def on_event(kind, payload, stats):
@@ -126,7 +142,9 @@ def run_mode(source: Path, work: Path, workers: int, ray_address: str | None, oc
             "workers": workers, "ray": bool(ray_address), "dossiers": stats.done, "pages": stats.scanned_pages,
             "failed": len(stats.failed), "seconds": busy, "load": stats.elapsed - busy,
             "pages_s": stats.scanned_pages / busy, "dossiers_h": stats.done / busy * 3600,
-            "peak_mib": [v / 2**20 for v in mem.peak.values()], "nodes": dict(stats.nodes)}
+            "peak_mib": [v / 2**20 for v in mem.peak.values()], "nodes": dict(stats.nodes),
+            "ocr_peak_mib": [v / 2**20 for v in getattr(mem, "ocr_peak", {}).values()],
+            "ocr_cpu": sum(getattr(mem, "ocr_cpu", {}).values())}
 
 
 def show(name: str, r: dict) -> None:
@@ -136,6 +154,9 @@ def show(name: str, r: dict) -> None:
           f"peak RSS per worker MiB: {peak}; failed {r['failed']}; nodes {len(r['nodes'])}; "
           f"workers' CPU {r['worker_cpu']:.1f}s → {r['cpu_pages_s']:.1f} pages per worker CPU-second "
           f"(scanning threads alone {r['scan_cpu']:.1f}s → {r['pages'] / max(r['scan_cpu'], 1e-9):.1f})", flush=True)
+    if r.get("ocr_peak_mib"):
+        print(f"{'':8s} shared OCR processes: {len(r['ocr_peak_mib'])}, peak RSS MiB "
+              f"{', '.join(f'{v:.0f}' for v in sorted(r['ocr_peak_mib']))}, CPU {r['ocr_cpu']:.1f}s", flush=True)
 
 
 def main() -> None:
@@ -183,12 +204,17 @@ def main() -> None:
         if "local2" in modes:
             res["local2"] = run_mode(src, root / f"run-{label}-l2", 2, None, ocr)
             show("local×2", res["local2"])
+        if "local2-own" in modes and ocr != "none":
+            res["local2-own"] = run_mode(src, root / f"run-{label}-l2o", 2, None, ocr, shared_ocr=False)
+            show("local×2, each worker OCRing its own pages", res["local2-own"])
         if "ray2" in modes:
             with RayCluster() as cluster:
                 res["ray2"] = run_mode(src, root / f"run-{label}-r2", 2, cluster.address, ocr)
             show("ray 2×1", res["ray2"])
         if "local1" in res and "local2" in res:
             print(f"speed-up 1 → 2 workers: {res['local2']['pages_s'] / res['local1']['pages_s']:.2f}×")
+        if "local2" in res and "local2-own" in res:
+            print(f"OCR shared by the batch / each worker its own: {res['local2']['pages_s'] / res['local2-own']['pages_s']:.2f}×")
         if "local2" in res and "ray2" in res:
             print(f"Ray (2 nodes × 1 CPU) / local pool (2 workers): {res['ray2']['pages_s'] / res['local2']['pages_s']:.2f}")
     print(f"load average at the end {os.getloadavg()[0]:.1f} (other work on the machine skews every figure)")

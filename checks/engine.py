@@ -35,7 +35,7 @@ import logging
 import inspect
 import re
 from dataclasses import dataclass, field
-from typing import Any, ClassVar, Iterable
+from typing import Any, ClassVar, Iterable, NoReturn
 
 from models import CaseFile, Document, Evidence, Finding, vocab
 
@@ -46,6 +46,10 @@ DOC_HEADINGS = ("检查内容", "为何是问题", "违规示例", "规范示例
 
 
 log = logging.getLogger(__name__)
+
+#: Field values read below this confidence are not concluded on (an OCR date under a seal, where a
+#: digit is easily lost in the red ink); a rule needing one skips with a warning (:meth:`Context.unusable`).
+UNSURE_BELOW = 0.6
 
 
 class Skip(Exception):
@@ -124,6 +128,23 @@ class Context:
             self.warn(f"{doc.type}（{_where(doc)}）未能读取{label or name}，无法核验。")
             raise Skip
         return value
+
+    def unusable(self, doc: Document | None, name: str, label: str | None = None) -> NoReturn:
+        """Skip the rule with a warning that says why a needed value cannot be used: no such
+        document, the value was not read, or it was read but not with enough confidence (an OCR
+        date under a seal) or not in a form the rule can use. Rules call it after their own
+        accessor (``date_of`` …) gave nothing; a rule never goes on with a value it could not trust."""
+        self.need(doc, name, label)  # no document / no value: warns and skips
+        assert doc is not None
+        f = doc.fields.get(name)
+        what = label or name
+        value = str(getattr(f, "value", "") or "")[:40]
+        if f is not None and getattr(f, "confidence", 1.0) < UNSURE_BELOW:
+            self.warn(f"{doc.type}（{_where(doc)}）的{what}识别不确定（读作“{value}”，可能位于印章下或字迹不清），"
+                      "无法核验，请人工核对。")
+        else:
+            self.warn(f"{doc.type}（{_where(doc)}）的{what}“{value}”无法解析，无法核验，请人工核对。")
+        raise Skip
 
     def option(self, name: str, default: Any) -> Any:
         return self.options.get(name, default)

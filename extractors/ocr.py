@@ -30,6 +30,11 @@ two cores); pages are streamed to them, at most two per worker in flight, PDF pa
 :class:`PdfPage` references that the worker rasterises itself. One page runs
 in-process on all cores. Engines are cached per process.
 
+A batch shares its OCR workers among all its dossiers: :func:`share_pages_with` hands every
+later :func:`ocr_pages` call of the process to an executor of the caller's (the batch's
+driver-side pool, or Ray actors), so the pages of two dossiers fill the same workers and no
+core idles while one dossier's last pages are read. :func:`submit_page` is the pool side.
+
 Printed/handwritten separation measures ink with the red mask grown by 2 px: the pink
 fringe of a seal ring crossing a printed character used to make it look taller than the
 body text, so it was dropped as handwriting (``审判员许婉婷`` read ``审员婉婷``, a false SG-008).
@@ -879,6 +884,49 @@ def _worker_page(args: tuple[PageSource, int, str, bool]) -> OcrPage:
     return _safe_page(source, dpi, engine_name, 1, suppress)
 
 
+#: ``(page source, dpi, engine name, suppress red)``: one page's OCR job, as workers take it.
+PageJob = tuple[PageSource, int, str, bool]
+
+
+class PageExecutor:
+    """Where :func:`ocr_pages` sends pages when a batch shares its OCR workers.
+
+    ``submit(job)`` takes a :data:`PageJob` and returns an object whose ``result()`` gives the
+    :class:`OcrPage` (or raises; the page is then read in this process); ``slots`` is how many
+    pages the executor works on at once (each caller keeps at most two per slot in flight).
+    """
+
+    slots: int = 1
+
+    def submit(self, job: PageJob) -> Any:  # pragma: no cover - interface
+        raise NotImplementedError
+
+
+_SHARED: PageExecutor | None = None
+
+
+def share_pages_with(executor: PageExecutor | None) -> None:
+    """OCR the pages of every later :func:`ocr_pages` call in this process on ``executor``
+    instead of a pool of this process's own (``None``: back to the process's own pool)."""
+    global _SHARED
+    _SHARED = executor
+
+
+def shared_executor() -> PageExecutor | None:
+    return _SHARED
+
+
+def submit_page(job: PageJob, workers: int) -> Any:
+    """The pool side of a shared executor: run ``job`` on this process's pool of ``workers``
+    OCR processes (started on first use, kept between calls; :func:`shutdown_pool` stops it)."""
+    return _pool(job[2], max(1, workers)).submit(_worker_page, job)
+
+
+def ocr_one(job: PageJob) -> OcrPage:
+    """One page's OCR in this process (an OCR actor's or worker's call); never raises for a bad page."""
+    return _worker_page(job)
+
+
 def _safe_page(source: PageSource, dpi: int, engine_name: str, threads: int, suppress: bool) -> OcrPage:
     try:
         t = time.process_time()
@@ -945,13 +993,19 @@ def ocr_pages(images: Iterable[PageSource], settings: Any = None, dpi: int = DEF
     if engine_name not in ENGINES:
         raise OcrUnavailableError(f"未知的文字识别引擎“{engine_name}”，可选：rapidocr、paddleocr、none。")
     workers = min(int(getattr(settings, "ocr_workers", 0) or os.cpu_count() or 1), os.cpu_count() or 1)
+    shared = _SHARED if engine_name != "none" else None
     it = iter(images)
     head = list(itertools.islice(it, 2))
     if not head:
         return []
-    single = len(head) == 1 or workers <= 1 or engine_name == "none"
-    if engine_name != "none":
-        get_engine(engine_name, 0 if single else 1) if engine_name == "paddleocr" else bundled_model_paths()
+    if shared is not None:  # a batch's workers, shared with its other dossiers (even for one page)
+        workers, single = max(1, int(shared.slots)), False
+        if engine_name == "rapidocr":
+            bundled_model_paths()
+    else:
+        single = len(head) == 1 or workers <= 1 or engine_name == "none"
+        if engine_name != "none":
+            get_engine(engine_name, 0 if single else 1) if engine_name == "paddleocr" else bundled_model_paths()
     stream = itertools.chain(head, it)
     results: list[OcrPage] = []
     if single:
@@ -966,8 +1020,8 @@ def ocr_pages(images: Iterable[PageSource], settings: Any = None, dpi: int = DEF
     def collect() -> None:
         nonlocal broken
         fut, src = pending.popleft()
-        page = _result_or_local(fut, src, dpi, engine_name, suppress_red)
-        broken = broken or page is None
+        page = _result_or_local(fut, src, dpi, engine_name, suppress_red, shared is not None)
+        broken = broken or (page is None and shared is None)  # a shared pool is restarted by its owner
         results.append(page or _safe_page(src, dpi, engine_name, 0, suppress_red))
         if progress:
             progress(len(results))
@@ -976,8 +1030,10 @@ def ocr_pages(images: Iterable[PageSource], settings: Any = None, dpi: int = DEF
         fut = None
         if not broken:
             try:
-                fut = _pool(engine_name, workers).submit(_worker_page, (img, dpi, engine_name, suppress_red))
-            except RuntimeError:  # the pool could not be started here
+                job = (img, dpi, engine_name, suppress_red)
+                fut = shared.submit(job) if shared is not None else _pool(engine_name, workers).submit(_worker_page, job)
+            except (RuntimeError, OSError, EOFError):  # the pool could not be started here / the batch is gone
+                log.warning("OCR workers unavailable, reading the remaining pages in this process", exc_info=True)
                 broken = True
         pending.append((fut, img))
         while len(pending) >= 2 * workers or (pending and pending[0][0] is None):
@@ -994,17 +1050,21 @@ def _tally(pages: list[OcrPage]) -> list[OcrPage]:
     return pages
 
 
-def _result_or_local(fut: Any, image: np.ndarray, dpi: int, engine_name: str, suppress: bool) -> OcrPage | None:
+def _result_or_local(fut: Any, image: np.ndarray, dpi: int, engine_name: str, suppress: bool,
+                     shared: bool = False) -> OcrPage | None:
     """A worker's page; ``None`` when the pool broke (a worker died or could not start), the
-    caller then OCRs the rest of the batch in this process without restarting the pool."""
+    caller then OCRs the rest of the batch in this process without restarting the pool (a
+    shared executor is the batch's to restart, not this process's)."""
     if fut is None:
         return _safe_page(image, dpi, engine_name, 0, suppress)
     try:
         return fut.result()
     except OcrUnavailableError:
         raise
-    except Exception:  # BrokenProcessPool, cancelled after a break
-        shutdown_pool()
+    except Exception:  # BrokenProcessPool, cancelled after a break, a dead OCR actor
+        log.warning("an OCR worker failed; reading the remaining pages in this process", exc_info=True)
+        if not shared:
+            shutdown_pool()
         return None
 
 

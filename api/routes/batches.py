@@ -10,6 +10,10 @@ batch with its Chinese reason; the rest go ahead.
 
 Who may submit: ``intake``, ``evaluator`` (and ``admin``); a batch is visible to its
 submitter, evaluators and admins.
+
+A manifest may also be uploaded (``POST /v1/batches/manifest``, multipart field ``file``): its
+dossier paths are then read relative to the intake root, and a row that leaves the root is
+listed as a problem, like a dossier that cannot be found.
 """
 
 from __future__ import annotations
@@ -20,7 +24,9 @@ import uuid
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Request
+from starlette.datastructures import UploadFile
+from starlette.exceptions import HTTPException as StarletteHTTPException
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
@@ -39,6 +45,8 @@ log = logging.getLogger(__name__)
 
 BatchSubmitterDep = Annotated[ApiKey, Depends(require("intake", "evaluator"))]
 MAX_DOSSIERS = int(os.environ.get("ASSISTANT_BATCH_MAX_DOSSIERS", "2000"))
+#: Largest manifest that may be uploaded (a CSV of 2,000 rows is ~200 KB).
+MANIFEST_MAX_BYTES = 5 * 2**20
 MEDIA = {"xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
          "csv": "text/csv; charset=utf-8", "html": "text/html; charset=utf-8"}
 
@@ -97,26 +105,46 @@ def _resolve_source(raw: str, cfg: ServiceSettings) -> tuple[Path, Path]:
     return src, root
 
 
-def _prepare(body: BatchIn, key: ApiKey, cfg: ServiceSettings) -> str:
-    """Create the batch, check every dossier and queue it as an ordinary scan; returns the batch id."""
-    from assistant.batch import SourceError, discover, dossier_files
-    from assistant.service import UploadProblem, content_hash, validate_dossier
+def _discover(src: Path, root: Path, shown: str | None = None) -> list:
+    from assistant.batch import SourceError, discover
 
-    src, root = _resolve_source(body.path, cfg)
     try:
         entries, _ = discover(src, root=root)
     except SourceError as exc:
-        raise ApiError(422, "invalid_source", str(exc))
+        raise ApiError(422, "invalid_source", str(exc).replace(str(src), shown) if shown else str(exc))
     except (OSError, ValueError):
         raise ApiError(422, "invalid_source", "无法读取该路径下的卷宗或清单。")
     if not entries:
         raise ApiError(422, "no_dossiers", "该路径下没有卷宗（子文件夹或 zip 压缩包）。")
     if len(entries) > MAX_DOSSIERS:
         raise ApiError(413, "too_many_dossiers", f"卷宗过多（{len(entries)} 份，上限 {MAX_DOSSIERS} 份），请分批提交。")
+    return entries
+
+
+def _prepare(body: BatchIn, key: ApiKey, cfg: ServiceSettings) -> str:
+    """Create the batch, check every dossier and queue it as an ordinary scan; returns the batch id."""
+    src, root = _resolve_source(body.path, cfg)
+    entries = _discover(src, root)
+    return _queue_entries(entries, (body.name or src.stem or "批量评查"), str(src), root, key, cfg)
+
+
+def _prepare_uploaded(manifest: Path, label: str, name: str, key: ApiKey, cfg: ServiceSettings) -> str:
+    """The same for an uploaded manifest: its paths are relative to the intake root."""
+    if cfg.intake_root is None:
+        raise ApiError(403, "path_intake_disabled", "服务未配置受理根目录（ASSISTANT_INTAKE_ROOT），不能提交批量评查。")
+    root = cfg.intake_root.resolve()
+    entries = _discover(manifest, root, shown=label)
+    return _queue_entries(entries, name, f"上传的清单：{label}", root, key, cfg)
+
+
+def _queue_entries(entries: list, name: str, source: str, root: Path, key: ApiKey, cfg: ServiceSettings) -> str:
+    from assistant.batch import dossier_files
+    from assistant.service import UploadProblem, content_hash, validate_dossier
+
     sessions = batch_sessions(cfg.db_url)
     batch_id = uuid.uuid4().hex[:16]
     with sessions() as s:
-        s.add(Batch(id=batch_id, name=(body.name or src.stem or "批量评查")[:255], source=str(src), origin="service",
+        s.add(Batch(id=batch_id, name=name[:255], source=source[:1000], origin="service",
                     submitted_by=key.id, total=len(entries), status="running"))
         s.commit()
     for pos, e in enumerate(entries):
@@ -156,7 +184,7 @@ def _prepare(body: BatchIn, key: ApiKey, cfg: ServiceSettings) -> str:
             s.add(item)
             s.commit()
     with sessions() as s:
-        audit(s, "batch.submit", key, target=batch_id, detail={"dossiers": len(entries), "source": str(src)[:200]})
+        audit(s, "batch.submit", key, target=batch_id, detail={"dossiers": len(entries), "source": source[:200]})
         s.commit()
     return batch_id
 
@@ -191,6 +219,52 @@ def _state(session, b: Batch) -> tuple[list[tuple[BatchItem, Scan | None]], Batc
 async def create_batch(body: BatchIn, key: BatchSubmitterDep, session: SessionDep, cfg: CfgDep) -> JSONResponse:
     """提交受理根目录下的一批卷宗（文件夹或 CSV/XLSX 清单），每份卷宗作为普通扫描任务排队；无法读取的卷宗列在 problems 中，不影响其余卷宗。"""
     batch_id = await run_in_threadpool(_prepare, body, key, cfg)
+    session.expire_all()
+    out = _batch_out(session, _load(session, key, batch_id))
+    return JSONResponse(out.model_dump(mode="json"), status_code=202, headers={"Location": f"/v1/batches/{batch_id}"})
+
+
+MANIFEST_BODY = {"requestBody": {"required": True, "content": {"multipart/form-data": {"schema": {
+    "type": "object", "required": ["file"],
+    "properties": {"file": {"type": "string", "format": "binary",
+                            "description": "CSV 或 XLSX 清单（列：路径，可选 案号、承办检察官、部门、办结日期；路径相对受理根目录）"},
+                   "name": {"type": "string", "maxLength": 200, "description": "批次名称（可选，默认为清单文件名）"}}}}}}}
+
+
+@router.post("/manifest", operation_id="create_batch_from_manifest", status_code=202, response_model=BatchOut,
+             responses=ERRORS, summary="上传清单提交批量评查", openapi_extra=MANIFEST_BODY)
+async def create_batch_from_manifest(request: Request, key: BatchSubmitterDep, session: SessionDep, cfg: CfgDep,
+                                     storage: StorageDep) -> JSONResponse:
+    """上传 CSV/XLSX 清单（表单字段 file，可选 name）：清单中的卷宗路径相对受理根目录，每份卷宗作为普通扫描任务排队；找不到或超出受理根目录的行列在 problems 中。"""
+    length = request.headers.get("content-length")
+    if length and length.isdigit() and int(length) > MANIFEST_MAX_BYTES + 64 * 1024:
+        raise ApiError(413, "upload_too_large", f"清单文件过大（上限 {MANIFEST_MAX_BYTES // 2**20} MB）。")
+    if not request.headers.get("content-type", "").lower().startswith("multipart/form-data"):
+        raise ApiError(415, "unsupported_media_type", "请以 multipart/form-data 上传清单文件（字段 file）。")
+    try:
+        form = await request.form(max_files=1, max_fields=5)
+    except StarletteHTTPException:
+        raise ApiError(400, "bad_multipart", "表单格式错误（只能上传一个清单文件），无法解析上传内容。")
+    upload, name = form.get("file"), form.get("name")
+    if not isinstance(upload, UploadFile):
+        raise ApiError(422, "invalid_request", "请在表单字段 file 中上传 CSV 或 XLSX 清单文件。")
+    label = Path(upload.filename or "清单").name[:200]
+    suffix = Path(label).suffix.lower()
+    if suffix not in (".csv", ".xlsx", ".xlsm"):
+        raise ApiError(415, "unsupported_manifest", f"清单文件应为 CSV 或 XLSX（收到：{label}）。")
+    if name is not None and (not isinstance(name, str) or len(name) > 200):
+        raise ApiError(422, "invalid_request", "表单字段 name 过长（上限 200 字）。")
+    data = await upload.read(MANIFEST_MAX_BYTES + 1)
+    if len(data) > MANIFEST_MAX_BYTES:
+        raise ApiError(413, "upload_too_large", f"清单文件过大（上限 {MANIFEST_MAX_BYTES // 2**20} MB）。")
+    tmp = storage.new_tmp()
+    try:
+        path = tmp / f"manifest{suffix}"
+        path.write_bytes(data)
+        batch_id = await run_in_threadpool(_prepare_uploaded, path, label,
+                                           (name or "").strip() or Path(label).stem or "批量评查", key, cfg)
+    finally:
+        storage.discard(tmp)
     session.expire_all()
     out = _batch_out(session, _load(session, key, batch_id))
     return JSONResponse(out.model_dump(mode="json"), status_code=202, headers={"Location": f"/v1/batches/{batch_id}"})

@@ -16,7 +16,7 @@ from models.charges import parent_charge
 
 from checks.calendar import fmt_dt
 from checks.catalog import Catalog, default_shared_dir, load_catalog
-from checks.engine import where
+from checks.engine import UNSURE_BELOW, where
 
 
 def label(doc: Document) -> str:
@@ -73,8 +73,9 @@ def slot_pages_text(doc: Document, slots: Iterable[Any]) -> str:
     return "、".join(f"{f} 第{p}页" for f, p in refs)
 
 
-#: Values read below this confidence (an OCR date with a character lost under a seal …) are not concluded on.
-MIN_VALUE_CONFIDENCE = 0.6
+#: Values read below this confidence (an OCR date with a character lost under a seal …) are not
+#: concluded on (defined with :meth:`checks.engine.Context.unusable`, which explains the skip).
+MIN_VALUE_CONFIDENCE = UNSURE_BELOW
 
 
 def _sure(doc: Document, name: str) -> Any:

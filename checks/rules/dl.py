@@ -197,7 +197,7 @@ class DL004(Rule):
         warrant = case.first(V.DETENTION_WARRANT)
         start = date_of(warrant, V.EXECUTION_TIME, V.DATE)
         if start is None:
-            ctx.need(warrant, V.EXECUTION_TIME, "执行拘留日期")
+            ctx.unusable(warrant, V.EXECUTION_TIME, "执行拘留日期")
         got = _arrest_received(case)
         request = case.first(V.ARREST_REQUEST)
         if got:
@@ -205,7 +205,7 @@ class DL004(Rule):
         else:
             end, end_doc, what = date_of(request, V.DATE), request, "提请批准逮捕"
             if end is None:
-                ctx.need(request, V.DATE, "提请批准逮捕日期")
+                ctx.unusable(request, V.DATE, "提请批准逮捕日期")
         exts = case.of_type(V.DETENTION_EXTENSION)
         reasons = "、".join(str(d.value(V.EXTENSION_REASON) or "") for d in exts)
         gang = any(k in reasons for k in ("流窜", "多次", "结伙"))
@@ -244,7 +244,7 @@ class DL005(Rule):
         decision = case.first(V.ARREST_APPROVAL, V.ARREST_DISAPPROVAL)
         end = date_of(decision, V.DATE)
         if end is None:
-            ctx.need(decision, V.DATE, "决定日期")
+            ctx.unusable(decision, V.DATE, "决定日期")
         got = _arrest_received(case)
         if got is None:
             ctx.warn("卷内未能读取检察院收到提请批准逮捕书的日期，无法核验审查批准逮捕期限。")
@@ -308,10 +308,10 @@ class DL008(Rule):
                     ctx.warn("卷内有批准逮捕决定书，但未见逮捕证，起诉意见书亦未载明执行逮捕日期，无法核验侦查羁押期限。")
                 return
         elif start is None:
-            ctx.need(warrant, V.EXECUTION_TIME, "执行逮捕日期")
+            ctx.unusable(warrant, V.EXECUTION_TIME, "执行逮捕日期")
         end = date_of(opinion, V.TRANSFER_DATE, V.DATE)
         if end is None:
-            ctx.need(opinion, V.TRANSFER_DATE, "移送审查起诉日期")
+            ctx.unusable(opinion, V.TRANSFER_DATE, "移送审查起诉日期")
         exts = case.of_type(V.CUSTODY_EXTENSION)
         months = 2
         for x in exts:
@@ -350,7 +350,7 @@ class DL010(Rule):
     def check(self, case: CaseFile, ctx: Context) -> None:
         decisions = dated(case.of_type(V.INDICTMENT, V.NON_PROSECUTION), V.DATE)
         if not decisions:  # the first decision ends the review; a later 不起诉 after 撤回起诉 is DL-017's
-            ctx.need(case.first(V.INDICTMENT, V.NON_PROSECUTION), V.DATE, "作出日期")
+            ctx.unusable(case.first(V.INDICTMENT, V.NON_PROSECUTION), V.DATE, "作出日期")
         end, decision = decisions[0]
         acc = acceptance_before(case, end)
         if acc is None:
@@ -402,7 +402,7 @@ class DL011(Rule):
             return
         end = date_of(ind, V.DATE)
         if end is None:
-            ctx.need(ind, V.DATE, "作出日期")
+            ctx.unusable(ind, V.DATE, "作出日期")
         acc = acceptance_before(case, end)
         if acc is None:
             ctx.warn("卷内未找到受理日期，无法核验速裁案件审查起诉期限。")
@@ -471,7 +471,7 @@ class DL013(Rule):
     def check(self, case: CaseFile, ctx: Context) -> None:
         notices = dated(case.of_type(V.RIGHTS_NOTICE), V.NOTIFY_RIGHTS_DATE, V.DATE)
         if not notices:
-            ctx.need(case.first(V.RIGHTS_NOTICE), V.NOTIFY_RIGHTS_DATE, "告知日期")
+            ctx.unusable(case.first(V.RIGHTS_NOTICE), V.NOTIFY_RIGHTS_DATE, "告知日期")
         accs = acceptances(case)
         if not accs:
             ctx.warn("卷内未找到受理日期，无法核验告知期限。")
@@ -578,7 +578,7 @@ class DL016(Rule):
         protest = case.first(V.PROTEST)
         end = date_of(protest, V.DATE)
         if end is None:
-            ctx.need(protest, V.DATE, "抗诉日期")
+            ctx.unusable(protest, V.DATE, "抗诉日期")
         receipts = [d for d in case.of_type(V.SERVICE_RECEIPT)
                     if "判决" in str(d.value(V.SERVED_DOCUMENT) or "") and "检察" in str(d.value(V.RECIPIENT) or "")]
         got = dated(receipts, V.SIGN_DATE)
@@ -608,7 +608,7 @@ class DL017(Rule):
         wd = case.first(V.WITHDRAWAL)
         start = date_of(wd, V.DATE)
         if start is None:
-            ctx.need(wd, V.DATE, "撤回起诉日期")
+            ctx.unusable(wd, V.DATE, "撤回起诉日期")
         nps = [(d, n) for d, n in dated(case.of_type(V.NON_PROSECUTION), V.DATE) if d >= start]
         limit = period_end(start, days=30, policy=policy_for(in_custody(case)))
         if not case.of_type(V.NON_PROSECUTION):
@@ -640,7 +640,7 @@ class DL019(Rule):
         judgment = case.first(V.JUDGMENT)
         start = date_of(judgment, V.DATE)
         if start is None:
-            ctx.need(judgment, V.DATE, "判决日期")
+            ctx.unusable(judgment, V.DATE, "判决日期")
         receipts = [d for d in case.of_type(V.SERVICE_RECEIPT)
                     if "判决" in str(d.value(V.SERVED_DOCUMENT) or "") and "检察" in str(d.value(V.RECIPIENT) or "")]
         got = dated(receipts, V.SIGN_DATE)

@@ -178,7 +178,7 @@ class SUB006(Rule):
             return
         s = sentence(jd.value(V.SENTENCE))
         if s is None:
-            ctx.need(jd, V.SENTENCE, "判处刑罚")
+            ctx.unusable(jd, V.SENTENCE, "判处刑罚")
         diffs = _outside(rec[0], s)
         if diffs:
             ctx.report(f"认罪认罚案件{label(rec[1])}量刑建议“{describe_sentence(rec[0])}”，{label(jd)}判处“{describe_sentence(s)}”，"

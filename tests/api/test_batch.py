@@ -189,18 +189,19 @@ def test_batch_results_are_ordinary_scans_and_rerun_skips(local_run):
     assert sum(1 for i in items if i.status == "done") == N
 
 
-def _settings(data: Path):
+def _settings(data: Path, ocr: str = "none"):
     from assistant.config import Settings
 
-    s = Settings(data_dir=data.resolve(), ocr_engine="none")
+    s = Settings(data_dir=data.resolve(), ocr_engine=ocr)
     return s.model_copy(update={"database_url": s.db_url})
 
 
-def _run_in_process(source: Path, out: Path, data: Path, workers: int, ray_address=None, on_event=None, hook=None):
+def _run_in_process(source: Path, out: Path, data: Path, workers: int, ray_address=None, on_event=None, hook=None,
+                    ocr: str = "none"):
     from api.batches import WorkerConfig, batch_id_for, batch_sessions, finish_batch, prepare, run_batch
     from assistant.batch import discover, versions_key
 
-    settings = _settings(data)
+    settings = _settings(data, ocr)
     entries, _ = discover(source)
     sessions = batch_sessions(settings.db_url)
     vers = {"test": "fixed"}
@@ -228,6 +229,63 @@ def test_local_worker_killed_mid_batch(caseload, baseline, tmp_path):
     assert stats.retries >= 1 and not stats.failed
     assert _reports(tmp_path / "out") == baseline
 
+
+# --- scanned dossiers: OCR workers shared by the whole batch ------------------------------------------
+
+@pytest.fixture(scope="module")
+def scanned(tmp_path_factory) -> Path:
+    """Two small scanned dossiers (image-only PDFs of generated documents, no degradation):
+    甲 with two scanned documents, 乙 with one scanned document and one text-layer document."""
+    from fixtures.scan import scan_dossier
+
+    root = tmp_path_factory.mktemp("scanned")
+    [folder] = generate_set(1, seed=43, out_dir=root / "gen", layouts=("per-document",))
+    import pypdfium2 as pdfium
+
+    def pages(p: Path) -> int:
+        doc = pdfium.PdfDocument(str(p))
+        try:
+            return len(doc)
+        finally:
+            doc.close()
+
+    singles = sorted((p for p in folder.glob("*.pdf") if pages(p) == 1), key=lambda p: p.name)[:3]
+    assert len(singles) == 3, "the generated dossier has too few one-page documents"
+    src = root / "source"
+    for name, scan_these, keep_text in (("甲", singles[:2], []), ("乙", singles[2:3], singles[:1])):
+        mini = root / "mini" / name
+        mini.mkdir(parents=True)
+        for p in scan_these:
+            shutil.copy2(p, mini / p.name)
+        scan_dossier(mini, src / name, seed=1, profile="clean")
+        for p in keep_text:
+            shutil.copy2(p, src / name / f"文本层-{p.name}")
+        (src / f"{name}.truth.json").unlink(missing_ok=True)
+    return src
+
+
+@pytest.fixture(scope="module")
+def scanned_baseline(scanned, tmp_path_factory) -> dict[str, dict]:
+    from assistant.pipeline import scan
+    from extractors.ocr import shutdown_pool
+
+    settings = _settings(tmp_path_factory.mktemp("scanned-baseline"), "rapidocr")
+    try:
+        return {p.name: json.loads(json.dumps(scan(p, settings=settings).report, ensure_ascii=False))
+                for p in sorted(scanned.iterdir()) if p.is_dir()}
+    finally:
+        shutdown_pool()
+
+
+def test_scanned_pages_go_to_the_batch_shared_ocr_workers(scanned, scanned_baseline, tmp_path):
+    pools = []
+    stats, _, _ = _run_in_process(scanned, tmp_path / "out", tmp_path / "data", 2, hook=pools.append, ocr="rapidocr")
+    assert not stats.failed and stats.done == 2
+    assert pools[0].cfg.ocr_slots >= 1 and pools[0].ocr_pages == 3  # every scanned page went through the shared pool
+    reports = _reports(tmp_path / "out")
+    assert reports == scanned_baseline
+    read = {name: sorted(d["text_source"] for d in r["documents"]) for name, r in reports.items()}
+    assert read == {"甲": ["ocr", "ocr"], "乙": ["ocr", "text-layer"]}, read
 
 # --- Ray -----------------------------------------------------------------------------------------------
 
@@ -302,3 +360,12 @@ def test_versions_follow_catalog_profile_and_code(tmp_path, monkeypatch):
     assert versions_key(versions(base)) != v1
     monkeypatch.delenv("ASSISTANT_CODE_VERSION")
     assert versions(base)["code"] not in ("r1", "r2")  # the source hash
+
+
+def test_ray_scanned_pages_go_to_the_ocr_actors(ray_cluster, scanned, scanned_baseline, tmp_path):
+    pools = []
+    stats, _, _ = _run_in_process(scanned, tmp_path / "out", tmp_path / "data", 2, ray_cluster["address"],
+                                  hook=pools.append, ocr="rapidocr")
+    assert not stats.failed and stats.done == 2
+    assert len(pools[0].ocr_actors) == 2 and pools[0].ocr_pages == 3
+    assert _reports(tmp_path / "out") == scanned_baseline

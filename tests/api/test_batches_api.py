@@ -100,3 +100,65 @@ def test_batch_refusals(svc):
     r = client.post("/v1/batches", json={"path": "caseload/卷宗1/起诉书.pdf"}, headers=auth(keys["intake"]))
     assert r.status_code == 422 and "清单" in r.json()["message"]
     assert client.get("/v1/batches/nope", headers=auth(keys["admin"])).status_code == 404
+
+
+def _manifest_csv(rows) -> bytes:
+    buf = io.StringIO()
+    w = csv.writer(buf)
+    w.writerow(["路径", "案号", "承办检察官", "部门"])
+    for r in rows:
+        w.writerow(r)
+    return buf.getvalue().encode("utf-8-sig")
+
+
+def test_uploaded_manifest_reads_paths_under_the_intake_root(svc):
+    client, keys = svc
+    data = _manifest_csv([["caseload/卷宗2", "京朝检刑诉〔2024〕2号", "王检察官", "第二检察部"],
+                          ["caseload/卷宗3", "", "", ""], ["../外部", "", "", ""], ["caseload/没有", "", "", ""]])
+    r = client.post("/v1/batches/manifest", files={"file": ("十二月清单.csv", data, "text/csv")},
+                    headers=auth(keys["intake"]))
+    assert r.status_code == 202, r.text
+    body = r.json()
+    assert body["name"] == "十二月清单" and body["total"] == 4 and body["counts"]["failed"] == 2
+    messages = sorted(p["message"] for p in body["problems"])
+    assert any("受理根目录" in m for m in messages) and any("找不到卷宗" in m for m in messages)
+    done = _wait_done(client, keys["intake"], body["id"])
+    assert done["counts"]["done"] == 2
+    text = client.get(f"/v1/batches/{body['id']}/summary.csv", headers=auth(keys["intake"])).content.decode("utf-8-sig")
+    rows = list(csv.DictReader(text.splitlines()))
+    assert rows[0]["案号"] == "京朝检刑诉〔2024〕2号" and rows[0]["部门"] == "第二检察部"
+    # an XLSX manifest with a name of its own
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    wb.active.append(["卷宗路径"])
+    wb.active.append(["caseload/卷宗1"])
+    buf = io.BytesIO()
+    wb.save(buf)
+    r = client.post("/v1/batches/manifest", data={"name": "补充"}, headers=auth(keys["evaluator"]),
+                    files={"file": ("清单.xlsx", buf.getvalue(), "application/octet-stream")})
+    assert r.status_code == 202, r.text
+    assert r.json()["name"] == "补充" and _wait_done(client, keys["evaluator"], r.json()["id"])["counts"]["done"] == 1
+
+
+def test_uploaded_manifest_refusals(svc):
+    client, keys = svc
+    good = _manifest_csv([["caseload/卷宗1", "", "", ""]])
+    post = client.post
+    r = post("/v1/batches/manifest", files={"file": ("清单.csv", good, "text/csv")}, headers=auth(keys["prosecutor"]))
+    assert r.status_code == 403
+    r = post("/v1/batches/manifest", files={"file": ("清单.pdf", good, "application/pdf")}, headers=auth(keys["intake"]))
+    assert r.status_code == 415 and "CSV 或 XLSX" in r.json()["message"]
+    r = post("/v1/batches/manifest", json={"path": "清单.csv"}, headers=auth(keys["intake"]))
+    assert r.status_code == 415
+    r = post("/v1/batches/manifest", data={"name": "空"}, headers=auth(keys["intake"]))
+    assert r.status_code in (415, 422)
+    r = post("/v1/batches/manifest", files={"file": ("清单.csv", "案号\n1\n".encode(), "text/csv")},
+             headers=auth(keys["intake"]))
+    assert r.status_code == 422 and "路径" in r.json()["message"] and "/tmp" not in r.json()["message"]
+    r = post("/v1/batches/manifest", files={"file": ("清单.xlsx", b"PK\x03\x04 not a zip", "application/octet-stream")},
+             headers=auth(keys["intake"]))
+    assert r.status_code == 422 and "XLSX" in r.json()["message"]
+    big = b"a" * (6 * 2**20)
+    r = post("/v1/batches/manifest", files={"file": ("清单.csv", big, "text/csv")}, headers=auth(keys["intake"]))
+    assert r.status_code == 413

@@ -10,6 +10,7 @@ A case looks like::
         text: "..."             # optional full text
         fields: {date: 2024-05-20, charges: [盗窃罪]}
         slots: [{role: 院印, kind: seal, page: 13, filled: false}]
+        unsure: [date]          # fields read with low confidence (an OCR date under a seal)
 
 Dates that YAML parses as dates are turned back into ISO strings, as extraction writes them.
 """
@@ -44,8 +45,10 @@ def build_case(spec: dict[str, Any]) -> CaseFile:
         file = d.get("file", "卷宗.pdf")
         pages = d.get("pages") or [i]
         doc_id = d.get("id", f"d{i}")
+        unsure = set(d.get("unsure") or [])
         fields = {
-            name: Field(value=value, evidence=[Evidence(document_id=doc_id, file=file, page=pages[0], text=str(value)[:60])])
+            name: Field(value=value, evidence=[Evidence(document_id=doc_id, file=file, page=pages[0], text=str(value)[:60])],
+                        confidence=0.45 if name in unsure else 1.0)
             for name, value in (d.get("fields") or {}).items()
         }
         slots = [Slot(kind=s.get("kind", "signature"), page=s.get("page", pages[-1]), filled=s.get("filled"),
