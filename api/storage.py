@@ -63,7 +63,7 @@ class Storage:
         path = dest / "report.json"
         tmp = dest / f".report.{uuid.uuid4().hex}.tmp"
         with tmp.open("w", encoding="utf-8") as fh:
-            json.dump(report, fh, ensure_ascii=False)
+            fh.write(json.dumps(report, ensure_ascii=False))  # one call: the C encoder (json.dump streams in Python, ~4× slower)
             fh.flush()
             os.fsync(fh.fileno())
         os.replace(tmp, path)

@@ -17,6 +17,8 @@ SQLite is the embedded default (WAL, a busy timeout, foreign keys); PostgreSQL i
 from __future__ import annotations
 
 import os
+import sqlite3
+import time
 import threading
 from typing import Any
 
@@ -53,9 +55,19 @@ def display_url(url: str) -> str:
 
 def _sqlite_pragmas(dbapi_conn, _record) -> None:
     cur = dbapi_conn.cursor()
-    cur.execute("PRAGMA journal_mode=WAL")
-    cur.execute("PRAGMA synchronous=NORMAL")
     cur.execute("PRAGMA busy_timeout=30000")
+    # Switching a fresh file to WAL needs an exclusive lock, and SQLite answers "database is
+    # locked" at once (without the busy handler) when another process opens the same new file at
+    # that moment (batch workers starting together): retry briefly. WAL then persists in the file.
+    for attempt in range(100):
+        try:
+            cur.execute("PRAGMA journal_mode=WAL")
+            break
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or attempt == 99:
+                raise
+            time.sleep(0.05)
+    cur.execute("PRAGMA synchronous=NORMAL")
     cur.execute("PRAGMA foreign_keys=ON")
     cur.close()
 
@@ -98,15 +110,23 @@ def make_engine(url: str, metadata: MetaData | None = None) -> Engine:
     return eng
 
 
-def _create_tables(eng: Engine, metadata: MetaData) -> None:
-    try:
-        with eng.begin() as conn:
-            if eng.dialect.name == "postgresql":
-                conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _ADVISORY_LOCK_KEY})
-            metadata.create_all(conn)
-    except SQLAlchemyError as exc:
-        detail = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0][:300]
-        raise DatabaseUnavailable(f"无法连接或初始化数据库 {display_url(str(eng.url))}：{detail}") from exc
+def _create_tables(eng: Engine, metadata: MetaData, attempts: int = 3) -> None:
+    """Create what is missing. PostgreSQL serialises creators with an advisory lock; SQLite has
+    none, so two processes starting together (batch workers) may both find a table missing and
+    the second ``CREATE TABLE`` fails with "already exists": that is retried, and the retry's
+    check finds the table."""
+    for attempt in range(attempts):
+        try:
+            with eng.begin() as conn:
+                if eng.dialect.name == "postgresql":
+                    conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _ADVISORY_LOCK_KEY})
+                metadata.create_all(conn)
+            return
+        except SQLAlchemyError as exc:
+            detail = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0][:300]
+            if "already exists" in detail and attempt + 1 < attempts:
+                continue
+            raise DatabaseUnavailable(f"无法连接或初始化数据库 {display_url(str(eng.url))}：{detail}") from exc
 
 
 def _clean(value: Any, length: int | None) -> Any:

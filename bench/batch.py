@@ -1,7 +1,7 @@
 """Benchmark: ``assistant batch`` on a generated caseload — local pool (1 and 2 workers) vs a
 two-node Ray cluster on the same cores.
 
-    python bench/batch.py [--n 24] [--scanned 0] [--seed 5] [--keep DIR] [--modes local1,local2,ray2]
+    python bench/batch.py [--n 24] [--scanned 0] [--seed 5] [--keep DIR] [--modes local1,local2,ray2] [--repeat 1]
                           (also: local2-own — 2 workers each OCRing its own pages, scanned caseload only)
 
 Generates N text-layer dossiers (fixtures.generator; with ``--scanned K`` also K scanned
@@ -11,7 +11,8 @@ skipped, and prints per mode:
 
 * pages/s and dossiers/hour over the scanning time (from the moment every worker holds its
   models — work is held until then, in both runners — to the last report written: per-dossier
-  report files, storage and database rows included), and the one-time start-up separately;
+  report files, storage and database rows included), and the one-time start-up (model
+  loading) and shut-down (workers exiting) separately;
 * peak resident memory per worker (``VmHWM`` of each worker process, read while it runs);
 * pages per worker CPU-second (CPU time of the worker processes after loading): unlike
   wall-clock figures it does not depend on other work sharing the machine;
@@ -27,6 +28,7 @@ import argparse
 import os
 import platform
 import shutil
+import statistics
 import sys
 import tempfile
 import threading
@@ -123,11 +125,12 @@ def run_mode(source: Path, work: Path, workers: int, ray_address: str | None, oc
     items = prepare(sessions, bid, entries, source, out, vers)
     cfg = WorkerConfig(settings=s, batch_id=bid, out_dir=str(out), versions_key=versions_key(vers),
                        ocr_slots=0 if shared_ocr else -1)
-    scan_cpu = [0.0]
+    scan_cpu, scan_wall = [0.0], [0.0]
     with MemWatch() as mem:
         def on_event(kind, payload, stats):
             if kind == "result":
                 scan_cpu[0] += payload.get("cpu", 0.0)
+                scan_wall[0] += payload.get("seconds", 0.0)
             if kind == "ready":
                 mem.pids.add(payload["pid"])
                 mem.cpu_at_ready = getattr(mem, "cpu_at_ready", {})
@@ -138,22 +141,30 @@ def run_mode(source: Path, work: Path, workers: int, ray_address: str | None, oc
     busy = stats.scan_seconds
     worker_cpu = sum(mem.cpu.get(p, 0.0) - getattr(mem, "cpu_at_ready", {}).get(p, 0.0) for p in mem.pids)
     return {"cpu_pages_s": stats.scanned_pages / worker_cpu if worker_cpu > 0 else 0.0, "worker_cpu": worker_cpu,
-            "scan_cpu": scan_cpu[0],
+            "scan_cpu": scan_cpu[0], "scan_wall": scan_wall[0],
             "workers": workers, "ray": bool(ray_address), "dossiers": stats.done, "pages": stats.scanned_pages,
             "failed": len(stats.failed), "seconds": busy, "load": stats.elapsed - busy,
             "pages_s": stats.scanned_pages / busy, "dossiers_h": stats.done / busy * 3600,
             "peak_mib": [v / 2**20 for v in mem.peak.values()], "nodes": dict(stats.nodes),
-            "ocr_peak_mib": [v / 2**20 for v in getattr(mem, "ocr_peak", {}).values()],
-            "ocr_cpu": sum(getattr(mem, "ocr_cpu", {}).values())}
+            "ocr_peak_mib": [v / 2**20 for p, v in getattr(mem, "ocr_peak", {}).items() if p not in mem.pids],
+            "ocr_cpu": sum(v for p, v in getattr(mem, "ocr_cpu", {}).items() if p not in mem.pids)}
+
+
+def median_run(runs: list[dict]) -> dict:
+    """The run with the median pages/s (the lower middle one for an even count)."""
+    ordered = sorted(runs, key=lambda r: r["pages_s"])
+    return ordered[(len(ordered) - 1) // 2]
 
 
 def show(name: str, r: dict) -> None:
     peak = ", ".join(f"{v:.0f}" for v in sorted(r["peak_mib"]))
     print(f"{name:8s} {r['dossiers']:3d} dossiers {r['pages']:5d} pages in {r['seconds']:6.1f}s "
-          f"(+{r['load']:.1f}s model loading) → {r['pages_s']:6.1f} pages/s, {r['dossiers_h']:7.0f} dossiers/h; "
+          f"(+{r['load']:.1f}s start-up and shut-down) → {r['pages_s']:6.1f} pages/s, {r['dossiers_h']:7.0f} dossiers/h; "
           f"peak RSS per worker MiB: {peak}; failed {r['failed']}; nodes {len(r['nodes'])}; "
           f"workers' CPU {r['worker_cpu']:.1f}s → {r['cpu_pages_s']:.1f} pages per worker CPU-second "
-          f"(scanning threads alone {r['scan_cpu']:.1f}s → {r['pages'] / max(r['scan_cpu'], 1e-9):.1f})", flush=True)
+          f"(scanning threads alone {r['scan_cpu']:.1f}s → {r['pages'] / max(r['scan_cpu'], 1e-9):.1f}); "
+          f"workers busy {r['scan_wall'] / max(r['seconds'] * r['workers'], 1e-9):.0%} of the time, "
+          f"on CPU {r['scan_cpu'] / max(r['scan_wall'], 1e-9):.0%} of that", flush=True)
     if r.get("ocr_peak_mib"):
         print(f"{'':8s} shared OCR processes: {len(r['ocr_peak_mib'])}, peak RSS MiB "
               f"{', '.join(f'{v:.0f}' for v in sorted(r['ocr_peak_mib']))}, CPU {r['ocr_cpu']:.1f}s", flush=True)
@@ -166,6 +177,8 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=5)
     ap.add_argument("--keep", type=Path, default=None)
     ap.add_argument("--modes", default="local1,local2,ray2")
+    ap.add_argument("--repeat", type=int, default=1,
+                    help="rounds of every mode (interleaved); ratios are taken within each round, then the median")
     args = ap.parse_args()
     modes = args.modes.split(",")
 
@@ -197,26 +210,42 @@ def main() -> None:
           f"load average {os.getloadavg()[0]:.1f}")
     for label, src, ocr in caseloads:
         print(f"--- {label} caseload ({src})")
-        res: dict[str, dict] = {}
-        if "local1" in modes:
-            res["local1"] = run_mode(src, root / f"run-{label}-l1", 1, None, ocr)
-            show("local×1", res["local1"])
-        if "local2" in modes:
-            res["local2"] = run_mode(src, root / f"run-{label}-l2", 2, None, ocr)
-            show("local×2", res["local2"])
-        if "local2-own" in modes and ocr != "none":
-            res["local2-own"] = run_mode(src, root / f"run-{label}-l2o", 2, None, ocr, shared_ocr=False)
-            show("local×2, each worker OCRing its own pages", res["local2-own"])
-        if "ray2" in modes:
-            with RayCluster() as cluster:
-                res["ray2"] = run_mode(src, root / f"run-{label}-r2", 2, cluster.address, ocr)
-            show("ray 2×1", res["ray2"])
+        runs: dict[str, list[dict]] = {}
+
+        def once(key: str, label_: str, **kw) -> None:
+            r = run_mode(src, root / f"run-{label}-{key}", **kw)
+            runs.setdefault(key, []).append(r)
+            show(label_, r)
+
+        for rep in range(args.repeat):
+            if args.repeat > 1:
+                print(f"-- round {rep + 1}/{args.repeat}")
+            if "local1" in modes:
+                once("local1", "local×1", workers=1, ray_address=None, ocr=ocr)
+            if "local2" in modes:
+                once("local2", "local×2", workers=2, ray_address=None, ocr=ocr)
+            if "local2-own" in modes and ocr != "none":
+                once("local2-own", "local×2, each worker OCRing its own pages", workers=2, ray_address=None, ocr=ocr,
+                     shared_ocr=False)
+            if "ray2" in modes:
+                with RayCluster() as cluster:
+                    once("ray2", "ray 2×1", workers=2, ray_address=cluster.address, ocr=ocr)
+        res = {k: median_run(v) for k, v in runs.items()}
+        if args.repeat > 1:
+            print(f"-- medians over {args.repeat} rounds (pages/s): "
+                  + ", ".join(f"{k} {r['pages_s']:.1f}" for k, r in res.items()))
+        def ratio(a: str, b: str) -> str:
+            """a/b within each round (the machine's speed drifts between rounds), median over rounds."""
+            per = [x["pages_s"] / y["pages_s"] for x, y in zip(runs[a], runs[b])]
+            med = statistics.median(per)
+            return f"{med:.2f}" + (f" (rounds: {', '.join(f'{v:.2f}' for v in per)})" if len(per) > 1 else "")
+
         if "local1" in res and "local2" in res:
-            print(f"speed-up 1 → 2 workers: {res['local2']['pages_s'] / res['local1']['pages_s']:.2f}×")
+            print(f"speed-up 1 → 2 workers: {ratio('local2', 'local1')}×")
         if "local2" in res and "local2-own" in res:
-            print(f"OCR shared by the batch / each worker its own: {res['local2']['pages_s'] / res['local2-own']['pages_s']:.2f}×")
+            print(f"OCR shared by the batch / each worker its own: {ratio('local2', 'local2-own')}×")
         if "local2" in res and "ray2" in res:
-            print(f"Ray (2 nodes × 1 CPU) / local pool (2 workers): {res['ray2']['pages_s'] / res['local2']['pages_s']:.2f}")
+            print(f"Ray (2 nodes × 1 CPU) / local pool (2 workers): {ratio('ray2', 'local2')}")
     print(f"load average at the end {os.getloadavg()[0]:.1f} (other work on the machine skews every figure)")
 
 

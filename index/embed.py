@@ -41,6 +41,12 @@ log = logging.getLogger(__name__)
 DEFAULT_MAX_TOKENS = 256
 
 
+def _env_threads() -> int:
+    """``OMP_NUM_THREADS`` as a positive int, else 0."""
+    raw = os.environ.get("OMP_NUM_THREADS", "").strip()
+    return int(raw) if raw.isdigit() and int(raw) > 0 else 0
+
+
 class EmbedderError(RuntimeError):
     """The embedder could not be loaded or used (message in Chinese)."""
 
@@ -149,7 +155,9 @@ class SentenceTransformerEmbedder:
         if not target.is_file():
             export_onnx_int8(self.model, target)
         opts = ort.SessionOptions()
-        opts.intra_op_num_threads = threads or max(1, os.cpu_count() or 1)
+        # a process told to keep to one core (batch workers set OMP_NUM_THREADS=1) gets one thread:
+        # onnxruntime does not read that variable, and its idle pool threads spin on the other core
+        opts.intra_op_num_threads = threads or _env_threads() or max(1, os.cpu_count() or 1)
         opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
         try:
             return ort.InferenceSession(str(target), opts, providers=["CPUExecutionProvider"])

@@ -27,6 +27,8 @@ def is_split_form(candidate: str, full: str) -> bool:
     core = candidate[:-1].replace("、", "")
     if len(core) < 2 or core == full[:-1].replace("、", ""):
         return False
+    if not set(core) <= set(full):  # every piece is a piece of an item: no character from elsewhere
+        return False
     items = _items(full)
     last = len(items) - 1
 
