@@ -198,6 +198,9 @@ def worker_loop(cfg: ServiceSettings, stop: Any, name: str, in_process: bool = F
         folder = reset_work_dir(cfg, name)
         tempfile.tempdir = str(folder)
         os.environ["TMPDIR"] = str(folder)  # the OCR pool's processes too
+        from api.batches import _quiet_threads
+
+        _quiet_threads()  # several workers share the cores: no spinning thread pools (as batch workers)
     owner = f"{HOST}|{os.getpid()}|{name}|{uuid.uuid4().hex[:8]}"
     sessions = session_factory(cfg.db_url)
     storage = Storage(cfg.storage_dir)
