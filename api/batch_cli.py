@@ -39,9 +39,9 @@ def batch(
     no_progress: bool = typer.Option(False, "--no-progress", help="不显示进度条。"),
 ) -> None:
     """批量评查（每案必检）：逐份扫描卷宗，生成每份卷宗的报告与全部案件的汇总表；中断后重新运行同一命令即可继续。"""
-    from api.batches import BatchError, WorkerConfig, batch_id_for, batch_sessions, finish_batch, prepare, run_batch
+    from api.batch import BatchError, WorkerConfig, batch_id_for, batch_sessions, finish_batch, prepare, run_batch
     from assistant.batch import SourceError, discover, versions, versions_key
-    from assistant.config import get_settings
+    from models.settings import get_settings
     from assistant.database import DatabaseUnavailable
 
     settings = get_settings().model_copy()
@@ -130,9 +130,26 @@ def batch(
         err.print("[bold yellow]无法读取的卷宗：[/]")
         for name, why in stats.failed:
             err.print(f"  - {name}：{why}")
+    _warn_ungraded(sessions, bid)
     if paths:
         err.print(f"[bold]汇总：[/]{paths['xlsx']}，{paths['csv']}，{paths['html']}")
     if stats.interrupted:
         err.print("[bold yellow]已中断。[/]已完成的报告均已保存；重新运行同一命令即可继续。")
         raise typer.Exit(130)
     sys.stderr.flush()
+
+
+def _warn_ungraded(sessions, batch_id: str) -> None:
+    """List the dossiers scanned but not read well enough to grade (「无法评定」, first in the summary)."""
+    from rich.markup import escape
+
+    from api.batch import summary_rows
+    from assistant.summary import ungraded
+
+    rows = [r for r in summary_rows(sessions, batch_id) if ungraded(r)]
+    if rows:
+        err.print(f"[bold yellow]未能完整读取、建议等次为「无法评定」的卷宗 {len(rows)} 份（汇总中排在最前）：[/]")
+        for r in rows[:20]:
+            err.print(f"  - {escape(r['name'])}：{escape('；'.join(r.get('grade_reasons') or []))}")
+        if len(rows) > 20:
+            err.print(f"  …… 另有 {len(rows) - 20} 份")

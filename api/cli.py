@@ -6,36 +6,20 @@
 
 from __future__ import annotations
 
-import importlib
 import os
 from pathlib import Path
 from typing import Optional
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
+from api.console import con, err, service_sessions
+
 keys_app = typer.Typer(no_args_is_help=True, help="管理扫描服务的 API 密钥（角色：intake、prosecutor、evaluator、admin）。")
-con = Console()
-err = Console(stderr=True)
 
 ROLE_HELP = "角色：intake（受理，提交并查看自己提交的卷宗）、prosecutor（检察官，查看本人案件）、evaluator（评查员，查看全部并处置）、admin（管理员）。"
 
 
-def _api(name: str):
-    return importlib.import_module(f"api.{name}")
-
-
-def _sessions():
-    from assistant.database import DatabaseUnavailable
-
-    db = _api("db")
-    settings = _api("settings").ServiceSettings()
-    try:
-        return db.session_factory(settings.db_url)
-    except DatabaseUnavailable as exc:
-        err.print(f"[bold red]错误：[/]{exc}")
-        raise typer.Exit(1)
 
 
 def serve(
@@ -49,8 +33,10 @@ def serve(
 
     if workers is not None:
         os.environ["ASSISTANT_SCAN_WORKERS"] = str(workers)
-    settings = _api("settings").ServiceSettings()
-    _sessions()
+    from api.settings import ServiceSettings
+
+    settings = ServiceSettings()
+    service_sessions()
     index_dir = settings.core.effective_index_dir()
     err.print(f"评查助手扫描服务：http://{host}:{port}  （扫描进程 {settings.scan_workers} 个，"
               f"数据目录 {settings.storage_dir}；"
@@ -64,11 +50,12 @@ def create(
     name: str = typer.Option("", "--name", "-n", help="密钥名称；检察官密钥请用检察官姓名或工号（用于认定“本人案件”）。"),
 ) -> None:
     """创建密钥并打印一次（数据库只保存其哈希，遗失后只能重新创建）。"""
-    security = _api("security")
+    from api import security
+
     if role not in security.ROLES:
         err.print(f"[bold red]错误：[/]未知角色：{role}（可选：{'、'.join(security.ROLES)}）")
         raise typer.Exit(2)
-    with _sessions()() as s:
+    with service_sessions()() as s:
         row, plain = security.create_key(s, role, name)
     err.print(f"已创建密钥：编号 {row.id}，角色 {row.role}，名称 {row.name}。密钥只显示这一次，请妥善保存：")
     typer.echo(plain)
@@ -77,11 +64,12 @@ def create(
 @keys_app.command("list")
 def list_keys() -> None:
     """列出全部密钥（不显示密钥本身）。"""
-    security = _api("security")
+    from api import security
+
     table = Table()
     for col in ("编号", "角色", "名称", "前缀", "创建时间", "状态"):
         table.add_column(col)
-    with _sessions()() as s:
+    with service_sessions()() as s:
         for r in security.list_keys(s):
             table.add_row(r.id, r.role, r.name, r.prefix, r.created_at.strftime("%Y-%m-%d %H:%M"),
                           "已吊销" if r.revoked_at else "有效")
@@ -91,8 +79,9 @@ def list_keys() -> None:
 @keys_app.command("revoke")
 def revoke(key_id: str = typer.Argument(..., help="密钥编号（见 keys list）。")) -> None:
     """吊销密钥，立即失效。"""
-    security = _api("security")
-    with _sessions()() as s:
+    from api import security
+
+    with service_sessions()() as s:
         row = security.revoke_key(s, key_id)
     if row is None:
         err.print(f"[bold red]错误：[/]找不到密钥：{key_id}")

@@ -12,19 +12,15 @@ from __future__ import annotations
 import datetime as dt
 from sqlalchemy import JSON, DateTime, ForeignKey, Integer, select
 from sqlalchemy.engine import Engine
-from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
+from sqlalchemy.orm import Mapped, Session, mapped_column, sessionmaker
 
-from assistant.database import SafeString, SafeText, make_engine
+from assistant.database import Base, SafeString, SafeText, make_engine
 
 STATUSES = ("queued", "running", "done", "failed")
 
 
 def utcnow() -> dt.datetime:
     return dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
-
-
-class Base(DeclarativeBase):
-    pass
 
 
 class Scan(Base):
@@ -98,7 +94,8 @@ class AuditEntry(Base):
 
 
 def get_engine(url: str) -> Engine:
-    """One engine per URL and process, with the service tables created (SQLite: WAL, busy timeout, foreign keys)."""
+    """One engine per URL and process, with the tables declared so far created (SQLite: WAL, busy timeout,
+    foreign keys); every table shares :class:`assistant.database.Base`."""
     return make_engine(url, Base.metadata)
 
 

@@ -18,6 +18,9 @@ log = logging.getLogger(__name__)
 
 
 class ApiError(Exception):
+    """An error answered with its HTTP status, a stable code and a Chinese message (JSON on ``/v1``, a page on
+    the web)."""
+
     def __init__(self, status: int, code: str, message: str, **extra: Any):
         super().__init__(message)
         self.status, self.code, self.message, self.extra = status, code, message, extra

@@ -9,7 +9,8 @@
   dead ones and requeues jobs whose owner died (same host, process gone) or whose heartbeat
   is older than ``stale_after_s``; at start-up this resumes scans a crashed server left.
   A job interrupted ``max_attempts`` times is marked failed.
-- Budgets (process workers): a scan running longer than ``scan_timeout_s`` or whose worker,
+- Budgets (process workers): a scan running longer than ``scan_timeout_s`` plus
+  ``scan_seconds_per_page`` for each of its pages, or whose worker,
   with its OCR processes, holds more than ``scan_memory_bytes`` is marked failed with a
   Chinese reason and its worker is killed and replaced; the other scans go on.
 - Temporary files: each process worker writes its temporary files (unpacked archives) under
@@ -20,7 +21,6 @@
 
 from __future__ import annotations
 
-import ctypes
 import datetime as dt
 import importlib
 import logging
@@ -28,7 +28,6 @@ import multiprocessing as mp
 import os
 import shutil
 import signal
-import socket
 import tempfile
 import threading
 import time
@@ -42,42 +41,15 @@ from sqlalchemy import select, update
 from api.db import Scan, session_factory, utcnow
 from api.settings import ServiceSettings
 from api.storage import Storage
+from api.worker import (HOST, ScanJob, die_with_parent, dispositions_for, parse_owner, pid_alive,  # noqa: F401
+                        quiet_threads, scan_dossier)
 
 log = logging.getLogger(__name__)
-HOST = socket.gethostname()
 
 
 def load_scan_function(spec: str) -> Callable[..., Any]:
     module, _, attr = spec.partition(":")
     return getattr(importlib.import_module(module), attr or "scan")
-
-
-def _die_with_parent() -> None:
-    """Ask Linux to SIGKILL this worker when its parent (the server) dies."""
-    try:
-        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
-    except (OSError, AttributeError):  # pragma: no cover - non-Linux
-        pass
-
-
-def pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    try:
-        with open(f"/proc/{pid}/stat", encoding="ascii", errors="replace") as fh:
-            return fh.read().split(")")[-1].split()[0] != "Z"
-    except OSError:
-        return True
-
-
-def parse_owner(owner: str | None) -> tuple[str, int]:
-    host, _, rest = (owner or "").partition("|")
-    pid = rest.partition("|")[0]
-    return host, int(pid) if pid.isdigit() else -1
 
 
 def claim(sessions, owner: str, max_attempts: int) -> Scan | None:
@@ -102,53 +74,10 @@ def claim(sessions, owner: str, max_attempts: int) -> Scan | None:
         return s.get(Scan, scan_id) if scan_id is not None else None
 
 
-class _Job:
-    """One claimed scan being processed by a worker."""
-
-    def __init__(self, sessions, scan: Scan, owner: str):
-        self.sessions, self.scan_id, self.owner = sessions, scan.id, owner
-        self._last = 0.0
-        self._lock = threading.Lock()
-
-    def _update(self, **values: Any) -> int:
-        with self._lock, self.sessions() as s:
-            res = s.execute(update(Scan).where(Scan.id == self.scan_id, Scan.owner == self.owner,
-                                               Scan.status == "running").values(**values))
-            s.commit()
-            return res.rowcount
-
-    def progress(self, stage: str, done: int, total: int) -> None:
-        now = time.monotonic()
-        if now - self._last < 0.3 and done < total:
-            return
-        self._last = now
-        self._update(stage=str(stage)[:50], done=int(done), total=int(total), heartbeat_at=utcnow())
-
-    def heartbeat(self) -> None:
-        self._update(heartbeat_at=utcnow())
-
-    def finish(self, **values: Any) -> int:
-        return self._update(finished_at=utcnow(), **values)
-
-
-def _dispositions_for(scan: Scan, core_settings) -> dict[str, dict] | None:
-    try:
-        from assistant.dispositions import lookup_by_key
-    except ImportError:
-        return None
-    try:
-        return lookup_by_key(scan.dossier_key, core_settings) or None
-    except Exception:  # a broken dispositions store must not fail the scan
-        log.exception("dispositions lookup failed")
-        return None
-
-
 def run_one(sessions, storage: Storage, scan: Scan, owner: str, scan_fn: Callable[..., Any], core_settings,
             heartbeat_s: float) -> None:
     """Scan one claimed dossier and store its report (or its failure)."""
-    from assistant.pipeline import DossierError
-
-    job = _Job(sessions, scan, owner)
+    job = ScanJob(sessions, scan, owner)
     stop = threading.Event()
 
     def beat() -> None:
@@ -161,17 +90,21 @@ def run_one(sessions, storage: Storage, scan: Scan, owner: str, scan_fn: Callabl
     t = threading.Thread(target=beat, name=f"heartbeat-{scan.id}", daemon=True)
     t.start()
     try:
-        result = scan_fn(scan.input_path, settings=core_settings, progress=job.progress,
-                         dispositions=_dispositions_for(scan, core_settings))
-        path = storage.write_report(scan.id, result.report)
-        job.finish(status="done", report_path=str(path), stage="完成", error_code=None, error_message=None,
-                   pages=int(result.report.get("dossier", {}).get("pages", 0) or 0))
-    except DossierError as exc:
-        job.finish(status="failed", error_code="dossier_unreadable", error_message=str(exc)[:2000])
-    except Exception as exc:
-        log.error("scan %s failed: %s", scan.id, traceback.format_exc())
-        job.finish(status="failed", error_code="scan_error",
-                              error_message="扫描过程出错，请联系管理员查看服务日志。")
+        out = scan_dossier(scan.input_path, core_settings, job.progress,
+                           dispositions_for(scan.dossier_key, core_settings), scan_fn=scan_fn, label=scan.id)
+        if out.error_code == "dossier_unreadable":
+            job.finish(status="failed", error_code="dossier_unreadable", error_message=out.message[:2000])
+        elif out.error_code:
+            job.finish(status="failed", error_code="scan_error", error_message="扫描过程出错，请联系管理员查看服务日志。")
+        else:
+            try:
+                path = storage.write_report(scan.id, out.result.report)
+            except Exception:
+                log.error("scan %s failed: %s", scan.id, traceback.format_exc())
+                job.finish(status="failed", error_code="scan_error", error_message="扫描过程出错，请联系管理员查看服务日志。")
+            else:
+                job.finish(status="done", report_path=str(path), stage="完成", error_code=None, error_message=None,
+                           pages=int(out.result.report.get("dossier", {}).get("pages", 0) or 0))
     finally:
         stop.set()
 
@@ -191,16 +124,14 @@ def reset_work_dir(cfg: ServiceSettings, name: str) -> Path:
 def worker_loop(cfg: ServiceSettings, stop: Any, name: str, in_process: bool = False) -> None:
     """Claim and run scans until ``stop`` is set (a multiprocessing or threading Event)."""
     if not in_process:
-        _die_with_parent()
+        die_with_parent()
         signal.signal(signal.SIGTERM, signal.SIG_DFL)
         signal.signal(signal.SIGINT, signal.SIG_IGN)
         logging.basicConfig(level=logging.WARNING, format=f"%(levelname)s worker {name}: %(message)s")
         folder = reset_work_dir(cfg, name)
         tempfile.tempdir = str(folder)
         os.environ["TMPDIR"] = str(folder)  # the OCR pool's processes too
-        from api.batches import _quiet_threads
-
-        _quiet_threads()  # several workers share the cores: no spinning thread pools (as batch workers)
+        quiet_threads()  # several workers share the cores: no spinning thread pools (as batch workers)
     owner = f"{HOST}|{os.getpid()}|{name}|{uuid.uuid4().hex[:8]}"
     sessions = session_factory(cfg.db_url)
     storage = Storage(cfg.storage_dir)
@@ -298,9 +229,17 @@ def kill_tree(pid: int) -> None:
             pass
 
 
+def time_budget(timeout_s: float, seconds_per_page: float, pages: int | None) -> float:
+    """Wall seconds a scan of ``pages`` pages may take: a base plus a share per page."""
+    return timeout_s + seconds_per_page * max(int(pages or 0), 0)
+
+
 def over_budget(sessions, workers: dict[int, str], timeout_s: float, memory_bytes: int,
-                rss: Callable[[int], int] = tree_rss) -> list[tuple[int, str]]:
+                rss: Callable[[int], int] = tree_rss, seconds_per_page: float = 0.0) -> list[tuple[int, str]]:
     """Fail the running scans of ``workers`` (pid → name) past their wall-time or memory budget.
+
+    The wall-time budget is :func:`time_budget` of the pages the scan reported with its progress
+    (the largest stage total so far: the pages to read, OCR or parse).
 
     Each such scan is marked failed (code ``scan_timeout`` or ``scan_memory``, Chinese message)
     in one conditional update, so a worker finishing at that moment keeps its result. Returns
@@ -309,14 +248,16 @@ def over_budget(sessions, workers: dict[int, str], timeout_s: float, memory_byte
     now = utcnow()
     stop: list[tuple[int, str]] = []
     with sessions() as s:
-        rows = s.execute(select(Scan.id, Scan.owner, Scan.started_at).where(Scan.status == "running")).all()
-        for scan_id, owner, started in rows:
+        rows = s.execute(select(Scan.id, Scan.owner, Scan.started_at, Scan.total).where(Scan.status == "running")).all()
+        for scan_id, owner, started, total in rows:
             host, pid = parse_owner(owner)
             if host != HOST or pid not in workers:
                 continue
             elapsed = (now - started).total_seconds() if started else 0.0
-            if elapsed > timeout_s:
-                code, message = "scan_timeout", (f"扫描超时：处理该卷宗已超过 {timeout_s:.0f} 秒，已停止处理"
+            pages = _PAGES[scan_id] = max(_PAGES.get(scan_id, 0), int(total or 0))
+            budget = time_budget(timeout_s, seconds_per_page, pages)
+            if elapsed > budget:
+                code, message = "scan_timeout", (f"扫描超时：处理该卷宗已超过 {budget:.0f} 秒，已停止处理"
                                                  "（其余卷宗照常处理）。请检查卷宗是否过大或含有异常文件。")
             else:
                 used = rss(pid)
@@ -331,7 +272,13 @@ def over_budget(sessions, workers: dict[int, str], timeout_s: float, memory_byte
                 log.warning("scan %s over budget (%s): stopping worker %s", scan_id, code, workers[pid])
                 stop.append((pid, workers[pid]))
         s.commit()
+    for gone in set(_PAGES) - {row[0] for row in rows}:
+        del _PAGES[gone]
     return stop
+
+
+#: The largest page count each running scan has reported (its stages count different things first).
+_PAGES: dict[str, int] = {}
 
 
 class StopFlag:
@@ -394,7 +341,8 @@ class Supervisor:
         live = {w.pid: name for name, w in self._workers.items() if w.is_alive() and w.pid}
         if not live:
             return
-        for pid, name in over_budget(self.sessions, live, self.cfg.scan_timeout_s, self.cfg.scan_memory_bytes):
+        for pid, name in over_budget(self.sessions, live, self.cfg.scan_timeout_s, self.cfg.scan_memory_bytes,
+                                     seconds_per_page=self.cfg.scan_seconds_per_page):
             kill_tree(pid)
             w = self._workers.get(name)
             if w is not None:

@@ -10,7 +10,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from api import errors
-from api.batches import batch_sessions
+from api.batch import batch_sessions
 from api.db import get_engine, session_factory
 from api.jobs import Supervisor
 from api.routes import batches, health, keys, meta, rules, scans
@@ -48,7 +48,7 @@ def create_app(cfg: ServiceSettings | None = None, start_workers: bool = True) -
         redoc_url=None,
     )
     get_engine(cfg.db_url)
-    batch_sessions(cfg.db_url)  # the batch tables (api.batches) beside the service's
+    batch_sessions(cfg.db_url)  # the batch tables (api.batch) beside the service's
     app.state.cfg = cfg
     app.state.sessions = session_factory(cfg.db_url)
     app.state.storage = Storage(cfg.storage_dir)

@@ -20,6 +20,8 @@ Role = Literal["intake", "prosecutor", "evaluator", "admin"]
 
 
 class ErrorOut(BaseModel):
+    """The body of every error answer: a stable code, a Chinese message, and the files concerned."""
+
     code: str = Field(description="稳定的错误代码，如 zip_slip、encrypted_pdf")
     message: str = Field(description="中文说明")
     files: list[dict[str, str]] | None = None
@@ -36,23 +38,31 @@ class ScanPathIn(BaseModel):
 
 
 class Progress(BaseModel):
+    """A scan's progress: the stage and the count done of the total."""
+
     stage: str | None = None
     done: int = 0
     total: int = 0
 
 
 class ScanError(BaseModel):
+    """Why a scan failed: a stable code and a Chinese message."""
+
     code: str
     message: str
 
 
 class RejectedFile(BaseModel):
+    """A file of a submission set aside, with its code and the reason (Chinese)."""
+
     file: str = Field(description="文件名（压缩包内文件为“压缩包名/路径”）")
     code: str = Field(description="稳定的错误代码，如 corrupt_pdf、encrypted_pdf、unsupported_type")
     message: str = Field(description="中文说明")
 
 
 class ScanOut(BaseModel):
+    """A scan as the API shows it: status, progress, error, times and links."""
+
     id: str
     status: ScanStatus
     name: str
@@ -74,11 +84,15 @@ class ScanOut(BaseModel):
 
 
 class ScanList(BaseModel):
+    """Scans the key may see, newest first."""
+
     items: list[ScanOut]
     count: int
 
 
 class DispositionIn(BaseModel):
+    """An evaluator's disposition of a finding: 确认, 误报 or 不适用, with the reason."""
+
     model_config = ConfigDict(extra="forbid")
 
     status: Literal["确认", "误报", "不适用"]
@@ -86,6 +100,8 @@ class DispositionIn(BaseModel):
 
 
 class DispositionOut(BaseModel):
+    """The disposition recorded, with the report's points and grade after it."""
+
     scan_id: str
     finding_id: str
     rule_id: str | None
@@ -93,10 +109,12 @@ class DispositionOut(BaseModel):
     reason: str
     by: str
     points: int = Field(description="计入处置后的扣分合计")
-    grade: str = Field(description="计入处置后的建议等次")
+    grade: str = Field(description="计入处置后的建议等次；卷宗未能完整读取时为“无法评定”（见报告的 coverage、grade_reasons）")
 
 
 class RuleOut(BaseModel):
+    """A rule of the catalog as listed."""
+
     id: str
     title: str
     category: str
@@ -107,6 +125,8 @@ class RuleOut(BaseModel):
 
 
 class RuleDetailOut(RuleOut):
+    """A rule's page: documents, check logic, basis and the sections of its documentation."""
+
     documents: list[str]
     check_logic: str
     basis: list[dict[str, Any]]
@@ -115,6 +135,8 @@ class RuleDetailOut(RuleOut):
 
 
 class KeyIn(BaseModel):
+    """A new API key: its role and name."""
+
     model_config = ConfigDict(extra="forbid")
 
     role: Role
@@ -122,6 +144,8 @@ class KeyIn(BaseModel):
 
 
 class KeyOut(BaseModel):
+    """An API key as listed (never the key itself)."""
+
     id: str
     role: str
     name: str
@@ -132,10 +156,14 @@ class KeyOut(BaseModel):
 
 
 class KeyCreated(KeyOut):
+    """A new API key with the key itself, shown this once."""
+
     key: str = Field(description="完整密钥，仅此一次返回，请妥善保存")
 
 
 class AuditOut(BaseModel):
+    """One entry of the audit log."""
+
     id: int
     at: UtcDatetime
     key_id: str | None
@@ -147,6 +175,8 @@ class AuditOut(BaseModel):
 
 
 class Health(BaseModel):
+    """The service's health: workers alive and scans queued and running."""
+
     status: str
     workers: int
     queued: int

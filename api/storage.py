@@ -18,6 +18,9 @@ from assistant.service import safe_name
 
 
 class Storage:
+    """The service's file storage: uploads land in ``tmp/``, each scan's input and report under ``scans/<id>/``
+    (written atomically)."""
+
     def __init__(self, root: Path):
         self.root = Path(root).resolve()
         (self.root / "tmp").mkdir(parents=True, exist_ok=True)
@@ -45,13 +48,21 @@ class Storage:
         return self.root / "scans" / scan_id
 
     def commit_input(self, tmp: Path, scan_id: str, name: str) -> Path:
-        """Move a checked upload to ``scans/<id>/<name>`` (the dossier's folder name)."""
+        """Move a checked upload to ``scans/<id>/<name>`` (the dossier's folder name, a
+        :func:`~assistant.service.safe_name`: bounded in bytes too). On failure the scan's folder is
+        removed again, so a refused submission leaves nothing behind."""
         dest = self.scan_dir(scan_id)
-        dest.mkdir(parents=True, exist_ok=True)
-        target = dest / safe_name(name)
-        if target.exists():
-            shutil.rmtree(target)
-        os.replace(tmp, target)
+        created = not dest.exists()
+        try:
+            dest.mkdir(parents=True, exist_ok=True)
+            target = dest / safe_name(name)
+            if target.exists():
+                shutil.rmtree(target)
+            os.replace(tmp, target)
+        except OSError:
+            if created:
+                shutil.rmtree(dest, ignore_errors=True)
+            raise
         return target
 
     def discard(self, tmp: Path) -> None:

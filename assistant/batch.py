@@ -16,7 +16,7 @@ report files.
   dossier, each file atomically (temporary file + rename), so a killed worker never leaves
   half a report behind.
 
-The database side (batch state, workers, Ray) is :mod:`api.batches`.
+The database side (batch state, workers, Ray) is :mod:`api.batch`.
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from assistant.config import REPO_ROOT, Settings
+from models.settings import REPO_ROOT, Settings
 
 MANIFEST_SUFFIXES = (".csv", ".xlsx", ".xlsm")
 
@@ -262,7 +262,7 @@ def _file_digest(p: Path | None) -> str:
 
 def versions(settings: Settings, profile_path: Path | None = None) -> dict[str, str]:
     """The rules/model versions a report depends on (short digests), as a dict."""
-    label = os.environ.get("ASSISTANT_CODE_VERSION", "").strip()
+    label = settings.code_version.strip()
     if label:  # a release label set by the deployment instead of hashing the source at every start
         code_version = label[:64]
     else:

@@ -18,7 +18,7 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
-from assistant.config import get_settings
+from models.settings import get_settings
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="评查助手：刑事案件电子卷宗质量自查与评查辅助工具。")
 err = Console(stderr=True)
@@ -54,6 +54,14 @@ def _summary(report: dict, out_dir: Path | None) -> None:
     con.print(f"[bold]卷宗：[/]{report['dossier']['name']}（{len(report['dossier']['files'])} 个文件，"
               f"{report['dossier']['pages']} 页）")
     con.print(f"[bold]识别文书：[/]{len(docs)} 份 — " + "、".join(f"{t}×{n}" for t, n in types.items()))
+    if report.get("coverage"):
+        from rich.markup import escape
+
+        from assistant.coverage import summary_line
+
+        con.print(f"[bold]读取情况：[/]{escape(summary_line(report['coverage']))}")
+        for f in report["coverage"].get("unread_files") or []:
+            con.print(f"  [yellow]未读出文字：[/]{escape(f['file'])}（{escape(f['reason'])}）")
     cats = report.get("findings_by_category", {})
     con.print(f"[bold]发现问题：[/]{len(report['findings'])} 项"
               + ("（" + "，".join(f"{c} {n} 项" for c, n in cats.items()) + "）" if cats else ""))
@@ -64,6 +72,10 @@ def _summary(report: dict, out_dir: Path | None) -> None:
     if report.get("hints"):
         con.print(f"[bold]提示：[/]{len(report['hints'])} 项（不计分）")
     con.print(f"[bold]扣分合计：[/]{report['points']} 分    [bold]建议等次：[/]{report['grade']}")
+    if report.get("grade_reasons"):
+        from rich.markup import escape as esc
+
+        con.print("  [red]未能评定等次：[/]" + esc("；".join(report["grade_reasons"])))
     kr = report["key_review"]
     con.print("[bold]重点评查：[/]" + (f"[red]需要[/]（{'、'.join(kr['reasons'])}）" if kr["required"] else "不需要"))
     if report.get("similar_cases"):

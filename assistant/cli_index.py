@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 from typing import Optional
 
@@ -12,7 +11,7 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from assistant.config import get_settings
+from models.settings import get_settings
 
 index_app = typer.Typer(add_completion=False, no_args_is_help=True, help="类案索引：建立、追加与检索。")
 err = Console(stderr=True)
@@ -160,7 +159,7 @@ def query(
         _fail("案情描述不能为空。")
     path = index_dir or _default_dir()
     try:
-        idx = SimilarIndex.load(path, model_path=model, backend=os.environ.get("ASSISTANT_EMBED_BACKEND", "torch"))
+        idx = SimilarIndex.load(path, model_path=model, backend=get_settings().embed_backend)
     except IndexStoreError as exc:
         _fail(str(exc))
     charges = [normalise_charge(charge)] if charge else []

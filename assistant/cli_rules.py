@@ -6,7 +6,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from assistant.config import get_settings
+from models.settings import get_settings
 
 rules_app = typer.Typer(no_args_is_help=True, help="查看本产品实现的评查规则。")
 findings_app = typer.Typer(no_args_is_help=True, help="评查员对问题的处置（确认 / 误报 / 不适用）。")

@@ -5,6 +5,9 @@ SQLite is the embedded default (WAL, a busy timeout, foreign keys); PostgreSQL i
 
 - :func:`normalize_url` maps ``postgres://`` and ``postgresql://`` to the psycopg 3 driver
   (``postgresql+psycopg://``), the one the ``postgres`` extra installs;
+- :class:`Base` is the one declarative base of every table in the database (the dispositions here,
+  the service's scans, keys and audit log, the batch and web tables in ``api``), so one metadata
+  describes the schema the Alembic migrations (``api/migrations``) keep up to date;
 - :func:`make_engine` creates the engine and the tables (on PostgreSQL under an advisory lock,
   so several worker processes starting at once do not race on ``CREATE TABLE``) and turns a
   missing driver or an unreachable server into :class:`DatabaseUnavailable` with a Chinese message;
@@ -25,16 +28,21 @@ from typing import Any
 from sqlalchemy import MetaData, String, Text, create_engine, event, text
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import ArgumentError, SQLAlchemyError
+from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.types import TypeDecorator
 
 _ADVISORY_LOCK_KEY = 0x70696E67  # "ping": serialises create_all across processes on PostgreSQL
 _ENGINES: dict[tuple[str, int], Engine] = {}
-_CREATED: set[tuple[str, int, int]] = set()
+_CREATED: set[tuple[str, int, frozenset[str]]] = set()
 _LOCK = threading.Lock()
 
 
 class DatabaseUnavailable(RuntimeError):
     """The database cannot be opened (message in Chinese)."""
+
+
+class Base(DeclarativeBase):
+    """The declarative base of every table of the database (one metadata for the whole schema)."""
 
 
 def normalize_url(url: str) -> str:
@@ -97,16 +105,18 @@ def _new_engine(url: str) -> Engine:
 
 
 def make_engine(url: str, metadata: MetaData | None = None) -> Engine:
-    """One engine per URL and process; creates ``metadata``'s tables once per process."""
+    """One engine per URL and process; creates the tables of ``metadata`` (normally ``Base.metadata``)
+    that are missing, again whenever tables were declared since (a module of models imported later)."""
     url = normalize_url(url)
     key = (url, os.getpid())
     with _LOCK:
         eng = _ENGINES.get(key)
         if eng is None:
             eng = _ENGINES[key] = _new_engine(url)
-        if metadata is not None and (url, os.getpid(), id(metadata)) not in _CREATED:
+        key = (url, os.getpid(), frozenset(metadata.tables)) if metadata is not None else None
+        if key is not None and key not in _CREATED:
             _create_tables(eng, metadata)
-            _CREATED.add((url, os.getpid(), id(metadata)))
+            _CREATED.add(key)
     return eng
 
 

@@ -21,10 +21,10 @@ from typing import Any
 from sqlalchemy import DateTime, Integer, UniqueConstraint, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
+from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from assistant.config import Settings, get_settings
-from assistant.database import DatabaseUnavailable, SafeString, SafeText, make_engine
+from models.settings import Settings, get_settings
+from assistant.database import Base, DatabaseUnavailable, SafeString, SafeText, make_engine
 
 log = logging.getLogger(__name__)
 
@@ -37,11 +37,9 @@ class DispositionError(ValueError):
     """A disposition could not be recorded (message in Chinese)."""
 
 
-class _Base(DeclarativeBase):
-    pass
+class DispositionRow(Base):
+    """One evaluator's disposition of one finding of one dossier (the latest per finding is kept)."""
 
-
-class DispositionRow(_Base):
     __tablename__ = "finding_dispositions"
     __table_args__ = (UniqueConstraint("dossier_key", "finding_id", name="uq_disposition"),)
 
@@ -66,7 +64,7 @@ def _iso(value: dt.datetime) -> str:
 
 
 def _engine(url: str) -> Engine:
-    return make_engine(url, _Base.metadata)
+    return make_engine(url, Base.metadata)
 
 
 def _session(settings: Settings | None) -> Session:
@@ -115,8 +113,9 @@ def _file_hashes(path: Path) -> list[str]:
                     return out
         except Exception:  # noqa: BLE001 - unreadable archive or member (bad CRC, zlib/bz2 error, bomb)
             pass  # hash its bytes like any file
-    with path.open("rb") as fh:
-        return [_hash_stream(fh)]
+    from extractors.ingest import sha256_of
+
+    return [sha256_of(path)]  # the scan's own digest of the file (computed once per process)
 
 
 def dossier_key_for_path(path: str | Path) -> str:

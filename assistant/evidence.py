@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from models import CaseFile
+from models import CaseFile, vocab
 from models import evidence as E
 
 
@@ -28,6 +28,7 @@ def evidence_block(case: CaseFile) -> dict[str, Any]:
     from checks.evidence import assess_items, checklist_for, completeness, confession_pattern, inventory
     from checks.rules.evd import element_lines
 
+    case = case.view((vocab.ROLE_CASE, vocab.ROLE_EVIDENCE))  # neither another case's documents nor volume furniture
     entries = inventory(case)
     comp = completeness(case, entries)
     results = assess_items(case, entries)

@@ -7,7 +7,10 @@ Default scheme (``../shared/rules/README.md`` §6, configurable through a profil
   (``fail_item_requires_confirmation``);
 - 瑕疵: a finding of ≥ 3 points, or a total ≥ 4;
 - 合格: otherwise (only 1–2 point findings, total ≤ 3);
-- 优质 is never suggested by the machine (it needs an evaluator's judgement of exemplary work).
+- 优质 is never suggested by the machine (it needs an evaluator's judgement of exemplary work);
+- 无法评定 (:data:`UNGRADABLE`) whatever the findings, when the scan could not read the dossier
+  well enough to grade it (a file without readable text, scanned pages left unread, no core
+  document of the case's stage recognised: ``assistant.coverage``), see :func:`gate`.
 
 Key review: findings of the trigger rules (the catalog's ``key_review_triggers``) and any
 finding of ≥ ``key_review_points`` points (a serious procedure violation, 第十三条（二）).
@@ -25,6 +28,9 @@ GRADE_SCHEMES: dict[str, tuple[str, str, str, str]] = {
     "2017": ("优质", "合格", "瑕疵", "不合格"),
     "2026": ("优质", "合格", "基本合格", "不合格"),
 }
+
+#: The suggested grade of a dossier the scan could not read well enough (never 合格 for an unread dossier).
+UNGRADABLE = "无法评定"
 
 DEFAULT_KEY_REVIEW_RULES = ("SUB-001", "SUB-002", "SUB-003", "SUB-004", "SUB-005", "SUB-006", "SUB-007")
 
@@ -47,10 +53,23 @@ class GradingScheme:
 
 @dataclass
 class Grade:
+    """The suggested grade: points, grade name, key-review triggers and accumulation, and why none is suggested."""
+
     points: int
     grade: str
     key_review: KeyReview
     accumulation: dict
+    #: Why no grade is suggested (Chinese), when ``grade`` is :data:`UNGRADABLE`.
+    reasons: list[str] = field(default_factory=list)
+
+
+def gate(g: Grade, coverage: dict | None) -> Grade:
+    """``g`` unless the coverage block says the dossier was not read well enough to grade: then
+    :data:`UNGRADABLE` with the coverage's reasons (points and key review stay as found)."""
+    if not coverage or coverage.get("gradable", True):
+        return g
+    return Grade(points=g.points, grade=UNGRADABLE, key_review=g.key_review, accumulation=g.accumulation,
+                 reasons=list(coverage.get("ungradable_reasons") or ["卷宗未能完整读取"]))
 
 
 def grade(findings: Iterable[Finding], scheme: GradingScheme | None = None, case_kind: str = "公诉") -> Grade:

@@ -14,8 +14,8 @@ from typing import Any, Callable
 
 from models import CaseFile, Finding, Report
 
-from assistant.config import Settings, get_settings
-from assistant.grading import grade
+from models.settings import Settings, get_settings
+from assistant.grading import gate, grade
 
 log = logging.getLogger(__name__)
 
@@ -29,6 +29,8 @@ class DossierError(Exception):
 
 @dataclass
 class ScanResult:
+    """What one scan produced: the report (the contract), the case file, the findings and the stage timings."""
+
     report: dict[str, Any]
     case: CaseFile
     findings: list[Finding]
@@ -49,7 +51,7 @@ def scan(
     on the findings and exclude 误报/不适用 findings from points and grade.
     """
     from checks.catalog import load_catalog
-    from checks.engine import run_rules
+    from checks.runner import run_rules
     from extractors import DossierReadError, extract_case
 
     from assistant import profiles as profiles_mod
@@ -64,25 +66,26 @@ def scan(
     except DossierReadError as exc:
         raise DossierError(str(exc)) from exc
     timings["extract"] = time.perf_counter() - t0
+    from assistant.coverage import coverage as read_coverage
+
+    coverage = read_coverage(case, profile.case_kind)
 
     t1 = time.perf_counter()
     similar = None
-    extra: dict[str, Any] = {}
     index_dir = settings.effective_index_dir()
     if index_dir:
         from assistant.similar import assess_case
 
-        similar, warns = assess_case(case, settings if settings.index_dir else
+        # the case's own documents: an earlier judgment (前科) in the volume is not this case's sentence
+        similar, warns = assess_case(case.view(("case",)), settings if settings.index_dir else
                                      settings.model_copy(update={"index_dir": index_dir}))
         case.warnings.extend(warns)
-        if similar is not None:
-            extra["similar"] = similar
     timings["index"] = time.perf_counter() - t1
 
     t2 = time.perf_counter()
     catalog = load_catalog(settings.catalog_path)
     run = run_rules(case, catalog, enabled=profile.enabled_rules(catalog), options=profile.rule_options(),
-                    extra_context=extra)
+                    similar=similar)
     findings = profile.apply(run.findings)
     if dispositions:
         for f in findings:
@@ -91,16 +94,16 @@ def scan(
     timings["rules"] = time.perf_counter() - t2
 
     counted = [f for f in findings if not (f.disposition and f.disposition.get("status") in ("误报", "不适用"))]
-    g = grade(counted, profile.scheme, case_kind=profile.case_kind)
+    g = gate(grade(counted, profile.scheme, case_kind=profile.case_kind), coverage)
     deadlines = None
     try:  # the statutory deadlines of a case still in progress (期限预警); never fails the scan
         from assistant.deadlines import compute_deadlines
 
-        deadlines = compute_deadlines(case, catalog=catalog)
+        deadlines = compute_deadlines(case.view(("case",)), catalog=catalog)
     except Exception:  # noqa: BLE001
         log.exception("deadline computation failed")
     report = build_report(case, findings, g, similar=similar, rule_warnings=run.warnings, profile=profile,
-                          deadlines=deadlines)
+                          deadlines=deadlines, coverage=coverage)
     Report.model_validate(report)
     timings["total"] = time.perf_counter() - t0
     return ScanResult(report=report, case=case, findings=findings, timings=timings)

@@ -38,6 +38,8 @@ class ProfileError(ValueError):
 
 @dataclass
 class Profile:
+    """A 评查 profile: rules switched off or on, severities, options, thresholds and grade names."""
+
     name: str = ""
     case_kind: str = "公诉"
     disable: set[str] = field(default_factory=set)

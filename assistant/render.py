@@ -20,6 +20,8 @@ from typing import IO, Any
 
 from jinja2 import ChainableUndefined, Environment, FileSystemLoader, select_autoescape
 
+from assistant.grading import UNGRADABLE
+
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 
 TEXT_SOURCE_LABELS = {"text-layer": "文字层", "ocr": "OCR 识别", "mixed": "文字层 + OCR", "none": "无文字"}
@@ -174,7 +176,7 @@ def _finding_view(f: dict[str, Any], prefix: str, index: int) -> dict[str, Any]:
 
 
 def _grade_class(grade: str) -> str:
-    if grade in ("不合格",):
+    if grade in ("不合格", UNGRADABLE):
         return "grade-bad"
     if grade in ("瑕疵", "基本合格"):
         return "grade-warn"
@@ -200,6 +202,15 @@ def _evidence_view(ev: dict[str, Any] | None) -> dict[str, Any] | None:
     return {**ev, "by_kind": by_kind, "checklist_view": checklist}
 
 
+def _stamped_label(doc: dict[str, Any]) -> str:
+    """``第2卷 证据卷 卷内第6–7页``: the page numbers stamped on a bound document's sheets ('' when none)."""
+    stamped = [n for n in doc.get("stamped_pages") or [] if n is not None]
+    if not stamped:
+        return ""
+    span = f"第{stamped[0]}页" if len(stamped) == 1 else f"第{stamped[0]}–{stamped[-1]}页"
+    return f"{doc.get('volume', '')} 卷内{span}".strip()
+
+
 def html_context(report: dict[str, Any]) -> dict[str, Any]:
     """The template context: the report plus display-ready views (labels, anchors)."""
     findings = [_finding_view(f, "p", i) for i, f in enumerate(report.get("findings") or [], 1)]
@@ -214,6 +225,7 @@ def html_context(report: dict[str, Any]) -> dict[str, Any]:
         source = d.get("source") or {"file": "", "pages": []}
         docs.append({**d, "source": source, "key_fields": key_fields,
                      "pages_label": _pages_label(list(source.get("pages") or [])),
+                     "stamped_label": _stamped_label(d),
                      "text_source_label": TEXT_SOURCE_LABELS.get(d.get("text_source", ""), d.get("text_source", ""))})
     similar = report.get("similar_cases")
     if similar:
@@ -268,6 +280,30 @@ def html_context(report: dict[str, Any]) -> dict[str, Any]:
         "file_errors": report.get("file_errors") or [],
         "section_no": section_no,
         "evidence": evidence,
+        "grade_reasons": report.get("grade_reasons") or [],
+        "coverage": coverage_view(report.get("coverage")),
+    }
+
+
+#: Unread pages listed one by one in the HTML report (the rest are counted).
+UNREAD_PAGES_SHOWN = 40
+
+
+def coverage_view(cov: dict[str, Any] | None) -> dict[str, Any] | None:
+    """The 读取情况 rows: one summary sentence, the files without readable text and the unread pages."""
+    if not cov:
+        return None
+    from assistant.coverage import summary_line
+
+    pages = list(cov.get("unread_pages") or [])
+    unread_files = {f["file"] for f in cov.get("unread_files") or []}
+    loose = [p for p in pages if p["file"] not in unread_files]
+    return {
+        "line": summary_line(cov),
+        "unread_files": list(cov.get("unread_files") or []),
+        "unread_pages": loose[:UNREAD_PAGES_SHOWN],
+        "more_pages": max(0, len(loose) - UNREAD_PAGES_SHOWN),
+        "gradable": cov.get("gradable", True),
     }
 
 
@@ -302,6 +338,18 @@ def case_name(report: dict[str, Any]) -> str:
         who = suspects[0] + ("等" if len(suspects) > 1 else "")
         return who + "、".join(charges)
     return (report.get("dossier") or {}).get("name", "")
+
+
+def known_procuratorate(report: dict[str, Any]) -> str:
+    """The procuratorate that handled the case, read off its own documents' issuer (起诉书, 不起诉决定书 …),
+    without 人民检察院; "" when none says. The notice's header defaults to it."""
+    for doc in report.get("documents") or []:
+        if doc.get("role") not in (None, "case") or doc.get("type") in ("讯问笔录", "询问笔录"):
+            continue
+        issuer = ((doc.get("fields") or {}).get("issuer") or {}).get("value")
+        if isinstance(issuer, str) and issuer.endswith("人民检察院") and len(issuer) > len("人民检察院"):
+            return issuer[: -len("人民检察院")][:60]
+    return ""
 
 
 def notice_rows(report: dict[str, Any]) -> list[tuple[str, str]]:
@@ -344,6 +392,8 @@ def render_notice_docx(report: dict[str, Any], path_or_buffer: str | Path | IO[b
     values = {**NOTICE_BLANKS, **{k: ("" if v is None else str(v)) for k, v in blanks.items()}}
     if values["case_name"] is None:
         values["case_name"] = case_name(report)
+    if "procuratorate" not in blanks:  # the header names the procuratorate the dossier shows, when it shows one
+        values["procuratorate"] = known_procuratorate(report)
 
     doc = Docx()
     sec = doc.sections[0]
@@ -460,7 +510,9 @@ def render_notice_docx(report: dict[str, Any], path_or_buffer: str | Path | IO[b
     note = para(size=12)
     note.paragraph_format.space_before = Pt(8)
     set_font(note.add_run(f"（问题清单由评查助手依卷宗《{(report.get('dossier') or {}).get('name', '')}》生成，"
-                          f"共 {len(rows)} 项，机器建议等次：{report.get('grade', '')}，须经评查员核实。"
+                          f"共 {len(rows)} 项，机器建议等次：{report.get('grade', '')}"
+                          + (f"（{'；'.join(report.get('grade_reasons') or [])}）" if report.get("grade_reasons") else "")
+                          + "，须经评查员核实。"
                           f"生成日期：{dt.date.today().isoformat()}）"), "仿宋", 10.5)
     doc.core_properties.title = "案件质量评查结果通知书"
     doc.core_properties.language = "zh-CN"

@@ -18,9 +18,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from assistant.config import Settings
+from models.settings import Settings
 
 SAFE_NAME_MAX = 120
+#: Most UTF-8 bytes of a stored name: file systems allow 255 per name, and the storage adds
+#: suffixes (``-2``, ``.tmp``); 120 Chinese characters are 360 bytes.
+SAFE_NAME_BYTES = 200
 log = logging.getLogger(__name__)
 
 
@@ -77,8 +80,15 @@ def safe_name(name: str) -> str:
         name = "file"
     stem, dot, ext = name.rpartition(".")
     if dot and len(ext) <= 10:
-        return stem[: SAFE_NAME_MAX - len(ext) - 1] + "." + ext if stem else "file." + ext
-    return name[:SAFE_NAME_MAX]
+        return _clip_bytes(stem[: SAFE_NAME_MAX - len(ext) - 1], SAFE_NAME_BYTES - len(ext.encode()) - 1) + "." + ext \
+            if stem else "file." + ext
+    return _clip_bytes(name[:SAFE_NAME_MAX], SAFE_NAME_BYTES)
+
+
+def _clip_bytes(text: str, limit: int) -> str:
+    """``text`` cut to at most ``limit`` UTF-8 bytes on a character boundary."""
+    data = text.encode("utf-8")
+    return text if len(data) <= limit else data[:limit].decode("utf-8", "ignore").rstrip(" .") or "file"
 
 
 def content_hash(files: list[tuple[str, Path]]) -> str:
@@ -158,7 +168,7 @@ def _zip_check(path: Path, limits: Any) -> tuple[int, str, str] | None:
     return None
 
 
-def _check_file(path: Path, shown: str, kind: str, settings: Any) -> tuple[int, FileProblem | None]:
+def _check_file(path: Path, shown: str, kind: str, settings: Settings | None) -> tuple[int, FileProblem | None]:
     """(pages, problem) of one file, judged by the scan's own readers
     (:func:`extractors.case.check_file`): the pre-check refuses exactly what the scan would."""
     from extractors.case import check_file
@@ -290,8 +300,8 @@ def apply_dispositions(report: dict[str, Any], dispositions: dict[str, dict] | N
     from models import Finding
 
     from assistant import profiles
-    from assistant.config import get_settings
-    from assistant.grading import grade
+    from models.settings import get_settings
+    from assistant.grading import gate, grade
 
     out = copy.deepcopy(report)
     if not dispositions:
@@ -306,8 +316,9 @@ def apply_dispositions(report: dict[str, Any], dispositions: dict[str, dict] | N
         for f in out.get("findings", [])
         if (f.get("disposition") or {}).get("status") not in ("误报", "不适用")
     ]
-    g = grade(counted, profile.scheme, case_kind=profile.case_kind)
+    g = gate(grade(counted, profile.scheme, case_kind=profile.case_kind), out.get("coverage"))
     out["points"], out["grade"] = g.points, g.grade
+    out["grade_reasons"] = g.reasons
     out["key_review"] = g.key_review.model_dump()
     out["accumulation"] = g.accumulation
     return out

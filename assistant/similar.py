@@ -17,7 +17,7 @@ from typing import Any
 
 from models import CaseFile, vocab
 
-from assistant.config import Settings
+from models.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -41,10 +41,8 @@ def open_index(settings: Settings):
 
 
 def _backend(settings: Settings) -> str:
-    """``torch`` (default) or ``onnx-int8`` from ``settings.embed_backend`` / ``ASSISTANT_EMBED_BACKEND``."""
-    import os
-
-    return getattr(settings, "embed_backend", None) or os.environ.get("ASSISTANT_EMBED_BACKEND", "torch")
+    """``torch`` (default) or ``onnx-int8``: ``settings.embed_backend`` (``ASSISTANT_EMBED_BACKEND``)."""
+    return settings.embed_backend or "torch"
 
 
 def _model_path(settings: Settings) -> Path | None:
@@ -116,3 +114,25 @@ def assess_case(case: CaseFile, settings: Settings) -> tuple[dict[str, Any] | No
     out["actual_document_id"] = q["document_id"]
     warnings.extend(f"类案比对：{n}" for n in a.notes)
     return out, warnings
+
+
+def neighbour_facts(settings: Settings, ids: list[str], limit: int = 160) -> dict[str, str]:
+    """The facts (案情) of similar cases by id, cut to ``limit`` characters, read from the index's
+    metadata (``meta.sqlite3``) without loading the index; empty when there is no index."""
+    import sqlite3
+
+    index_dir = settings.effective_index_dir()
+    db = Path(index_dir) / "meta.sqlite3" if index_dir else None
+    if not ids or db is None or not db.is_file():
+        return {}
+    try:
+        con = sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=5)
+        try:
+            marks = ",".join("?" * len(ids[:50]))
+            rows = con.execute(f"SELECT id, facts FROM cases WHERE id IN ({marks})", ids[:50]).fetchall()
+        finally:
+            con.close()
+    except sqlite3.Error:
+        log.warning("similar-case facts unreadable from %s", db, exc_info=True)
+        return {}
+    return {i: " ".join(str(f or "").split())[:limit] + ("…" if len(str(f or "")) > limit else "") for i, f in rows}

@@ -2,11 +2,13 @@
 two-node Ray cluster on the same cores.
 
     python bench/batch.py [--n 24] [--scanned 0] [--seed 5] [--keep DIR] [--modes local1,local2,ray2] [--repeat 1]
-                          (also: local2-own — 2 workers each OCRing its own pages, scanned caseload only)
+                          (also: local2-own — 2 workers each OCRing its own pages, scanned caseload only;
+                           ray1 — a one-node Ray cluster, the baseline of "1 node → 2 nodes")
+    python bench/batch.py --n 4 --scanned 4 --modes ray1,ray2 --only scanned   # scanned caseload across Ray nodes
 
 Generates N text-layer dossiers (fixtures.generator; with ``--scanned K`` also K scanned
 copies through fixtures.scan, which need OCR) — not timed — then runs the batch runner of
-:mod:`api.batches` in this process once per mode, each with a fresh database so nothing is
+:mod:`api.batch` in this process once per mode, each with a fresh database so nothing is
 skipped, and prints per mode:
 
 * pages/s and dossiers/hour over the scanning time (from the moment every worker holds its
@@ -109,9 +111,9 @@ class MemWatch:
 
 
 def run_mode(source: Path, work: Path, workers: int, ray_address: str | None, ocr: str, shared_ocr: bool = True) -> dict:
-    from api.batches import WorkerConfig, batch_id_for, batch_sessions, finish_batch, prepare, run_batch
+    from api.batch import WorkerConfig, batch_id_for, batch_sessions, finish_batch, prepare, run_batch
     from assistant.batch import discover, versions, versions_key
-    from assistant.config import Settings
+    from models.settings import Settings
 
     data = work / "data"
     shutil.rmtree(work, ignore_errors=True)
@@ -177,6 +179,7 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=5)
     ap.add_argument("--keep", type=Path, default=None)
     ap.add_argument("--modes", default="local1,local2,ray2")
+    ap.add_argument("--only", choices=("text", "scanned"), default=None, help="run one caseload only")
     ap.add_argument("--repeat", type=int, default=1,
                     help="rounds of every mode (interleaved); ratios are taken within each round, then the median")
     args = ap.parse_args()
@@ -209,6 +212,8 @@ def main() -> None:
     print(f"machine: nproc={os.cpu_count()}, cpu={cpu_model()}, python={platform.python_version()}, "
           f"load average {os.getloadavg()[0]:.1f}")
     for label, src, ocr in caseloads:
+        if args.only and label != args.only:
+            continue
         print(f"--- {label} caseload ({src})")
         runs: dict[str, list[dict]] = {}
 
@@ -227,6 +232,9 @@ def main() -> None:
             if "local2-own" in modes and ocr != "none":
                 once("local2-own", "local×2, each worker OCRing its own pages", workers=2, ray_address=None, ocr=ocr,
                      shared_ocr=False)
+            if "ray1" in modes:
+                with RayCluster(nodes=1) as cluster:
+                    once("ray1", "ray 1×1", workers=1, ray_address=cluster.address, ocr=ocr)
             if "ray2" in modes:
                 with RayCluster() as cluster:
                     once("ray2", "ray 2×1", workers=2, ray_address=cluster.address, ocr=ocr)
@@ -246,6 +254,8 @@ def main() -> None:
             print(f"OCR shared by the batch / each worker its own: {ratio('local2', 'local2-own')}×")
         if "local2" in res and "ray2" in res:
             print(f"Ray (2 nodes × 1 CPU) / local pool (2 workers): {ratio('ray2', 'local2')}")
+        if "ray1" in res and "ray2" in res:
+            print(f"Ray 1 node → 2 nodes: {ratio('ray2', 'ray1')}× ({label} caseload)")
     print(f"load average at the end {os.getloadavg()[0]:.1f} (other work on the machine skews every figure)")
 
 

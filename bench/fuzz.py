@@ -13,15 +13,23 @@ third of them *mixed*: a folder holding one hostile file beside a good PDF. Each
 under a wall-time limit (the worker is killed and counted as a hang past it) and a memory
 limit (RSS of the worker and its OCR processes, sampled every 50 ms; killed past it).
 
+Besides those, the class ``unread`` (:data:`UNREAD`, built here) holds *readable-looking but empty*
+inputs: a PDF whose fonts lost their ToUnicode maps (it prints perfectly, its text layer decodes to
+control characters), an OFD whose content uses a structure the reader does not know, an image of a
+blank page.
+
 Checks: no traceback and no crash; exit status 0 (scan done) or 2 (dossier unreadable, Chinese
 reason), as documented in README; stdout valid UTF-8 JSON; every message (warnings, file errors,
 CLI error, API error and rejected files) Chinese with no Python class name; no temporary file
 left; no API response 500; in mixed folders the good PDF gives the same documents (and, when
-the hostile file yields no document, the same findings) as alone.
+the hostile file yields no document, the same findings) as alone; no report of any class
+suggests a grade other than 「无法评定」 while a file of it was not read (refused, or no readable
+text), and an ``unread`` input always ends in a warning naming its file and 「无法评定」.
 
     python -m bench.fuzz --n 1000                        # the full run (prints the table)
     python -m bench.fuzz --n 60 --classes zip,pdf --no-api
     python -m bench.fuzz --n 30 --json /tmp/fuzz.json    # figures as JSON too
+    python -m bench.fuzz --n 30 --classes unread --ocr none   # readable-looking but empty inputs only
 
 Environment of the scans: ``ASSISTANT_MAX_PAGES=50`` (so a 60-page PDF exercises the page
 budget), one OCR worker, a private data folder (no similar-case index).
@@ -75,6 +83,86 @@ class Outcome:
     lost: str = ""
     problems: list[str] = field(default_factory=list)
     api_status: int | None = None
+    grade: str = ""
+
+
+# --------------------------------------------------------------------------- readable-looking but empty
+
+UNGRADABLE = "无法评定"
+
+
+def _name(rng: random.Random, ext: str) -> str:
+    return rng.choice(["起诉书", "诉讼文书卷", "讯问笔录", "卷宗材料", "scan_0001"]) + ext
+
+
+def unread_pdf_no_tounicode(rng: random.Random, out: Path, base: Any) -> Path:
+    """The good PDF with every font's ToUnicode map removed: it prints as before, its text layer
+    decodes to control characters."""
+    import pikepdf
+
+    path = out / _name(rng, ".pdf")
+    out.mkdir(parents=True, exist_ok=True)
+    with pikepdf.open(base.pdf) as pdf:
+        for page in pdf.pages:
+            fonts = page.obj.get("/Resources", {}).get("/Font", {})
+            for _, font in fonts.items():
+                for f in [font, *list(font.get("/DescendantFonts", []))]:
+                    if "/ToUnicode" in f:
+                        del f["/ToUnicode"]
+        pdf.save(path)
+    return path
+
+
+def unread_ofd_unknown_structure(rng: random.Random, out: Path, base: Any) -> Path:
+    """The good OFD with its page content in a structure the reader does not know: text objects
+    renamed, their text moved into glyph indexes only, or their boundaries and sizes dropped."""
+    import zipfile
+
+    with zipfile.ZipFile(base.ofd) as zf:
+        members = {i.filename: zf.read(i) for i in zf.infolist() if not i.is_dir()}
+    how = rng.choice(["rename", "glyphs", "no_geometry"])
+    for name in [n for n in members if n.endswith("Content.xml")]:
+        text = members[name].decode("utf-8")
+        if how == "rename":
+            text = text.replace("TextObject", "TextBlock").replace("ImageObject", "Picture")
+        elif how == "glyphs":
+            text = re.sub(r"(<ofd:TextCode[^>]*>)[^<]*(</ofd:TextCode>)", r"\1\2", text)
+            text = text.replace("<ofd:TextCode", "<ofd:CGTransform CodePosition=\"0\" CodeCount=\"1\" GlyphCount=\"1\">"
+                                "<ofd:Glyphs>12 34</ofd:Glyphs></ofd:CGTransform><ofd:TextCode")
+        else:
+            text = re.sub(r' (Boundary|Size)="[^"]*"', "", text)
+        members[name] = text.encode("utf-8")
+    path = out / _name(rng, ".ofd")
+    out.mkdir(parents=True, exist_ok=True)
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
+        for name, data in members.items():
+            zf.writestr(name, data)
+    return path
+
+
+def unread_blank_image(rng: random.Random, out: Path, base: Any) -> Path:
+    """A scanned blank sheet: paper tone, sensor noise, JPEG or PNG."""
+    import numpy as np
+    from PIL import Image
+
+    gen = np.random.default_rng(rng.randrange(2**32))
+    img = np.clip(gen.normal(rng.choice([238, 245, 252]), rng.choice([1.5, 3.0]), (1169, 827)), 0, 255).astype(np.uint8)
+    ext = rng.choice([".jpg", ".png"])
+    path = out / _name(rng, ext)
+    out.mkdir(parents=True, exist_ok=True)
+    Image.fromarray(img).save(path, "JPEG" if ext == ".jpg" else "PNG")
+    return path
+
+
+#: Readable-looking but empty inputs (class ``unread``).
+UNREAD = [unread_pdf_no_tounicode, unread_ofd_unknown_structure, unread_blank_image]
+
+
+def all_classes() -> dict[str, list[Any]]:
+    """Every class of the harness: :data:`fixtures.hostile.CLASSES` and ``unread``."""
+    from fixtures import hostile
+
+    return {**hostile.CLASSES, "unread": UNREAD}
 
 
 # --------------------------------------------------------------------------- worker side
@@ -131,7 +219,7 @@ class _Api:
         from api.main import create_app
         from api.security import create_key
         from api.settings import ServiceSettings
-        from assistant.config import get_settings
+        from models.settings import get_settings
 
         core = get_settings().model_copy(update={"data_dir": folder})
         self.cfg = ServiceSettings(core=core, worker_mode="thread", scan_workers=1, intake_root=intake,
@@ -247,6 +335,7 @@ def check_cli(res: dict[str, Any], outcome: Outcome, baseline: dict[str, Any] | 
     bad = [m for m in _messages(report) if not chinese(m)]
     if bad:
         outcome.problems.append(f"message:{bad[0][:120]}")
+    check_unread(report, outcome)
     if outcome.mixed and baseline is not None:
         docs, findings, only_good = _good_view(report, good)
         base_docs, base_findings, _ = _good_view(baseline, good)
@@ -254,6 +343,26 @@ def check_cli(res: dict[str, Any], outcome: Outcome, baseline: dict[str, Any] | 
             outcome.lost = f"文书不同：{len(docs)} / {len(base_docs)}"
         elif only_good and findings != base_findings:
             outcome.lost = f"问题清单不同：{len(findings)} / {len(base_findings)}"
+
+
+def unread_files(report: dict[str, Any]) -> list[str]:
+    """Files of the report that were not read: refused or set aside, or without readable text."""
+    names = [e.get("file", "") for e in report.get("file_errors") or []]
+    return names + [f.get("file", "") for f in (report.get("coverage") or {}).get("unread_files") or []]
+
+
+def check_unread(report: dict[str, Any], outcome: Outcome) -> None:
+    """No grade while a file was unread; an ``unread`` input ends in a warning naming it and 「无法评定」."""
+    grade = report.get("grade")
+    outcome.grade = str(grade or "")
+    missed = unread_files(report)
+    if missed and grade != UNGRADABLE:
+        outcome.problems.append(f"graded-unread:{grade}:{missed[0][:60]}")
+    if outcome.cls == "unread":
+        if grade != UNGRADABLE:
+            outcome.problems.append(f"unread-graded:{grade}")
+        elif not any(name and name.rsplit("/", 1)[-1] in w for w in report.get("warnings") or [] for name in missed):
+            outcome.problems.append("unread-no-warning")
 
 
 def check_api(res: dict[str, Any], outcome: Outcome) -> None:
@@ -274,6 +383,9 @@ def check_api(res: dict[str, Any], outcome: Outcome) -> None:
         return
     if api["status"] == 200:
         msgs = _messages(body)
+        if "grade" in body:
+            if body.get("grade") != UNGRADABLE and (unread_files(body) or outcome.cls == "unread"):
+                outcome.problems.append(f"api-graded-unread:{body.get('grade')}")
     else:
         msgs = [body["message"]] if "message" in body else []
         msgs += [f.get("message", "") for f in (body.get("files") or []) + (body.get("rejected_files") or [])]
@@ -290,7 +402,8 @@ def build_inputs(n: int, classes: list[str], folder: Path, seed: int, base: Any,
 
     rng = random.Random(seed)
     jobs = []
-    per_class = {c: [b for b in hostile.CLASSES[c] if not (quick and b.__name__ in hostile.SLOW)] for c in classes}
+    every = all_classes()
+    per_class = {c: [b for b in every[c] if not (quick and b.__name__ in hostile.SLOW)] for c in classes}
     # classes interleaved, so that any first n inputs cover every class
     builders = [(c, bs[i]) for i in range(max(map(len, per_class.values()))) for c, bs in per_class.items()
                 if i < len(bs)]
@@ -305,8 +418,8 @@ def build_inputs(n: int, classes: list[str], folder: Path, seed: int, base: Any,
 
 
 def table(outcomes: list[Outcome]) -> str:
-    rows = ["| 类别 | 输入数 | 崩溃 | 超时 | 超内存 | 丢失文书 | 其他问题 | API 500 | 残留临时文件 | 中位耗时 s | 峰值内存 MB |",
-            "|---|---|---|---|---|---|---|---|---|---|---|"]
+    rows = ["| 类别 | 输入数 | 崩溃 | 超时 | 超内存 | 丢失文书 | 其他问题 | API 500 | 残留临时文件 | 无法评定 | 中位耗时 s | 峰值内存 MB |",
+            "|---|---|---|---|---|---|---|---|---|---|---|---|"]
     groups: dict[str, list[Outcome]] = {}
     for o in outcomes:
         groups.setdefault(o.cls, []).append(o)
@@ -319,6 +432,7 @@ def table(outcomes: list[Outcome]) -> str:
                     f"{sum(any(not p.startswith(('api-500', 'tmp')) for p in o.problems) for o in os_)} | "
                     f"{sum(any(p.startswith('api-500') for p in o.problems) for o in os_)} | "
                     f"{sum(any(p.startswith('tmp') for p in o.problems) for o in os_)} | "
+                    f"{sum(o.grade == UNGRADABLE for o in os_)} | "
                     f"{statistics.median(o.seconds for o in os_):.2f} | {max(o.peak_mb for o in os_):.0f} |")
     return "\n".join(rows)
 
@@ -331,7 +445,7 @@ def run(n: int, classes: list[str], seed: int = 0, timeout: float = 120.0, memor
     root = Path(tempfile.mkdtemp(prefix="fuzz-")) if keep is None else keep
     try:
         inputs = root / "inputs"
-        base = hostile.Base.build(root / "base", formats=any(c in classes for c in ("ofd", "double_layer")))
+        base = hostile.Base.build(root / "base", formats=any(c in classes for c in ("ofd", "double_layer", "unread")))
         env = {"ASSISTANT_MAX_PAGES": "50", "FUZZ_MANY_PAGES": "60", "ASSISTANT_OCR_WORKERS": "1",
                "ASSISTANT_OCR_ENGINE": ocr, "ASSISTANT_DATA_DIR": str(root / "data"),
                "ASSISTANT_INDEX_DIR": str(root / "no-index"), "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1"}
@@ -404,8 +518,7 @@ def _subprocess(path: Path, env: dict[str, str], timeout: float, memory_gib: flo
 
 
 def main(argv: list[str] | None = None) -> int:
-    from fixtures.hostile import CLASSES
-
+    CLASSES = all_classes()
     ap = argparse.ArgumentParser(description="评查助手模糊测试：畸形与恶意卷宗输入。")
     ap.add_argument("--n", type=int, default=1000, help="输入数（按类别与构造方式轮流生成）")
     ap.add_argument("--limit", type=int, default=None, help="同 --n（兼容）")

@@ -4,7 +4,10 @@ Prints one JSON object: ``cail_score`` (official CAIL2018 prison-term score of t
 sentence), ``mae_months``, ``charge_p_at_10`` (share of the 10 unfiltered nearest
 neighbours sharing a charge with the query), ``false_flag_rate`` (real cases flagged by
 SUB-007's decision), ``outlier_recall`` (SUB-007 recall on the same cases with the term
-replaced by ×3 and ×1/3; cases with a zero term, life or death are left out), the median
+replaced by ×3 and ×1/3; cases with a zero term, life or death are left out), the same two
+figures without the charge-level yardstick SUB-007 uses where the interval is too wide
+(``*_interval_only``), the recall on terms set to 3.5 times the charge's median (issue 21's
+outliers; only where that is at least 1.3 times the real term), the median
 half-width of the interval in log1p space (a ×3 outlier moves log1p by at most ln 3 ≈ 1.10,
 so recall is bounded by how often the interval is narrower than that), the noise floor
 of near-duplicate cases (:func:`noise_floor`), and the per-charge-median baseline on the
@@ -145,12 +148,17 @@ def main() -> None:
     ap.add_argument("--min-outcome-rate", type=float, default=RULE_DEFAULTS["min_outcome_rate"])
     ap.add_argument("--sweep", default="", help="逗号分隔的覆盖率，另报各覆盖率下的误报率与离群召回率")
     ap.add_argument("--limit", type=int, default=0, help="只评估前 N 条（调试用）")
+    ap.add_argument("--dump", default="", help="把每条案例的类案评估（similar_cases 块与真实刑期）逐行写入该 JSONL 文件")
     args = ap.parse_args()
 
     t0 = time.perf_counter()
 
     def decide(sim: dict) -> list[str]:
         return rule_decide(sim, {"min_outcome_rate": args.min_outcome_rate})
+
+    def decide_interval_only(sim: dict) -> list[str]:
+        """SUB-007 without its charge-level yardstick for wide intervals (the figures before issue 21)."""
+        return rule_decide(sim, {"min_outcome_rate": args.min_outcome_rate, "wide_interval_ratio": float("inf")})
     errors: list[str] = []
     cases = list(iter_cases(args.cases, errors))
     if args.limit:
@@ -170,10 +178,12 @@ def main() -> None:
                   for k in range(args.folds)]
 
     scores, base_scores, abs_err, p10, flags, outl, halves = [], [], [], [], [], [], []
+    flags_iv, outl_iv, outl_4 = [], [], []
     flag_kinds: list[tuple[bool, bool]] = []
     levels = [float(v) for v in args.sweep.split(",") if v.strip()]
     sweep = {lv: ([], []) for lv in levels}
     embed_s = 0.0
+    dump = open(args.dump, "w", encoding="utf-8") if args.dump else None
     for train, test in splits:
         emb = LexicalEmbedder() if args.embedder == "lexical" else base
         with tempfile.TemporaryDirectory() as tmp:
@@ -200,17 +210,27 @@ def main() -> None:
                 top = idx.search_vectors(v, k=10)
                 qc = set(r.charges)
                 p10.append(np.mean([bool(qc & set(idx.record(row)[0].charges)) for row, _ in top]) if top else 0.0)
+                if dump is not None:
+                    dump.write(json.dumps({"id": r.id, "truth": y, "sim": {k: v for k, v in sim.items() if k != "neighbours"}},
+                                          ensure_ascii=False) + "\n")
                 reasons = decide(sim)
                 flags.append(bool(reasons))
+                flags_iv.append(bool(decide_interval_only(sim)))
                 flag_kinds.append(("处理结果" in " ".join(reasons), any(r.startswith("刑期") for r in reasons)))
                 if not isinstance(y, str) and y > 0:
                     for factor in (3.0, 1 / 3):
                         outl.append(bool(decide(with_actual(sim, y * factor))))
+                        outl_iv.append(bool(decide_interval_only(with_actual(sim, y * factor))))
+                    cm = sim.get("charge_median_months")
+                    if cm:  # issue 21's outliers: 3–4 times the charge's median term
+                        outl_4.append(bool(decide(with_actual(sim, cm * 3.5))) if cm * 3.5 > 1.3 * y else None)
                 for lv in levels:
                     alt = at_coverage(sim, a, idx, lv, params)
                     sweep[lv][0].append(bool(decide(alt)))
                     if not isinstance(y, str) and y > 0:
                         sweep[lv][1].extend(bool(decide(with_actual(alt, y * f))) for f in (3.0, 1 / 3))
+    if dump is not None:
+        dump.close()
     floor = noise_floor(cases, base.encode_passages([r.facts for r in cases])) if args.embedder == "model" else {}
     out = {
         "cases": len(cases),
@@ -228,6 +248,10 @@ def main() -> None:
         "false_flag_rate_term": round(float(np.mean([t for _, t in flag_kinds])), 4),
         "outlier_recall": round(float(np.mean(outl)), 4),
         "outlier_cases": len(outl),
+        "false_flag_rate_interval_only": round(float(np.mean(flags_iv)), 4),
+        "outlier_recall_interval_only": round(float(np.mean(outl_iv)), 4),
+        "charge_median_x3_5_recall": round(float(np.mean([o for o in outl_4 if o is not None])), 4)
+        if any(o is not None for o in outl_4) else None,
         "interval_half_width_log1p_median": round(float(np.median(halves)), 3) if halves else None,
         "sweep": {str(lv): {"false_flag_rate": round(float(np.mean(f)), 4),
                             "outlier_recall": round(float(np.mean(o)), 4)} for lv, (f, o) in sweep.items()},

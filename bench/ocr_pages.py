@@ -20,6 +20,15 @@ K dossiers only (the ratio then compares those dossiers), so more dossiers can b
 for agreement at the cost of extraction alone.
 
     python bench/ocr_pages.py --dossiers 2 --out /tmp/ocr_bench          # ≈ 60 pages
+    python bench/ocr_pages.py --variants --dossiers 1 [--variant-pages 30] [--only-variants]
+
+``--variants`` first measures every engine variant (:class:`extractors.ocr.EngineConfig`) one step
+at a time on the same scanned pages, in this process on one thread as a worker runs them: CPU and
+wall seconds per page, and character accuracy against the text layer of the page the scan was made
+from (``1 − edit distance / reference length``, whitespace ignored, averaged over pages; printed
+handwriting and seal text that OCR leaves out on purpose count against every variant alike). Then
+the default variant with one worker on two threads against two single-thread workers (wall
+seconds per page), and blank, separator and photo pages (``fixtures.sheets``) through the triage.
     python bench/ocr_pages.py --dossiers 4 --bare-dossiers 2 --per-dossier 3 \
         --defects SG-001,SG-002,SG-004,SG-007,SG-009,DL-010,CON-001,DOC-017,CON-002,DL-003,CON-003,DOC-011
 """
@@ -40,7 +49,9 @@ import cv2
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from assistant.config import Settings  # noqa: E402
+from models.settings import Settings  # noqa: E402
+from extractors.ocr import EngineConfig  # noqa: E402
+from tests.ocr.conftest import char_accuracy  # noqa: E402  (the OCR tests' measure: 1 − edit distance / length)
 from extractors import extract_case, ocr  # noqa: E402
 from fixtures.generator import generate_dossier  # noqa: E402
 from fixtures.scan import save_image_pdf, scan_dossier, truth_path_of  # noqa: E402
@@ -79,7 +90,7 @@ def _page_list(folder: Path):
 
 def _findings(case):
     from checks.catalog import load_catalog
-    from checks.engine import run_rules
+    from checks.runner import run_rules
 
     run = run_rules(case, load_catalog())
     return {(f.rule_id, f.key) for f in run.findings if f.rule_id.startswith(FAMILIES)}
@@ -105,6 +116,117 @@ def _slot_agreement(case, truth):
         elif (s["filled"] and any(got)) or (not s["filled"] and not all(got)):
             hit += 1
     return hit, total, undecided, missing
+
+
+#: The variants, one step at a time from the engine as it ran before (fp32 models, detector at 1280 px,
+#: batches of 6, direction classifier on every line), each adding one change to the one before it;
+#: the last rows try the other runtime on the chosen settings.
+VARIANTS: list[tuple[str, EngineConfig]] = [
+    ("before: fp32, onnxruntime, det 1280", EngineConfig(models="fp32", det_side=1280, rec_batch=6, line_cls=True,
+                                                         triage=False)),
+    ("fp32, openvino, det 1280", EngineConfig(models="fp32", backend="openvino", det_side=1280, rec_batch=6, line_cls=True,
+                                              triage=False)),
+    ("+ triage (text pages: its cost only)", EngineConfig(models="fp32", det_side=1280, rec_batch=6, line_cls=True)),
+    ("fp32, det 960", EngineConfig(models="fp32", det_side=960, rec_batch=6, line_cls=True)),
+    ("+ classifier only where not judged", EngineConfig(models="fp32", det_side=960, rec_batch=6)),
+    ("+ int8 detector and recogniser", EngineConfig(models="int8", det_side=960, rec_batch=6)),
+    ("+ recogniser batches of 3", EngineConfig(models="int8", det_side=960, rec_batch=3)),
+    ("  batches of 1", EngineConfig(models="int8", det_side=960, rec_batch=1)),
+    ("  det 736", EngineConfig(models="int8", det_side=736, rec_batch=3)),
+    ("  openvino, int8", EngineConfig(models="int8", backend="openvino", det_side=960, rec_batch=3)),
+    ("  openvino, fp32", EngineConfig(models="fp32", backend="openvino", det_side=960, rec_batch=3)),
+]
+
+
+def _known_pages(made, limit: int, dpi: int) -> list[tuple[object, int, str]]:
+    """(RGB page, dpi, reference text) of the first ``limit`` scanned pages: the page as the pipeline
+    rasterises it, and the text layer of the page of the text dossier it was scanned from."""
+    import pypdfium2 as pdfium
+
+    out = []
+    for _, text_dir, scan_dir in made:
+        truth = json.loads(truth_path_of(scan_dir).read_text(encoding="utf-8"))
+        for entry in truth["scan"]["pages"]:
+            if len(out) >= limit:
+                return out
+            if not entry.get("scanned", True) or not str(entry["file"]).lower().endswith(".pdf"):
+                continue
+            src, src_page = entry["source"]
+            doc = pdfium.PdfDocument(str(text_dir / src))
+            try:
+                ref = doc[src_page - 1].get_textpage().get_text_range()
+            finally:
+                doc.close()
+            image, at = ocr.rasterize_pdf_page_at(scan_dir / entry["file"], entry["page"] - 1, dpi)
+            out.append((image, at, ref))
+    return out
+
+
+def _run_variant(config: EngineConfig, pages, threads: int = 1) -> tuple[float, float, float]:
+    """(CPU s/page, wall s/page, mean character accuracy) of one variant in this process."""
+    ocr._ENGINES.clear()
+    ocr.get_engine("rapidocr", threads, config)
+    ocr.ocr_image(pages[0][0], dpi=pages[0][1], threads=threads, config=config)  # warm
+    cpu = wall = acc = 0.0
+    for image, dpi, ref in pages:
+        c, t = time.process_time(), time.perf_counter()
+        page = ocr.ocr_image(image, dpi=dpi, threads=threads, config=config)
+        cpu += time.process_time() - c
+        wall += time.perf_counter() - t
+        acc += char_accuracy(ref, page.text)
+    n = len(pages)
+    return cpu / n, wall / n, acc / n
+
+
+def _pool_wall(pages, workers: int) -> float:
+    """Wall s/page of the default variant on ``workers`` single-thread worker processes."""
+    with ProcessPoolExecutor(max_workers=workers, mp_context=mp.get_context("spawn"),
+                             initializer=ocr._init_worker, initargs=("rapidocr",)) as ex:
+        list(ex.map(ocr.ocr_one, [(pages[0][0], pages[0][1], "rapidocr", True)] * workers))  # warm
+        t = time.perf_counter()
+        list(ex.map(ocr.ocr_one, [(image, dpi, "rapidocr", True) for image, dpi, _ in pages]))
+        return (time.perf_counter() - t) / len(pages)
+
+
+def variants(made, limit: int, dpi: int) -> None:
+    """Print accuracy and speed of every engine variant, threads against workers, and the triage."""
+    pages = _known_pages(made, limit, dpi)
+    print(f"--- engine variants on {len(pages)} scanned pages with known text ({made[0][2].name}…), "
+          f"one thread in this process, load {os.getloadavg()[0]:.1f}", flush=True)
+    base = None
+    for name, config in VARIANTS:
+        try:
+            cpu, wall, acc = _run_variant(config, pages)
+        except Exception as exc:  # noqa: BLE001 - a runtime that is not installed
+            print(f"{name:40s} unavailable: {exc}", flush=True)
+            continue
+        base = base or (cpu, acc)
+        mark = " (default)" if config == EngineConfig() else ""
+        print(f"{name:40s} CPU {cpu:.3f} s/page ({base[0] / cpu:.2f}× before)  wall {wall:.3f}  "
+              f"accuracy {acc:.4f} ({(acc - base[1]) * 100:+.2f} points){mark}", flush=True)
+    ocr._ENGINES.clear()
+    cpu2, wall2, _ = _run_variant(EngineConfig(), pages, threads=2)
+    ocr._ENGINES.clear()
+    print(f"default, 1 worker × 2 threads: wall {wall2:.3f} s/page (CPU {cpu2:.3f}); "
+          f"2 workers × 1 thread: wall {_pool_wall(pages, 2):.3f} s/page; "
+          f"1 worker × 1 thread: wall {_pool_wall(pages, 1):.3f} s/page", flush=True)
+    from fixtures import sheets
+    from fixtures.scan import Degradation, degrade
+
+    kinds = {"blank": lambda k: sheets.blank_sheet(k, dpi), "separator": lambda k: sheets.separator_sheet(seed=k, dpi=dpi),
+             "photo": lambda k: sheets.photo_page(k, dpi), "photo, no caption": lambda k: sheets.photo_page(k, dpi, captions=False)}
+    ocr.get_engine("rapidocr", 1)
+    for kind, make in kinds.items():
+        cpu = 0.0
+        got = []
+        for k in range(4):
+            image = degrade(make(k), Degradation(dpi=dpi, angle=0.8 * (k - 1.5), blur=0.5, noise=3, jpeg_quality=70), seed=k)
+            c = time.process_time()
+            page = ocr.ocr_image(image, dpi=dpi, threads=1)
+            cpu += time.process_time() - c
+            got.append(page.skipped or "read")
+        print(f"{kind:18s} CPU {cpu / 4:.3f} s/page (OCR in a worker; rasterising not included), triage: "
+              f"{', '.join(got)}", flush=True)
 
 
 def _cpu(executor: ProcessPoolExecutor | None) -> float:
@@ -146,6 +268,9 @@ def main() -> None:
     ap.add_argument("--per-dossier", type=int, default=2, help="defects injected per dossier, taken from --defects in turn")
     ap.add_argument("--defects", default="SG-001,SG-004,SG-007,SG-009,DL-010,CON-001,DOC-017,CON-002",
                     help="comma-separated defects; dossier k gets --per-dossier of them in turn, so findings can agree")
+    ap.add_argument("--variants", action="store_true", help="first measure every engine variant (see the docstring)")
+    ap.add_argument("--variant-pages", type=int, default=30, help="scanned pages the variants are measured on")
+    ap.add_argument("--only-variants", action="store_true", help="stop after the variants")
     args = ap.parse_args()
     pool = [d for d in args.defects.split(",") if d]
     settings = Settings()
@@ -161,6 +286,10 @@ def main() -> None:
         scan_dossier(text_dir, scan_dir, seed=args.seed + k, profile=args.profile)
         made.append((defects, text_dir, scan_dir))
 
+    if args.variants or args.only_variants:
+        variants(made, args.variant_pages, settings.ocr_dpi)
+        if args.only_variants:
+            return
     # warm both sides (worker pools, models, lexicons) on two pages of the first dossier, as one
     # image-only PDF so that they go through the worker pool; timed apart
     first = _page_list(made[0][2])[:2]
@@ -222,6 +351,7 @@ def main() -> None:
     stages = {k: v - stages0.get(k, 0.0) for k, v in _stage_times().items()}
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     peak_children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    print(f"OCR engine variant: {EngineConfig.from_env().label}")
     print(f"pages: {pages} (bare timed on {pages_b})  workers: {workers}  cpus: {os.cpu_count()}  "
           f"load (1/5/15 min): {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
     print(f"one-off start-up (pool, models, lexicons): pipeline {cold_e2e:.1f} s, bare engine pool {cold_bare:.1f} s (not counted below)")

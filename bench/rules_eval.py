@@ -138,13 +138,21 @@ def run_truth(jobs: list[tuple[int, list[str]]], shuffle: bool = True,
             print(f"  skip seed {seed} {defects}: {exc}", file=sys.stderr)
             continue
         run = run_rules(case_from_truth(truth, shuffle=shuffle), catalog)
-        out.append((truth, sorted({f.rule_id for f in run.findings if not f.preview})))
+        out.append((truth, reported(run.findings)))
     return out
+
+
+def reported(findings) -> list[str]:
+    """Rule ids a scan reported: its findings, and the hints of rules that only ever hint (DOC-022)."""
+    from checks.engine import REGISTRY
+
+    return sorted({f.rule_id for f in findings
+                   if not f.preview or getattr(REGISTRY.get(f.rule_id), "hint_only", False)})
 
 
 def run_scan(jobs: list[tuple[int, list[str]]], out_dir: Path,
              family: str = "house") -> list[tuple[dict[str, Any], list[str]]]:
-    from assistant.config import get_settings
+    from models.settings import get_settings
     from assistant.pipeline import scan
     from fixtures.generator import LAYOUTS, generate_dossier
 
@@ -160,7 +168,7 @@ def run_scan(jobs: list[tuple[int, list[str]]], out_dir: Path,
         truth = json.loads((folder.parent / f"{folder.name}.truth.json").read_text(encoding="utf-8"))
         t0 = time.perf_counter()
         result = scan(folder, settings=settings)
-        fired = sorted({f.rule_id for f in result.findings if not f.preview})
+        fired = reported(result.findings)
         results.append((truth, fired))
         print(f"  {folder.name} {','.join(defects) or '无缺陷':<12} {time.perf_counter() - t0:5.1f}s  fired={','.join(fired)}",
               file=sys.stderr)

@@ -72,7 +72,7 @@ def use_vision(path: Path) -> None:
 if "--vision" in sys.argv:   # before anything imports extractors.vision
     use_vision(Path(sys.argv[sys.argv.index("--vision") + 1]))
 
-from assistant.config import Settings  # noqa: E402
+from models.settings import Settings  # noqa: E402
 from extractors import extract_case, ocr  # noqa: E402
 from fixtures.generator import generate_dossier  # noqa: E402
 from fixtures.scan import scan_dossier, truth_path_of  # noqa: E402

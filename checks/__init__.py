@@ -1,13 +1,14 @@
 """The rule registry: one small, self-documenting unit per catalog rule.
 
-Public entry points: :func:`checks.engine.run_rules`, :func:`implemented_rules`,
+Public entry points: :func:`checks.runner.run_rules`, :func:`implemented_rules`,
 :func:`unsupported_rules` and :func:`rule_page`.
 """
 
 from __future__ import annotations
 
 from checks.catalog import Catalog, CatalogError, load_catalog  # noqa: F401
-from checks.engine import REGISTRY, UNSUPPORTED, Context, Rule, Skip, register, run_rules, unsupported  # noqa: F401
+from checks.engine import REGISTRY, UNSUPPORTED, Context, Rule, Skip, register, unsupported  # noqa: F401
+from checks.runner import RuleRun, run_rules  # noqa: F401
 
 
 def implemented_rules() -> dict[str, type[Rule]]:

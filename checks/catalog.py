@@ -3,13 +3,12 @@ titles, severities and legal bases.
 
 Rules never retype a title, a severity or a citation: they are read from the catalog
 by id. The catalog path comes from the caller (configuration); :func:`default_catalog_path`
-finds the shared copy beside the repository or through ``ASSISTANT_CATALOG``.
+is :attr:`models.settings.Settings.catalog_path` (``ASSISTANT_CATALOG``, else the shared copy).
 """
 
 from __future__ import annotations
 
 import functools
-import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -17,19 +16,19 @@ from typing import Any
 import yaml
 
 from models import Basis
+from models.settings import Settings
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
 
 def default_shared_dir() -> Path:
-    """``ASSISTANT_SHARED_DIR`` or the ``shared`` folder beside the repository."""
-    env = os.environ.get("ASSISTANT_SHARED_DIR")
-    return Path(env) if env else REPO_ROOT.parent / "shared"
+    """The shared folder of the settings (``ASSISTANT_SHARED_DIR``, else ``shared`` beside the repository)."""
+    return Settings().shared_dir
 
 
 def default_catalog_path() -> Path:
-    env = os.environ.get("ASSISTANT_CATALOG")
-    return Path(env) if env else default_shared_dir() / "rules" / "catalog.yaml"
+    """The catalog of the settings (``ASSISTANT_CATALOG``, else ``rules/catalog.yaml`` of the shared folder)."""
+    return Settings().catalog_path
 
 
 @dataclass(frozen=True)
@@ -62,6 +61,8 @@ class CrimeEntry:
 
 @dataclass(frozen=True)
 class Catalog:
+    """The rule catalog indexed by id: rules, the 罪名 table with penalty bands, sentencing adjustments."""
+
     path: Path
     rules: dict[str, CatalogEntry]
     crimes: dict[str, CrimeEntry]

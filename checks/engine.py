@@ -21,17 +21,19 @@ A rule reads like a ruff rule (see ``../shared/style.md``)::
             ctx.report("起诉书（d3）于2024-05-10作出，距受理日2024-03-01已超过…", evidence=[…])
 
 Title, category, severity and basis come from the catalog, never from the rule. The
-engine hands every rule the whole :class:`~models.CaseFile`; the rule never re-parses
-text. ``triggers`` are document types whose presence makes the rule applicable (empty:
-always); ``needs`` are types that must then be present, else the engine records a
-Chinese warning and skips the rule. Inside ``check``, :meth:`Context.need` does the
+engine hands every rule the :class:`~models.CaseFile` seen through the rule's ``roles``
+(``Document.role``): by default only the case's own documents, so a witness's 询问笔录, an
+earlier judgment (前科) or a volume's 目录 is never checked as if it were one of them; the
+evidence rules declare ``roles = (case, evidence)``. The rule never re-parses text.
+``triggers`` are document types whose presence (among those documents) makes the rule
+applicable (empty: always); ``needs`` are types that must then be present, else the engine
+records a Chinese warning and skips the rule. Inside ``check``, :meth:`Context.need` does the
 same for a field: a missing value becomes a warning instead of a finding.
 """
 
 from __future__ import annotations
 
 import hashlib
-import logging
 import inspect
 import re
 from dataclasses import dataclass, field
@@ -45,8 +47,6 @@ DOC_HEADINGS = ("检查内容", "为何是问题", "违规示例", "规范示例
 
 
 
-log = logging.getLogger(__name__)
-
 #: Field values read below this confidence are not concluded on (an OCR date under a seal, where a
 #: digit is easily lost in the red ink); a rule needing one skips with a warning (:meth:`Context.unusable`).
 UNSURE_BELOW = 0.6
@@ -59,14 +59,22 @@ class Skip(Exception):
 #: folder / zip prefixes of file names inside a finding key ("卷宗.zip/卷宗/起诉书.pdf" → "起诉书.pdf"),
 #: so that a finding keeps its id when the same dossier is submitted as a folder or as a zip
 _PATH_PREFIX = re.compile(r"(?:[^\s/（）()，,。；;：:、“”\"']+/)+")
+#: stamped page numbers in a location (``，卷内第6–7页``), left out of a finding key: a finding keeps its id
+#: whether or not the numbers stamped on the sheets were read (a text layer, a scan of the same volume)
+_STAMPED = re.compile(r"，卷内第\d+(?:–\d+)?页")
 
 
 @dataclass
 class Context:
-    """What a rule receives besides the case: its catalog entry, options and the sinks."""
+    """What a rule receives besides the case: its catalog entry, the catalog it came from, the
+    similar-case result (SUB-007), the rule's options and the sinks for findings and warnings."""
 
     entry: CatalogEntry
     options: dict[str, Any] = field(default_factory=dict)
+    #: The catalog the rule's entry came from (the 罪名 table, the laws beside it).
+    catalog: Catalog | None = None
+    #: The similar-case assessment of this dossier (:func:`assistant.similar.assess`), when an index was used.
+    similar: dict[str, Any] | None = None
     findings: list[Finding] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     #: Titles of documents the dossier holds but extraction could not type (no template declares them).
@@ -89,7 +97,7 @@ class Context:
         for f in self.findings:
             if f.key == key:
                 return f
-        fid = hashlib.sha1(f"{self.entry.id}|{_PATH_PREFIX.sub('', key)}".encode()).hexdigest()[:12]
+        fid = hashlib.sha1(f"{self.entry.id}|{_STAMPED.sub('', _PATH_PREFIX.sub('', key))}".encode()).hexdigest()[:12]
         finding = Finding(
             id=fid,
             rule_id=self.entry.id,
@@ -138,8 +146,8 @@ class Context:
         assert doc is not None
         f = doc.fields.get(name)
         what = label or name
-        value = str(getattr(f, "value", "") or "")[:40]
-        if f is not None and getattr(f, "confidence", 1.0) < UNSURE_BELOW:
+        value = str((f.value if f is not None else "") or "")[:40]
+        if f is not None and f.confidence < UNSURE_BELOW:
             self.warn(f"{doc.type}（{_where(doc)}）的{what}识别不确定（读作“{value}”，可能位于印章下或字迹不清），"
                       "无法核验，请人工核对。")
         else:
@@ -147,6 +155,7 @@ class Context:
         raise Skip
 
     def option(self, name: str, default: Any) -> Any:
+        """The rule option ``name`` (the rule's defaults overridden by the profile), else ``default``."""
         return self.options.get(name, default)
 
 
@@ -155,12 +164,16 @@ def _where(doc: Document) -> str:
         (first_file, first_page), (last_file, last_page) = doc.page_refs()[0], doc.page_refs()[-1]
         return f"{first_file} 第{first_page}页 至 {last_file} 第{last_page}页"
     pages = f"第{doc.pages[0]}页" if len(doc.pages) == 1 else f"第{doc.pages[0]}–{doc.pages[-1]}页"
+    stamped = [n for n in doc.stamped_pages if n is not None]
+    if stamped:  # a bound volume: the page numbers stamped on the sheets too
+        pages += f"，卷内第{stamped[0]}页" if len(stamped) == 1 else f"，卷内第{stamped[0]}–{stamped[-1]}页"
     return f"{doc.file} {pages}" if doc.pages else doc.file
 
 
 def where(doc: Document) -> str:
-    """A short Chinese location of a document for messages: ``文件名 第3–5页``, or for a document
-    scanned as several files ``起诉书_p001.jpg 第1页 至 起诉书_p002.jpg 第1页``."""
+    """A short Chinese location of a document for messages: ``文件名 第3–5页`` (in a bound volume with the
+    stamped numbers too: ``第2卷.pdf 第8–9页，卷内第6–7页``), or for a document scanned as several files
+    ``起诉书_p001.jpg 第1页 至 起诉书_p002.jpg 第1页``."""
     return _where(doc)
 
 
@@ -182,6 +195,11 @@ class Rule:
     triggers: ClassVar[tuple[str, ...]] = ()
     needs: ClassVar[tuple[str, ...]] = ()
     options: ClassVar[dict[str, Any]] = {}
+    #: The document roles (``models.vocab.ROLES``) the rule reads: the case's own documents by default.
+    roles: ClassVar[tuple[str, ...]] = (vocab.ROLE_CASE,)
+    #: The catalog's logic ends in 「提示」: the rule fires as a hint (``Context.hint``), never as a
+    #: scored finding; its hints are what it reports.
+    hint_only: ClassVar[bool] = False
 
     def check(self, case: CaseFile, ctx: Context) -> None:  # pragma: no cover - abstract
         raise NotImplementedError
@@ -203,7 +221,7 @@ REGISTRY: dict[str, type[Rule]] = {}
 
 
 class RegistryError(RuntimeError):
-    pass
+    """A rule class with a malformed or duplicate catalog id."""
 
 
 def register(cls: type[Rule]) -> type[Rule]:
@@ -221,65 +239,5 @@ UNSUPPORTED: dict[str, str] = {}
 
 
 def unsupported(rule_id: str, reason: str) -> None:
+    """Declare a catalog rule that documents alone cannot decide, with the Chinese reason."""
     UNSUPPORTED[rule_id] = reason
-
-
-@dataclass
-class RuleRun:
-    findings: list[Finding]
-    warnings: list[str]
-    ran: list[str]
-    skipped: list[str]
-
-
-def run_rules(
-    case: CaseFile,
-    catalog: Catalog,
-    enabled: Iterable[str] | None = None,
-    options: dict[str, dict[str, Any]] | None = None,
-    extra_context: dict[str, Any] | None = None,
-) -> RuleRun:
-    """Run every registered (and enabled) rule over the case; collect findings and warnings.
-
-    A rule that raises an unexpected exception does not stop the others: its failure
-    becomes a Chinese warning naming the rule.
-    """
-    import checks.rules  # noqa: F401  (registers the rules)
-
-    wanted = set(enabled) if enabled is not None else set(REGISTRY)
-    findings: list[Finding] = []
-    warnings: list[str] = []
-    ran: list[str] = []
-    skipped: list[str] = []
-    present = {d.type for d in case.documents}
-    unrecognized = [d.title for d in case.documents if d.type == vocab.OTHER and d.title and d.title != vocab.OTHER]
-    for rule_id in sorted(REGISTRY):
-        if rule_id not in wanted or rule_id not in catalog:
-            continue
-        cls = REGISTRY[rule_id]
-        opts = dict(cls.options)
-        opts.update((options or {}).get(rule_id, {}))
-        opts["_catalog_path"] = str(catalog.path)
-        if extra_context:
-            opts.setdefault("_context", extra_context)
-        ctx = Context(entry=catalog[rule_id], options=opts, unrecognized=unrecognized)
-        if cls.triggers and not present.intersection(cls.triggers):
-            skipped.append(rule_id)
-            continue
-        missing = [t for t in cls.needs if t not in present]
-        if missing:
-            ctx.warn(f"卷内未找到{'、'.join(missing)}，无法核验。")
-            warnings.extend(ctx.warnings)
-            skipped.append(rule_id)
-            continue
-        try:
-            cls().check(case, ctx)
-        except Skip:
-            pass
-        except Exception as exc:  # a broken rule must not sink the scan
-            log.exception("rule %s failed", rule_id)
-            ctx.warnings.append(f"{rule_id}（{ctx.entry.title}）规则执行出错，已跳过，请将卷宗反馈给开发人员。")
-        ran.append(rule_id)
-        findings.extend(ctx.findings)
-        warnings.extend(ctx.warnings)
-    return RuleRun(findings=findings, warnings=warnings, ran=ran, skipped=skipped)

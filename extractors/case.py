@@ -22,14 +22,18 @@ from typing import Any, Callable
 
 import numpy as np
 
-from models import CaseFile, Document, DocumentPart, Evidence, Field, Line, Mark, Page, SourceFile, vocab
+from models import CaseFile, Document, DocumentPart, Evidence, Field, Line, Mark, Page, SourceFile, Volume, vocab
+from models.settings import Limits, Settings, get_settings
 
-from extractors import classify, slots
+from extractors import classify, slots, split
 from extractors.errors import DossierReadError, FileReadError
 from extractors.fields import extract_fields
 from extractors import evidence
 from extractors.ingest import Ingest, InputFile, clean_name, limits_of, sha256_of
+from extractors.corroborate import corroborate_dates
 from extractors.merge import summarize
+from extractors.roles import assign_roles
+from extractors.volumes import check as check_volume
 from extractors.text import DocText, decode_first
 
 log = logging.getLogger(__name__)
@@ -45,9 +49,10 @@ MIN_SLOT_OCR_CONFIDENCE = 0.6
 LAST_TIMINGS: dict[str, float] = {}
 
 
-def extract_case(path: Path, settings: Any = None, progress: Progress | None = None) -> CaseFile:
-    """Read a dossier (folder, zip, PDF, DOCX, image) into a :class:`CaseFile`."""
+def extract_case(path: Path, settings: Settings | None = None, progress: Progress | None = None) -> CaseFile:
+    """Read a dossier (folder, zip, PDF, DOCX, image) into a :class:`CaseFile` (``settings``: the process's by default)."""
     path = Path(path)
+    settings = settings if settings is not None else get_settings()
     report = progress or (lambda stage, done, total: None)
     timings: dict[str, float] = {}
     t0 = time.perf_counter()
@@ -60,10 +65,18 @@ def extract_case(path: Path, settings: Any = None, progress: Progress | None = N
         pages_by_file: dict[str, list[Page]] = {}
         inputs: dict[str, InputFile] = {}
         total = len(found.files)
-        page_budget = int(getattr(limits, "pages", 5000))
+        page_budget = limits.pages
+        counts = _page_counts(found.files, settings)
+        expected = max(sum(counts.get(f.name) or 1 for f in found.files), 1)
+        done_pages = 0
         for i, f in enumerate(found.files):
             report("读取文件", i, total)
-            source, pages = _read_file(f, settings, page_budget)
+            base = done_pages
+            source, pages = _read_file(f, settings, page_budget,
+                                       lambda k, base=base: report("读取页面", min(base + k, expected), expected),
+                                       counts.get(f.name, _UNCOUNTED))
+            done_pages = base + max(len(pages), 1)
+            report("读取页面", min(done_pages, expected), expected)
             case.files.append(source)
             if source.error:
                 case.warnings.append(f"{f.name}：{source.error}")
@@ -89,12 +102,23 @@ def extract_case(path: Path, settings: Any = None, progress: Progress | None = N
         timings["ocr"] = time.perf_counter() - t1
 
         t2 = time.perf_counter()
-        documents = _documents(pages_by_file, inputs, case.warnings, report, ocr_layer)
+        from extractors.anchors import restore_page
+
+        for pages in pages_by_file.values():
+            for page in pages:
+                restore_page(page)  # OCR-grade pages: look-alike characters of known phrases
+        documents = _documents(pages_by_file, inputs, case.warnings, report, ocr_layer, case.volumes)
         _read_handwritten_dates(documents, pages_by_file, inputs, settings, case.warnings, ocr_layer)
         timings["parse"] = time.perf_counter() - t2
     for pages in pages_by_file.values():
         case.pages.extend(pages)
     case.documents = documents
+    assign_roles(documents, case.volumes)
+    for v in case.volumes:
+        check_volume(v, documents)
+        case.warnings.extend(v.problems)
+    # a date read under a seal that the case's other documents state in full is confirmed
+    corroborate_dates([d for d in documents if d.role == "case"])
     case.case = summarize(documents)
     timings["total"] = time.perf_counter() - t0
     LAST_TIMINGS.clear()
@@ -131,15 +155,25 @@ def cap_text(pages: list[Page], limit: int = MAX_FILE_CHARS) -> tuple[list[Page]
     return out, f"文件文字过多（约 {total:,} 字），只读取了前 {limit:,} 字"
 
 
-def _too_many_pages(count: int, budget: int, limits: Any) -> FileReadError:
-    total = int(getattr(limits, "pages", 5000))
+def _too_many_pages(count: int, budget: int, limits: Limits) -> FileReadError:
+    total = limits.pages
     if budget >= total:
         return FileReadError(f"文件页数过多（{count} 页，上限 {total} 页），未读取", code="too_many_pages")
     return FileReadError(f"文件页数过多（{count} 页），超过卷宗剩余的页数额度（{max(budget, 0)} 页，"
                          f"卷宗上限 {total} 页），未读取", code="too_many_pages")
 
 
-def page_count(f: InputFile, settings: Any = None) -> int | None:
+def _engine(settings: Settings | None) -> str:
+    """The OCR engine of the settings (``rapidocr`` without settings)."""
+    return str((settings.ocr_engine if settings is not None else "") or "rapidocr").lower()
+
+
+def _dpi(settings: Settings | None) -> int:
+    """The OCR rendering resolution of the settings (200 dpi without settings)."""
+    return int((settings.ocr_dpi if settings is not None else 0) or 200)
+
+
+def page_count(f: InputFile, settings: Settings | None = None) -> int | None:
     """Pages of a fixed-layout or image file from its structure, without reading any text
     (None for DOCX and text, whose pages are known only once read). Raises :class:`FileReadError`
     with the same message the reader gives (one reader for the API pre-check and the scan)."""
@@ -168,7 +202,7 @@ def page_count(f: InputFile, settings: Any = None) -> int | None:
     return None
 
 
-def check_file(f: InputFile, settings: Any = None) -> int:
+def check_file(f: InputFile, settings: Settings | None = None) -> int:
     """Pages of one input file as the scan will read it; raises :class:`FileReadError` (Chinese
     message and code) exactly when the scan would set the file aside. PDF, OFD and images are
     opened by the scan's own readers without reading their text; DOCX and text files are read."""
@@ -176,28 +210,47 @@ def check_file(f: InputFile, settings: Any = None) -> int:
     try:
         count = page_count(f, settings)
         if count is None:
-            count = len(_read_pages(f, settings, int(getattr(limits, "pages", 5000))))
+            count = len(_read_pages(f, settings, limits.pages))
     except FileReadError:
         raise
     except Exception as exc:  # noqa: BLE001 - the readers' libraries raise many types for hostile bytes
         log.warning("checking %s failed", f.name, exc_info=True)
         raise FileReadError("文件内容异常或已损坏，无法读取", code="corrupt") from exc
-    if count > int(getattr(limits, "pages", 5000)):
-        raise _too_many_pages(count, int(getattr(limits, "pages", 5000)), limits)
+    if count > limits.pages:
+        raise _too_many_pages(count, limits.pages, limits)
     return count
 
 
-def _read_file(f: InputFile, settings: Any, page_budget: int) -> tuple[SourceFile, list[Page]]:
+#: A file :func:`_page_counts` could not count: :func:`_read_file` counts it again and reports why not.
+_UNCOUNTED = -1
+
+
+def _page_counts(files: list[InputFile], settings: Settings | None) -> dict[str, int | None]:
+    """Pages of each file from its structure (:func:`page_count`, None when known only once read), for
+    page progress and the page budget; each file is counted once per scan. A file that cannot be
+    counted is left out: it is counted again, and refused with the reason, when it is read."""
+    counts: dict[str, int | None] = {}
+    for f in files:
+        try:
+            counts[f.name] = page_count(f, settings)
+        except Exception:  # noqa: BLE001 - a file that cannot be counted is reported when it is read
+            pass
+    return counts
+
+
+def _read_file(f: InputFile, settings: Settings | None, page_budget: int, progress: Callable[[int], None] | None = None,
+               count: int | None = _UNCOUNTED) -> tuple[SourceFile, list[Page]]:
     kind = f.kind if f.kind in ("pdf", "ofd", "docx", "image", "text") else "other"
     try:
         digest = sha256_of(f.path)
     except OSError:
         return SourceFile(name=f.name, kind=kind, error="文件无法访问"), []
     try:
-        count = page_count(f, settings)
+        if count == _UNCOUNTED:
+            count = page_count(f, settings)
         if count is not None and count > page_budget:
             raise _too_many_pages(count, page_budget, limits_of(settings))
-        pages = _read_pages(f, settings, page_budget)
+        pages = _read_pages(f, settings, page_budget, progress)
         if len(pages) > page_budget:
             raise _too_many_pages(len(pages), page_budget, limits_of(settings))
     except FileReadError as exc:
@@ -214,15 +267,17 @@ def _read_file(f: InputFile, settings: Any, page_budget: int) -> tuple[SourceFil
     return SourceFile(name=f.name, kind=kind, pages=len(pages), sha256=digest), pages
 
 
-def _read_pages(f: InputFile, settings: Any, page_budget: int) -> list[Page]:
-    """The pages of one file by its kind's reader (at most ``page_budget + 1``); raises :class:`FileReadError`."""
+def _read_pages(f: InputFile, settings: Settings | None, page_budget: int, progress: Callable[[int], None] | None = None
+                ) -> list[Page]:
+    """The pages of one file by its kind's reader (at most ``page_budget + 1``); raises :class:`FileReadError`.
+    ``progress(k)`` follows the pages of a PDF as they are read."""
     limits = limits_of(settings)
     page_budget = max(page_budget, 0) + 1
     if f.kind == "pdf":
         from extractors.pdf import read_pdf, read_pdf_plumber
 
         try:
-            pages = read_pdf(f.path, f.name, max_pages=page_budget)
+            pages = read_pdf(f.path, f.name, max_pages=page_budget, progress=progress)
         except FileReadError as exc:
             if exc.code != "corrupt":
                 raise
@@ -238,7 +293,7 @@ def _read_pages(f: InputFile, settings: Any, page_budget: int) -> list[Page]:
     elif f.kind == "image":
         from extractors.images import read_image_pages
 
-        pages = read_image_pages(f.path, f.name, limits.image_pixels, int(getattr(settings, "ocr_dpi", 200) or 200),
+        pages = read_image_pages(f.path, f.name, limits.image_pixels, _dpi(settings),
                                  max_pages=page_budget)
     else:
         pages = [_text_page(f)]
@@ -262,7 +317,7 @@ def _ocr_module() -> Any:
     return ocr if hasattr(ocr, "ocr_pages") else None
 
 
-def _ocr(pages_by_file: dict[str, list[Page]], inputs: dict[str, InputFile], settings: Any, case: CaseFile,
+def _ocr(pages_by_file: dict[str, list[Page]], inputs: dict[str, InputFile], settings: Settings | None, case: CaseFile,
          report: Progress) -> None:
     """OCR every page without a usable text layer, the whole dossier in one stream.
 
@@ -273,19 +328,21 @@ def _ocr(pages_by_file: dict[str, list[Page]], inputs: dict[str, InputFile], set
     todo = [(name, p) for name, pages in pages_by_file.items() for p in pages if p.needs_ocr]
     if not todo:
         return
-    engine = str(getattr(settings, "ocr_engine", "rapidocr") or "rapidocr").lower()
+    engine = _engine(settings)
     ocr = _ocr_module() if engine != "none" else None
     if ocr is None:
         for name, p in todo:
             case.warnings.append(f"{name} 第{p.number}页为扫描图像，未能识别文字（OCR 不可用）")
         return
-    dpi = int(getattr(settings, "ocr_dpi", 200) or 200)
+    dpi = _dpi(settings)
     limits = limits_of(settings)
     sources = [ref for name, pages in pages_by_file.items()
                for ref in _page_images(inputs[name], [p for p in pages if p.needs_ocr], dpi, limits.image_pixels)]
     report("识别文字", 0, len(todo))
     try:
-        results = ocr.ocr_pages(sources, settings, dpi=dpi, progress=lambda k: report("识别文字", k, len(todo)))
+        cache = ocr.cache_for(settings, len(todo)) if hasattr(ocr, "cache_for") else None
+        results = ocr.ocr_pages(sources, settings, dpi=dpi, progress=lambda k: report("识别文字", k, len(todo)),
+                                **({"cache": cache} if cache is not None else {}))
     except FileReadError as exc:
         for name, p in todo:
             case.warnings.append(f"{name} 第{p.number}页为扫描图像，未能识别文字（{exc}）")
@@ -299,7 +356,7 @@ def _ocr(pages_by_file: dict[str, list[Page]], inputs: dict[str, InputFile], set
         _apply_ocr(p, r)
         if getattr(r, "warning", None):
             case.warnings.append(f"{name} 第{p.number}页：{r.warning}")
-        elif not p.lines:
+        elif not p.lines and not p.ocr_skip:
             case.warnings.append(f"{name} 第{p.number}页为扫描图像，未识别出文字")
     report("识别文字", len(todo), len(todo))
 
@@ -312,7 +369,7 @@ def _page_images(f: InputFile, pages: list[Page], dpi: int, max_pixels: int) -> 
 
         return [PdfPage(f.path, p.number - 1) for p in pages]
     if f.kind == "ofd":
-        from extractors.ofd import OfdPageSource
+        from extractors.ofd_render import OfdPageSource
 
         return [OfdPageSource(f.path, p.number - 1, max_pixels) for p in pages]
     from extractors.ocr import ImageFrame
@@ -329,6 +386,8 @@ def _apply_ocr(page: Page, result: Any) -> None:
 
     page.text = page_text(page.lines)
     page.text_source = "ocr" if page.lines else "none"
+    page.ocr_run = True
+    page.ocr_skip = str(getattr(result, "skipped", "") or "")
     page.ocr_confidence = round(float(getattr(result, "confidence", 0.0) or 0.0), 3)
     page.rotation = int(getattr(result, "rotation", 0) or 0)
     if getattr(result, "width", 0) and getattr(result, "height", 0):
@@ -337,17 +396,20 @@ def _apply_ocr(page: Page, result: Any) -> None:
 
 
 def _documents(pages_by_file: dict[str, list[Page]], inputs: dict[str, InputFile], warnings: list[str],
-               report: Progress, ocr_layer: set[tuple[str, int]] | frozenset = frozenset()) -> list[Document]:
+               report: Progress, ocr_layer: set[tuple[str, int]] | frozenset = frozenset(),
+               volumes: list[Volume] | None = None) -> list[Document]:
     """Split the dossier's pages into documents, then extract their fields and slots.
 
-    Consecutive loose images of one folder are split together (:func:`classify.split_files`),
+    Consecutive loose images of one folder are split together (:func:`extractors.split.split_files`),
     so a document scanned one image per page is one :class:`Document` whose ``parts`` list
     its files. Marks are computed on text-layer PDF pages that carry slots; pages whose marks
     are known (OCR'd pages read well enough, rendered PDF pages, DOCX) are keyed by
     ``(file, page)``. Pages in ``ocr_layer`` (OCR text that came with the file) count as
     analysed only when their image was analysed here.
     """
-    segments = classify.split_files([(name, inputs[name].kind, pages) for name, pages in pages_by_file.items()])
+    segments, found = split.split_dossier([(name, inputs[name].kind, pages) for name, pages in pages_by_file.items()])
+    if volumes is not None:
+        volumes.extend(found)
     marked: set[tuple[str, int]] = set()
     for name, pages in pages_by_file.items():
         if inputs[name].kind in ("pdf", "ofd"):
@@ -355,28 +417,41 @@ def _documents(pages_by_file: dict[str, list[Page]], inputs: dict[str, InputFile
         elif inputs[name].kind == "docx":
             marked |= {(name, p.number) for p in pages}
     docs: list[Document] = []
+    total_pages = sum(len(seg.pages) for seg in segments) or 1
+    parsed = 0
     for k, seg in enumerate(segments):
-        report("解析文书", k, len(segments))
+        report("解析文书", parsed, total_pages)  # in pages: a 400-page call record is not one step among 60
+        parsed += len(seg.pages)
         doc_id = f"d{k + 1}"
         text = DocText(seg.pages, doc_id, seg.file)
         sources = {p.text_source for p in seg.pages if p.text_source != "none"}
         source = "mixed" if len(sources) > 1 else (sources.pop() if sources else "none")
-        fields = extract_fields(text, seg.type, seg.title) if text.text else {}
-        fields = evidence.extract(text, seg.type, seg.title, fields) if text.text else fields
+        # material (call records, photo sheets, volume furniture) is read from its first pages only: what
+        # it is and who it is about stand at its head, and no rule reads the rest (bounded work per volume)
+        head = DocText(seg.pages[:MATERIAL_HEAD_PAGES], doc_id, seg.file) \
+            if seg.type in MATERIAL_TYPES and len(seg.pages) > MATERIAL_HEAD_PAGES else text
+        fields = extract_fields(head, seg.type, seg.title) if head.text else {}
+        fields = evidence.extract(head, seg.type, seg.title, fields) if head.text else fields
         analysed = {(p.file, p.number) for p in seg.pages
                     if p.text_source == "ocr" and (p.file, p.number) not in ocr_layer
                     and (p.ocr_confidence or 0) >= MIN_SLOT_OCR_CONFIDENCE} | marked
         parts = seg.parts()
         doc = Document(id=doc_id, type=seg.type, title=seg.title, file=parts[0][0], pages=parts[0][1],
                        parts=[DocumentPart(file=f, pages=n) for f, n in parts] if len(parts) > 1 else [],
-                       text_source=source, text=text.text, fields=fields, classification_confidence=seg.confidence)
+                       text_source=source, text=text.text, fields=fields, classification_confidence=seg.confidence,
+                       volume=seg.volume, stamped_pages=[p.stamp for p in seg.pages] if seg.volume else [],
+                       role=vocab.ROLE_VOLUME if seg.separator else vocab.ROLE_CASE)
         signers = fields.get(vocab.INTERROGATORS)
         expected = {vocab.SLOT_INTERROGATOR_SIGNATURE: len(signers.value)} if signers and isinstance(signers.value, list) else None
         doc.slots = slots.find_slots(seg.type, seg.pages, doc_id, analysed, expected)
         docs.append(doc)
-    report("解析文书", len(segments), len(segments))
+    report("解析文书", total_pages, total_pages)
     return docs
 
+
+#: Types read from their first pages only (:func:`_documents`), and how many.
+MATERIAL_TYPES = vocab.EVIDENCE_TYPES | vocab.VOLUME_TYPES | vocab.OTHER_CASE_TYPES | {vocab.OTHER}
+MATERIAL_HEAD_PAGES = 4
 
 #: Date slots whose handwritten value is read by OCR on text-layer pages, and the field it fills.
 HANDWRITTEN_DATE_FIELDS = {vocab.SLOT_SIGN_DATE: vocab.SIGN_DATE}
@@ -384,7 +459,7 @@ HANDWRITTEN_DPI = 200
 
 
 def _read_handwritten_dates(docs: list[Document], pages_by_file: dict[str, list[Page]], inputs: dict[str, InputFile],
-                            settings: Any, warnings: list[str],
+                            settings: Settings | None, warnings: list[str],
                             ocr_layer: set[tuple[str, int]] | frozenset = frozenset()) -> None:
     """Read handwritten dates (e.g. the 送达回证 签收日期) in filled date slots of text-layer PDF pages.
 
@@ -392,7 +467,7 @@ def _read_handwritten_dates(docs: list[Document], pages_by_file: dict[str, list[
     region is rendered and read by the OCR engine; the value wins over any date read
     elsewhere in the document, with ``text_source="ocr"`` evidence.
     """
-    if getattr(settings, "ocr_engine", "rapidocr") == "none":
+    if _engine(settings) == "none":
         return
     from extractors.normalize import parse_date
 
@@ -429,7 +504,7 @@ def _ocr_region(path: Path, page_number: int, bbox: tuple, kind: str = "pdf") ->
         return ""
     try:
         if kind == "ofd":
-            from extractors.ofd import OfdPageSource
+            from extractors.ofd_render import OfdPageSource
 
             image = OfdPageSource(path, page_number - 1).rasterize(HANDWRITTEN_DPI)
             k = HANDWRITTEN_DPI / 72.0
@@ -459,7 +534,7 @@ def _marks_for(f: InputFile, segments: list[classify.Segment], warnings: list[st
     from extractors import vision
 
     if f.kind == "ofd":
-        from extractors.ofd import render_pages
+        from extractors.ofd_render import render_pages
     else:
         from extractors.pdf import render_pages
 
@@ -510,7 +585,14 @@ def _pad_box(bbox: tuple[float, float, float, float]) -> tuple[float, float, flo
 
 
 def _ink_text(f: InputFile, numbers: list[int]) -> dict[int, list[tuple]]:
-    """Pen-ink text boxes of text-layer PDF pages (signatures written as text); {} when unreadable."""
+    """Pen-ink text boxes of text-layer PDF (and OFD) pages (signatures written as text); {} when unreadable."""
+    if f.kind == "ofd" and numbers:
+        from extractors.ofd import ink_text_boxes as ofd_ink_boxes
+
+        try:
+            return ofd_ink_boxes(f.path, numbers)
+        except (FileReadError, OSError):
+            return {}
     if f.kind != "pdf" or not numbers:
         return {}
     import pypdfium2 as pdfium

@@ -5,22 +5,24 @@ A document starts on a page whose top lines carry a known title (``起 诉 书``
 pages without a title, and pages that say ``第2页 共3页``, continue the previous document.
 Continuation stays within one file, except across consecutive loose image files of one
 folder (a dossier scanned one image per page): those are read as one run of pages, so
-``起诉书_p001.jpg`` + ``起诉书_p002.jpg`` form one document (:func:`file_runs`,
-:func:`split_files`). The type is the title's type, confirmed by content cues; a document
+``起诉书_p001.jpg`` + ``起诉书_p002.jpg`` form one document (:func:`extractors.split.file_runs`,
+:func:`extractors.split.split_files`). The type is the title's type, confirmed by content cues; a document
 without a title is typed by its content cues alone, or :data:`models.vocab.OTHER`.
 """
 
 from __future__ import annotations
 
+import contextlib
 import difflib
 import functools
-import posixpath
 import re
 from dataclasses import dataclass
+from typing import Iterator
 
-from models import Page, vocab
+from models import Page, TocEntry, vocab
 
 from extractors import templates
+from extractors.text import compact
 
 def titles() -> dict[str, tuple[str, ...]]:
     """Title spellings per document type, from the declared templates (:mod:`extractors.templates`)."""
@@ -42,6 +44,8 @@ _TOP_SHARE = 0.4
 
 @dataclass
 class TitleHit:
+    """A document title found on a page: its type, the title as read, the line and the match score."""
+
     type: str
     title: str
     line_index: int
@@ -69,10 +73,14 @@ def match_title(line: str) -> tuple[str, str, float] | None:
             return typ, title, 1.0
         if s.endswith(title) and len(s) - len(title) <= 24 and _organ_prefix(s[: -len(title)]):
             return typ, title, 0.95
+    for typ, rx in templates.title_patterns():
+        if rx.search(s):
+            return typ, s, 0.9
     if len(s) <= 14:
         best = None
+        chars = set(s)
         for title, typ in _all_titles():
-            if abs(len(s) - len(title)) > 2:
+            if abs(len(s) - len(title)) > 2 or 2 * len(chars.intersection(title)) < 0.8 * (len(s) + len(title)) - 2:
                 continue
             r = difflib.SequenceMatcher(None, s, title).ratio()
             if r >= 0.8 and (best is None or r > best[2]):
@@ -84,11 +92,40 @@ def match_title(line: str) -> tuple[str, str, float] | None:
 def _organ_prefix(prefix: str) -> bool:
     return bool(re.search(r"(人民检察院|人民法院|公安局|分局|派出所|看守所|检察院|法院|刑事|犯罪嫌疑人|被告人"
                           r"|鉴定中心|鉴定所|鉴定研究所|鉴定机构|认证中心|认定中心|价格认定局|交通警察大队)$", prefix)) \
-        or prefix in ("", "刑事")
+        or bool(_PERSON_PREFIX.fullmatch(prefix)) or prefix in ("", "刑事")
+
+
+#: A title prefixed by the person it is about: ``证人张三询问笔录``, ``犯罪嫌疑人李四讯问笔录``.
+_PERSON_PREFIX = re.compile(r"(?:犯罪嫌疑人|被告人|证人|被害人|被询问人|被讯问人|违法行为人|辨认人)[\u4e00-\u9fff]{2,4}(?:的)?")
+
+
+#: page_title per page while :func:`extractors.split.split_dossier` runs (its pages are asked several
+#: times: volumes, splitting); keyed by the page object, so only used while those pages are alive.
+_TITLE_CACHE: dict[tuple[int, int, str], TitleHit | None] | None = None
+
+
+@contextlib.contextmanager
+def cached_titles() -> Iterator[None]:
+    """Remember :func:`page_title` per page inside the block (the pages must stay alive meanwhile)."""
+    global _TITLE_CACHE
+    _TITLE_CACHE = {}
+    try:
+        yield
+    finally:
+        _TITLE_CACHE = None
 
 
 def page_title(page: Page) -> TitleHit | None:
     """The title found among the top lines of a page, if any."""
+    if _TITLE_CACHE is None:
+        return _page_title(page)
+    key = (id(page), len(page.lines), page.lines[0].text if page.lines else "")
+    if key not in _TITLE_CACHE:
+        _TITLE_CACHE[key] = _page_title(page)
+    return _TITLE_CACHE[key]
+
+
+def _page_title(page: Page) -> TitleHit | None:
     limit = page.height * _TOP_SHARE if page.height else 1e9
     for i, line in enumerate(page.lines[:_TOP_LINES]):
         if line.bbox[1] > limit and i > 0:
@@ -161,6 +198,12 @@ class Segment:
     type: str
     title: str
     confidence: float
+    #: The 目录 row this document was split at (a confident 目录 of its volume), if any.
+    toc: TocEntry | None = None
+    #: A separator sheet (``证人证言（分隔页）``): volume furniture, not a document of the case.
+    separator: bool = False
+    #: The label of the bound volume the document sits in ('' outside volumes).
+    volume: str = ""
 
     def parts(self) -> list[tuple[str, list[int]]]:
         """``(file, page numbers)`` per source file, in reading order."""
@@ -173,54 +216,50 @@ class Segment:
         return out
 
 
-#: One source file as handed to :func:`split_files`: (name, kind as in ``SourceFile.kind``, pages in order).
+#: One source file as handed to :func:`extractors.split.split_files`: (name, kind as in ``SourceFile.kind``, pages in order).
 FilePages = tuple[str, str, list[Page]]
 
 
-def file_runs(files: list[FilePages]) -> list[list[FilePages]]:
-    """Group files (in ingest order) into runs whose pages are split together.
+def split_documents(pages: list[Page], starts: dict[int, TocEntry] | None = None,
+                    separators: set[int] | frozenset = frozenset(),
+                    follow: set[int] | frozenset = frozenset()) -> list[Segment]:
+    """Group a run of pages (one file, or consecutive loose images, in order) into typed documents.
 
-    Consecutive image files (kind ``"image"``) in the same folder form one run, since a
-    scanned document often arrives one image per page; every other file (PDF, DOCX, text)
-    is a run of its own, so a document never continues from a PDF into an image, from one
-    PDF into the next, or across folders.
+    ``starts`` are pages where a confident 卷内文书目录 says a document begins (by PDF page
+    number, within one file): such a page starts a document even without a title, typed by
+    the row's name when the page has no title. ``separators`` are separator sheets: each is
+    a document of its own (type 其他, title 分隔页). Pages in ``follow`` continue the document before
+    them whatever they are headed by (the later pages of a 目录). Material split by the 目录 into one row
+    (a 调取证据清单 and the call records it covers) is merged back (:func:`_merge_rows`).
     """
-    runs: list[list[FilePages]] = []
-    for item in files:
-        name, kind, _ = item
-        prev = runs[-1][-1] if runs else None
-        if prev is not None and kind == "image" and prev[1] == "image" \
-                and posixpath.dirname(prev[0]) == posixpath.dirname(name):
-            runs[-1].append(item)
-        else:
-            runs.append([item])
-    return runs
-
-
-def split_files(files: list[FilePages]) -> list[Segment]:
-    """Split the files of a dossier (in ingest order) into typed documents.
-
-    Each run of :func:`file_runs` is split by :func:`split_documents`; pages without any
-    text (blank or unreadable scans) are left out of a run that has text, so a blank page
-    neither starts a document nor interrupts one.
-    """
-    segments: list[Segment] = []
-    for run in file_runs(files):
-        pages = [p for _, _, ps in run for p in ps]
-        segments.extend(split_documents([p for p in pages if p.lines or p.text_source != "none"] or pages))
-    return segments
-
-
-def split_documents(pages: list[Page]) -> list[Segment]:
-    """Group a run of pages (one file, or consecutive loose images, in order) into typed documents."""
+    starts = starts or {}
     segments: list[Segment] = []
     current: Segment | None = None
+    continued = templates.continued_types()
     for page in pages:
+        row = starts.get(page.number)
+        if page.number in follow and current is not None:
+            current.pages.append(page)
+            continue
+        if page.number in separators and row is None:
+            current = Segment(file=page.file, pages=[page], type=vocab.OTHER, title=vocab.SEPARATOR, confidence=0.5,
+                              separator=True)
+            segments.append(current)
+            current = None
+            continue
         hit = page_title(page)
         marker = page_marker(page)
         continuation = marker is not None and marker[0] > 1
-        if hit and current is not None and continuation:
+        if hit and current is not None and continuation and row is None:
             hit = None
+        if hit and current is not None and row is None and hit.type == current.type and hit.type in continued \
+                and hit.title == current.title:
+            hit = None  # a table's heading repeated on its next page
+        if row is not None and hit is None:
+            current = Segment(file=page.file, pages=[page], type=row.type or vocab.OTHER, title=compact(row.name),
+                              confidence=0.6 if row.type else 0.0, toc=row)
+            segments.append(current)
+            continue
         unknown = unknown_title(page) if hit is None and not continuation else None
         if hit is None and current is not None and not unknown:
             current.pages.append(page)
@@ -231,15 +270,54 @@ def split_documents(pages: list[Page]) -> list[Segment]:
             current = Segment(file=page.file, pages=[page], type=vocab.OTHER, title=unknown or "", confidence=0.0)
         else:
             current = Segment(file=page.file, pages=[page], type=hit.type, title=hit.title, confidence=hit.score)
+        current.toc = row
         segments.append(current)
+    segments = _merge_rows(segments, starts)
     for seg in segments:
-        _confirm(seg)
+        if not seg.separator:
+            _confirm(seg)
     return segments
+
+
+def _merge_rows(segments: list[Segment], starts: dict[int, TocEntry]) -> list[Segment]:
+    """Merge evidence material that one 目录 row lists as one item (``调取证据清单及通话详单  19-40``,
+    ``扣押清单及扣押物品照片  26-27``): segments starting inside the row's page range, after the
+    row's own segment, join it when both are material (never a procedural document)."""
+    if not starts:
+        return segments
+    material = vocab.EVIDENCE_TYPES | {vocab.OTHER}
+    out: list[Segment] = []
+    owner: Segment | None = None
+    for seg in segments:
+        first = seg.pages[0].number
+        if seg.toc is not None:
+            owner = seg if seg.type in material and seg.toc.pdf_last and seg.toc.pdf_last > first else None
+            out.append(seg)
+            continue
+        if owner is not None and owner.toc is not None and not seg.separator and seg.type in material \
+                and seg.pages[0].file == owner.file and first <= (owner.toc.pdf_last or 0):
+            owner.pages.extend(seg.pages)
+            continue
+        owner = None
+        out.append(seg)
+    return out
+
+
+def _distinct_score(text: str, doc_type: str, other: str) -> float:
+    """Cue score of ``doc_type`` over the cues ``other`` does not share (问：/答： count for neither)."""
+    shared = {c for c, _ in cues().get(other, ())}
+    return sum(w * min(text.count(c), 2) for c, w in cues().get(doc_type, ()) if c not in shared)
 
 
 def _confirm(seg: Segment) -> None:
     text = "\n".join(p.text for p in seg.pages)
     scores = cue_scores(text)
+    for rival in templates.rivals(seg.type):
+        own, theirs = _distinct_score(text, seg.type, rival), _distinct_score(text, rival, seg.type)
+        if theirs >= 3.0 and theirs >= 2 * own:
+            # 询问笔录 titled (or read) as 讯问笔录: the persons questioned say which it is
+            seg.type, seg.confidence = rival, min(seg.confidence, 0.8)
+            return
     if seg.title:
         cue = scores.get(seg.type, 0.0)
         seg.confidence = round(min(1.0, seg.confidence * (0.85 + 0.15 * min(cue / 3.0, 1.0))), 3)

@@ -184,8 +184,23 @@ def document_stance(s: str) -> tuple[str | None, tuple[int, int] | None, tuple[i
 
 _VICTIM_HEAD = re.compile(r"(?:被询问人|询问对象)?(?:身份|类别)[：:]?\s*被害人|[（(]被害人[）)]|被害人[\u4e00-\u9fff]{0,4}(?:陈述|询问)|询问被害人")
 _SUBJECT = re.compile(r"(?:委托鉴定事项|鉴定事项|检验事项|鉴定要求|认定事项|价格认定事项|委托事项|检查事项)[：:]\s*([^\n。]{2,40})")
-_WITHOUT_PARTY = (vocab.INQUIRY_RECORD, vocab.EXPERT_OPINION, vocab.PRICE_ASSESSMENT, vocab.IDENTIFICATION_RECORD)
+_WITHOUT_PARTY = (vocab.INQUIRY_RECORD, vocab.EXPERT_OPINION, vocab.PRICE_ASSESSMENT, vocab.IDENTIFICATION_RECORD,
+                  vocab.IDENTITY_PROOF, vocab.PHOTOS)
 _VOLUME = re.compile(r"证据(?:材料)?卷|诉讼证据卷|证据材料")
+
+
+_SCREENSHOT = re.compile(r"截图|截屏|监控|视频|录像|聊天|转账记录")
+_OBJECT_PHOTO = re.compile(r"物品|物证|赃|工具|现场|作案|扣押|毒品|车辆|痕迹|案发地")
+
+
+def photo_kind(title: str) -> str | None:
+    """The kind a photo sheet is by its title: screenshots are 视听资料、电子数据, photos of objects or
+    the scene 物证; a portrait of a person (体貌特征照片) is no kind of evidence."""
+    if _SCREENSHOT.search(title or ""):
+        return E.AUDIOVISUAL
+    if _OBJECT_PHOTO.search(title or ""):
+        return E.PHYSICAL
+    return None
 
 
 def extract(text: DocText, doc_type: str, title: str, fields: dict[str, Field]) -> dict[str, Field]:
@@ -193,6 +208,8 @@ def extract(text: DocText, doc_type: str, title: str, fields: dict[str, Field]) 
     x = Extraction(text, doc_type, title)
     s = x.s
     kind = E.TYPE_KIND.get(doc_type)
+    if doc_type == vocab.PHOTOS:
+        kind = photo_kind(title)
     if kind and doc_type != vocab.INTERROGATION:
         if doc_type == vocab.INQUIRY_RECORD and (("被害人" in title) or _VICTIM_HEAD.search(s[:800])):
             kind = E.VICTIM

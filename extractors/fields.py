@@ -19,8 +19,10 @@ from models import Evidence, Field, vocab
 from extractors import normalize as nz
 from extractors import templates
 from extractors import patterns as pt
+from extractors import events
+from extractors import persons as people
 from extractors.lexicon import is_person_name, normalize_charge, phrase_matches
-from extractors.text import DocText
+from extractors.text import DocText, compact
 
 _DATE_ONLY = re.compile(rf"^[\u4e00-\u9fff（）()]{{0,24}}?(?:{nz.DATE_PATTERN})[（(]?[\u4e00-\u9fff]{{0,6}}[）)]?$")
 _SENT_END = re.compile(r"[。；;\n\f]")
@@ -146,34 +148,54 @@ _ADDR = re.compile(r"(?:户籍(?:所在)?地|住址|现住址|现住|住所地|�
 _BIRTH = re.compile(rf"(?:出生日期[：:]?)?({nz.DATE_PATTERN})(?:出生|生)")
 
 
-def persons(x: Extraction, roles: tuple[str, ...] = pt.ROLE_WORDS) -> list[dict[str, Any]]:
-    """Person blocks: ``<role>张三，男，1990年1月1日出生，公民身份号码…，汉族，…，住…。``."""
+#: Roles whose basic-information block (or, for a victim, name) a document's ``persons`` field keeps.
+PERSON_ROLES = (people.SUSPECT, people.DEFENDANT, people.NOT_PROSECUTED, people.VICTIM, people.RECIPIENT)
+
+
+def persons(x: Extraction, found: list[people.Mention] | None = None) -> list[dict[str, Any]]:
+    """Person blocks: ``<role>张三，男，1990年1月1日出生，公民身份号码…，汉族，…，住…。``.
+
+    The role is the one the text gives the person (:mod:`extractors.persons`: ``被告人张三``,
+    ``上诉人（原审被告人）：张三``, ``被害人李四``); a name with no role cue is not a person here.
+    A victim is kept with its name alone; a party named without a block is in ``mentions`` only.
+    """
     out: list[dict[str, Any]] = []
     seen: set[str] = set()
-    for m in pt.PERSON_MENTION.finditer(x.s):
-        if m.group("role") not in roles:
+    found = people.mentions(x.s, actions=False) if found is None else found
+    for m in found:
+        if m.role not in PERSON_ROLES or m.basis == "action":
             continue
-        name = m.group("name")
-        if not is_person_name(name):
-            continue
-        start = m.end()
-        block_end = _block_end(x.s, start)
-        block = x.s[start:block_end]
+        name = m.name
+        block_end = _block_end(x.s, m.end)
+        block = x.s[m.end:block_end]
         if not re.match(r"[，,（(：:]|\s", block[:1] or "") or not re.search(r"[男女]|出生|身份", block[:60]):
-            if m.group("role") == "被害人" and name not in seen:
+            if m.role == people.VICTIM and name not in seen:
                 seen.add(name)
-                out.append({"name": name, "role": "被害人", "_span": (m.start("name"), m.end("name"))})
+                out.append({"name": name, "role": people.VICTIM, "cue": m.cue, "_span": (m.start, m.end)})
             continue
-        person = _parse_person(name, block, m.group("role"))
+        person = _parse_person(name, block, m.role)
+        person["cue"] = m.cue
         key = person.get("id_number") or name
         if key in seen:
             continue
         seen.add(key)
-        person["_span"] = (m.start("name"), block_end)
+        person["_span"] = (m.start, block_end)
         out.append(person)
     header = _labelled_person(x)
     if header and header.get("id_number") not in seen and header["name"] not in {p["name"] for p in out}:
         out.insert(0, header)
+    return out
+
+
+def mention_list(found: list[people.Mention]) -> list[dict[str, Any]]:
+    """The ``mentions`` field: each (name, role) once, with the cue that gave the role."""
+    out: list[dict[str, Any]] = []
+    seen: set[tuple[str, str]] = set()
+    for m in found:
+        if (m.name, m.role) in seen:
+            continue
+        seen.add((m.name, m.role))
+        out.append({"name": m.name, "role": m.role, "cue": m.cue, "basis": m.basis, "_span": (m.start, m.end)})
     return out
 
 
@@ -243,6 +265,7 @@ def _labelled_person(x: Extraction) -> dict[str, Any] | None:
     person = _parse_person(m.group(1), block, "犯罪嫌疑人")
     if len(person) <= 2:
         return None
+    person["cue"] = m.group(0)[:m.start(1) - m.start()].strip() or "首部"
     person["_span"] = (m.start(1), m.end(1))
     return person
 
@@ -252,26 +275,40 @@ def _role_of(word: str) -> str:
             "受送达人": "受送达人"}.get(word, word)
 
 
-def put_persons(x: Extraction, people: list[dict[str, Any]]) -> None:
-    if not people:
-        return
-    spans = [p.pop("_span") for p in people if "_span" in p]
-    x.put(vocab.PERSONS, people, spans)
-    suspects = [p for p in people if p.get("role") in ("犯罪嫌疑人", "被告人", "被不起诉人")] or people
-    first = suspects[0]
-    idx = people.index(first)
-    x.put(vocab.SUSPECT_NAME, first["name"], spans[idx] if idx < len(spans) else None)
+def put_persons(x: Extraction, found: list[people.Mention] | None = None) -> None:
+    """``persons``, ``mentions`` and ``suspect_name``: the suspect is the first party with a block,
+    else the party the cues name most often; never a person the text gives another role."""
+    found = people.mentions(x.s, actions=False) if found is None else found
+    people_ = persons(x, found)
+    named = mention_list(found)
+    if named:
+        x.put(vocab.MENTIONS, [{k: v for k, v in n.items() if k != "_span"} for n in named],
+              [n["_span"] for n in named])
+    if people_:
+        spans = [p.pop("_span") for p in people_ if "_span" in p]
+        x.put(vocab.PERSONS, people_, spans)
+        suspects = [p for p in people_ if p.get("role") in PARTY_TERMS]
+        if suspects:
+            idx = people_.index(suspects[0])
+            x.put(vocab.SUSPECT_NAME, suspects[0]["name"], spans[idx] if idx < len(spans) else None)
+    if vocab.SUSPECT_NAME not in x.fields:
+        counted = people.party_names(found)
+        if counted:
+            name = counted[0]
+            spans = [(m.start, m.end) for m in found if m.name == name and m.party][:3]
+            x.put(vocab.SUSPECT_NAME, name, spans, confidence=0.85)
 
 
-def suspect_by_mention(x: Extraction, roles: tuple[str, ...] = ("犯罪嫌疑人", "被告人", "被不起诉人", "被讯问人",
-                                                                  "被告知人", "受送达人", "被拘留人", "被逮捕人")) -> None:
-    """Fallback for SUSPECT_NAME: the most frequent ``<role>张三`` mention with a plausible name."""
+#: The party terms of a document's own accused (犯罪嫌疑人 / 被告人 / 被不起诉人).
+PARTY_TERMS = people.PARTY_ROLES
+
+
+def suspect_by_mention(x: Extraction) -> None:
+    """Fallback for SUSPECT_NAME where no role cue names the party: a form's labelled row
+    (``被讯问人（姓名）：张三``), ``涉嫌X罪的张三``, a case name ``张三涉嫌盗窃罪``, an addressee line."""
     if vocab.SUSPECT_NAME in x.fields:
         return
     counts: dict[str, list[tuple[int, int]]] = {}
-    for m in pt.PERSON_MENTION.finditer(x.s):
-        if m.group("role") in roles and is_person_name(m.group("name")):
-            counts.setdefault(m.group("name"), []).append((m.start("name"), m.end("name")))
     for m in re.finditer(r"(?:被讯问人|被告知人|受送达人|姓名)(?:姓名)?[（(]?[^）)\n]{0,6}[）)]?[：:]\s*([\u4e00-\u9fff]{2,4})(?=[\s\t\n，,（(]|性别|$)", x.s):
         if is_person_name(m.group(1)):
             counts.setdefault(m.group(1), []).append((m.start(1), m.end(1)))
@@ -315,9 +352,12 @@ def stated_charges(s: str, lo: int = 0, hi: int | None = None,
         k += 1
         if exclude and exclude[0] <= cue_at < exclude[1]:
             continue
-        if cue != "、" and _CHARGE_NEGATED.search(s[max(0, cue_at - 4):cue_at]):
+        if not cue.startswith("、") and _CHARGE_NEGATED.search(s[max(0, cue_at - 4):cue_at]):
             continue
-        best = _charge_at(s, pos, hi, labelled=cue.startswith(("罪名", "案由")))
+        labelled = cue.startswith(("罪名", "案由", "、罪名"))
+        best = _charge_at(s, pos, hi, labelled=labelled)
+        if not best and labelled:  # 罪名：寻衅滋事、危险驾驶 — a labelled list of names without 罪
+            best = _charge_at(s, pos, min(hi, s.find("、", pos) if "、" in s[pos:pos + 40] else hi), labelled=True)
         if not best:
             continue
         name, a, b = best
@@ -331,7 +371,7 @@ def stated_charges(s: str, lo: int = 0, hi: int | None = None,
         found.append((name, a, b))
         nxt = re.match(r"\s*[、和及与]\s*", s[b:hi])
         if nxt:
-            starts.insert(k, (b, b + nxt.end(), "、"))
+            starts.insert(k, (b, b + nxt.end(), "、罪名" if labelled else "、"))
     kept: list[tuple[str, int, int]] = []
     for item in sorted(found, key=lambda f: (f[1], -(f[2] - f[1]))):
         if kept and item[1] < kept[-1][2]:
@@ -377,7 +417,12 @@ def charges(x: Extraction, matches: list[tuple[str, int, int, str]], region: tup
     if not found:
         found = stated_charges(x.s)
     if found:
-        names = list(dict.fromkeys(n for n, _, _ in found))
+        # one charge spelt with and without its 、 (销售有毒、有害食品罪 / 销售有毒有害食品罪, a mark OCR lost)
+        # is one charge: the spelling with the mark is kept
+        spelt: dict[str, str] = {}
+        for n, _, _ in sorted(found, key=lambda f: -f[0].count("、")):
+            spelt.setdefault(n.replace("、", ""), n)
+        names = list(dict.fromkeys(spelt[n.replace("、", "")] for n, _, _ in found))
         x.put(vocab.CHARGES, names, [(a, b) for _, a, b in found][:6])
 
 
@@ -409,6 +454,8 @@ def date_near(x: Extraction, keywords: tuple[str, ...], field: str, *, datetime:
         while pos >= 0:
             sa, sb = x.sentence(pos)
             sa, sb = max(sa, pos - window), min(sb, pos + len(kw) + window)
+            while sa > 0 and x.s[sa - 1] in _DATE_CHARS:
+                sa -= 1  # never cut a date in two: its year is what a later 同年 refers to
             prev = _previous_date(x, sa)
             cands = [(a + sa, b + sa, iso) for a, b, iso in nz.all_dates(x.s[sa:sb], prev)]
             cands += _relative_days(x, sa, sb, cands)
@@ -426,6 +473,9 @@ def date_near(x: Extraction, keywords: tuple[str, ...], field: str, *, datetime:
                 return True
             pos = x.s.find(kw, pos + 1)
     return False
+
+
+_DATE_CHARS = frozenset("0123456789０１２３４５６７８９年月日〇零○一二三四五六七八九十")
 
 
 def _previous_date(x: Extraction, pos: int) -> str | None:
@@ -481,10 +531,19 @@ def sentence_of_judgment(x: Extraction) -> None:
         x.put(vocab.SENTENCE, sent, (m.end(), m.end() + len(first)))
 
 
+#: 认罪认罚 as a document states it: the term, the signed 具结书, agreement to the sentencing proposal, or
+#: the statute's own words (刑事诉讼法第十五条: 如实供述自己的罪行，承认指控的犯罪事实，愿意接受处罚).
+_PLEA = re.compile(r"(?<!不)(?<!未)(自愿认罪认罚|认罪认罚|签署了?认罪认罚具结书|签字具结|"
+                   r"同意(?:检察机关|人民检察院|本院|公诉机关)?(?:提出)?的?量刑建议|"
+                   r"承认(?:所)?指控的犯罪事实[^。；]{0,12}?(?:愿意|自愿)接受(?:刑事)?处罚)")
+
+
 def plea(x: Extraction) -> None:
-    for m in re.finditer(r"(?<!不)(?<!未)(自愿认罪认罚|认罪认罚|签署了?认罪认罚具结书|同意量刑建议)", x.s):
+    for m in _PLEA.finditer(x.s):
         if re.search(r"不(?:同意|认罪)|拒绝签署", x.s[max(0, m.start() - 10):m.end() + 6]):
             continue
+        if re.match(r"的[，,]", x.s[m.end():m.end() + 2]) or re.search(r"如果|如$|若$|对于$", x.s[max(0, m.start() - 12):m.start()]):
+            continue  # 承认指控的犯罪事实，愿意接受处罚的，可以从宽: the law told, not a plea
         sa, sb = x.sentence(m.start())
         if re.search(r"辩护(?:意见|人提出|人认为)|辩称|提出的[^。]{0,30}意见", x.s[sa:sb]):
             continue
@@ -551,7 +610,28 @@ def facts(x: Extraction) -> tuple[int, int] | None:
         if dates:
             a, b, iso = dates[0]
             x.put(vocab.CRIME_DATE, iso[:10], (m.end() + a, m.end() + b))
+        fact_entities(x, m.end(), end)
     return m.end(), end
+
+
+def fact_entities(x: Extraction, a: int, b: int) -> None:
+    """``fact_entities``: who the facts make suspects and victims (by cue or by what they did or
+    suffered), and the times, places and sums of money they state — the recognizers that
+    ``bench/ie_eval.py`` measures on CAIL2021 items."""
+    seg = x.s[a:b]
+    items: list[dict[str, Any]] = []
+    spans: list[tuple[int, int]] = []
+    for m in people.mentions(seg):
+        if m.role in (people.SUSPECT, people.DEFENDANT, people.NOT_PROSECUTED, people.ACCOMPLICE, people.VICTIM):
+            items.append({"kind": "人员", "role": m.role, "value": m.name, "cue": m.cue, "basis": m.basis})
+            spans.append((a + m.start, a + m.end))
+    for e in events.fact_entities(seg):
+        item: dict[str, Any] = {"kind": e.kind, "value": e.value, "cue": e.cue}
+        if e.yuan is not None:
+            item["yuan"] = e.yuan
+        items.append(item)
+        spans.append((a + e.start, a + e.end))
+    x.put(vocab.FACT_ENTITIES, items, spans)
 
 
 def _amount(text: str) -> float | None:
@@ -580,9 +660,16 @@ def signer_names(x: Extraction, labels: tuple[str, ...], field: str, single: boo
 
 def guardian(x: Extraction) -> None:
     """到场的法定代理人 / 合适成年人 (name and relation as written)."""
-    m = re.search(r"(?:法定代理人|合适成年人)(?:（签名）|\(签名\))?[：:]\s*([\u4e00-\u9fff]{2,4}(?:[（(][^）)\n]{1,10}[）)])?)", x.s)
-    if m and is_person_name(re.sub(r"[（(].*$", "", m.group(1))):
-        x.put(getattr(vocab, "GUARDIAN", "guardian"), m.group(1), (m.start(1), m.end(1)))
+    for m in _GUARDIAN.finditer(x.s):
+        if is_person_name(re.sub(r"[（(].*$", "", m.group(1))):
+            x.put(vocab.GUARDIAN, m.group(1), (m.start(1), m.end(1)))
+            return
+
+
+#: 法定代理人：张三 (a signature written as text, or a form row) and the printed header row of a
+#: 讯问笔录, 到场法定代理人 张三（系被讯问人父亲）, where the name is printed.
+_GUARDIAN = re.compile(r"(?:(?:(?<=到场)|(?<=到场的))(?:法定代理人|合适成年人)[：:]?|(?:法定代理人|合适成年人)(?:（签名）|\(签名\))?[：:])"
+                       r"\s*([\u4e00-\u9fff]{2,4}(?:[（(][^）)\n]{1,10}[）)])?)")
 
 
 #: A named defender: 辩护律师张三，… / 听取了辩护人张三的意见 / 委托…张三律师担任辩护人. 值班律师 are not defenders.
@@ -602,13 +689,41 @@ def defenders(x: Extraction) -> None:
         x.put(vocab.DEFENDERS, names, spans)
 
 
+#: 已告知被害人及其法定代理人（近亲属）有权委托诉讼代理人 — the notice recorded in the 起诉书 or a report.
+_VICTIM_NOTICE = re.compile(r"(?:已|依法)?告知(?:了)?被害人[^。；\n]{0,24}?有权委托诉讼代理人")
+#: The date the notices of a 起诉书's 受理 paragraph were given: 于2024年8月4日已告知…
+_NOTICES_GIVEN_ON = re.compile(rf"于({nz.DATE_PATTERN})(?:依法)?(?:已|依法)?告知")
+#: A 值班律师 recorded as helping in this stage: 听取了值班律师张三的意见 / 值班律师张三为我提供法律帮助.
+_DUTY_LAWYER = re.compile(r"(?:听取(?:了)?|由)值班律师([\u4e00-\u9fff]{2,4}?)(?:的意见|提供法律帮助|为)"
+                          r"|值班律师([\u4e00-\u9fff]{2,4}?)(?:为我|为其|为犯罪嫌疑人|为被告人)提供(?:了)?法律帮助")
+
+
+def notice_statements(x: Extraction) -> None:
+    """Notices a document records as given: to the victim (right to an agent, with the date of the
+    sentence's 于…告知 when stated) and legal help by a named 值班律师."""
+    m = _VICTIM_NOTICE.search(x.s)
+    if m:
+        a, b = x.sentence(m.start())
+        d = None
+        for dm in _NOTICES_GIVEN_ON.finditer(x.s, a, m.start() + 1):
+            d = dm
+        iso = nz.parse_date(d.group(1)) if d else None
+        x.put(vocab.VICTIM_NOTIFIED, iso or True, (d.start(1), d.end(1)) if d and iso else (m.start(), m.end()))
+    for m in _DUTY_LAWYER.finditer(x.s):
+        name = m.group(1) or m.group(2)
+        if is_person_name(name):
+            x.put(vocab.DUTY_LAWYER, name, (m.start(), m.end()))
+            break
+
+
 def _common(x: Extraction, matches: list[tuple[str, int, int, str]]) -> None:
     guardian(x)
+    notice_statements(x)
     defenders(x)
     doc_numbers(x)
     document_date(x)
     issuer(x)
-    put_persons(x, persons(x))
+    put_persons(x)
     suspect_by_mention(x)
     party_terms(x, matches)
 
@@ -657,8 +772,8 @@ def _arrest_approval(x: Extraction, matches: list) -> None:
     charges(x, matches)
     articles(x)
     date_near(x, ("提请批准逮捕",), vocab.REQUEST_DATE, after=False)
-    if not date_near(x, ("收到", "收悉", "受理"), vocab.RECEIVED_DATE) and vocab.REQUEST_DATE in x.fields:
-        x.fields[vocab.RECEIVED_DATE] = x.fields[vocab.REQUEST_DATE].model_copy()
+    # the receipt only where it is written: a request's date bounds it from below (DL-005), it is not it
+    date_near(x, ("收到", "收悉", "受理"), vocab.RECEIVED_DATE)
     _detained(x)
 
 
@@ -713,6 +828,10 @@ HANDWRITTEN_FIELD_CONFIDENCE = 0.5
 _STOP_WORDS = ("工作单位", "单位", "地点", "时间", "职务", "被讯问人")
 
 
+#: Duties written after a name in a header row, with whatever brackets survived OCR.
+_DUTY = re.compile(r"[（(]?(?:检察官助理|检察员助理|检察官|检察员|书记员|侦查员|民警|辅警|警官|审判员|法官助理|翻译人员?)[）)]?")
+
+
 def labelled(x: Extraction) -> None:
     """Labelled header fields the templates declare (``讯问人（签名）　张三　李四``, ``记录人：王五``).
 
@@ -736,6 +855,8 @@ def labelled(x: Extraction) -> None:
             row = header[m.end(): nl if nl >= 0 else len(header)]
             cut = stop.search(row)
             value = re.sub(r"[（(][^（()）]{0,12}[）)]", "", row[: cut.start()] if cut else row)
+            # a duty whose brackets OCR lost (段勇检察官助理) or half-read (赵洁国（书记员)
+            value = _DUTY.sub("", value)
             names = [n for n in re.split(r"[、，,\s\t]+", value) if n and is_person_name(n)]
             if not names:
                 continue
@@ -816,16 +937,61 @@ def _first(text: str, word: str) -> tuple[int, int]:
 _NOTICE_DATE = re.compile(rf"告知(?:日期|时间)[：:]?\s*(?P<v>{nz.DATE_PATTERN})")
 
 
+#: The notified person's acknowledgement: 以上告知内容我已知晓 / 本告知书已于…向我送达 / 犯罪嫌疑人（签名）：….
+_ACKNOWLEDGED = re.compile(r"已知晓|已知悉|已清楚|已收到|向我送达|向我告知|已向我|签收|(?:签名|签字|捺指印)[）)]?[：:]?")
+
+
+def acknowledged_on(x: Extraction) -> tuple[str, int, int] | None:
+    """The latest date on the rows of the notified person's acknowledgement (the row itself and
+    the next one, where a signature's date is printed right-aligned below it), in the last part of
+    the document; a row about the case's receipt (收到…移送) is not an acknowledgement."""
+    found: list[tuple[str, int, int]] = []
+    for m in _ACKNOWLEDGED.finditer(x.s, int(len(x.s) * 0.5)):
+        a = max(x.s.rfind("\n", 0, m.start()), x.s.rfind("\f", 0, m.start())) + 1
+        nl = x.s.find("\n", m.end())
+        nl2 = x.s.find("\n", nl + 1) if nl >= 0 else -1
+        b = nl2 if nl2 >= 0 else len(x.s)
+        if re.search(r"移送|受理", x.s[a:b]):
+            continue
+        found += [(iso[:10], a + da, a + db) for da, db, iso in nz.all_dates(x.s[a:b])]
+    return max(found) if found else None
+
+
 def _rights_notice(x: Extraction, matches: list) -> None:
+    """告知日期: the form's 告知日期 row or the notified person's dated acknowledgement (the later of
+    the two: a notice is given when received), else the 落款 date; and the 受理 the notice states."""
     labelled_date = _NOTICE_DATE.search(x.s)
     told = nz.parse_date(labelled_date.group("v")) if labelled_date else None
-    if told:  # the form's own 告知日期 row: stated for this purpose, and not under the seal
-        x.put(vocab.NOTIFY_RIGHTS_DATE, told, (labelled_date.start("v"), labelled_date.end("v")))
+    told_at = (told, labelled_date.start("v"), labelled_date.end("v")) if told else None
+    ack = acknowledged_on(x)
+    best = max([d for d in (told_at, ack) if d], default=None, key=lambda d: d[0])
+    if best:  # stated for this purpose, and not under the seal
+        x.put(vocab.NOTIFY_RIGHTS_DATE, best[0], (best[1], best[2]))
     elif vocab.DATE in x.fields:
         x.fields[vocab.NOTIFY_RIGHTS_DATE] = x.fields[vocab.DATE].model_copy()
     else:
         date_near(x, ("告知", "签收"), vocab.NOTIFY_RIGHTS_DATE)
+    receipt_date(x)
     plea(x)
+
+
+#: The procuratorate's receipt stated with its date: 本院于2024年5月6日受理 / 本院已于…收到…移送审查起诉 /
+#: 2024年5月6日本院受理. A date after 本院受理后，于… is the date of what followed (告知, 讯问), not the receipt.
+_PLAIN_DATE = re.sub(r"\(\?P<\w+>", "(?:", nz.DATE_PATTERN)
+_RECEIPT = re.compile(rf"本院(?:已|依法)?于\s*(?P<rd>{_PLAIN_DATE})\s*(?:依法)?(?:受理|收到)"
+                      rf"|(?P<rd2>{_PLAIN_DATE})\s*[，,]?\s*本院(?:依法)?(?:受理|收到)")
+
+
+def receipt_date(x: Extraction) -> None:
+    """``received_date``: the receipt of the case for 审查起诉 as the document states it (see ``_RECEIPT``)."""
+    for m in _RECEIPT.finditer(x.s):
+        g = "rd" if m.group("rd") else "rd2"
+        if "收到" in m.group(0)[-3:] and not re.search(r"移送|起诉|案卷|案件", x.s[m.end():m.end() + 40]):
+            continue
+        iso = nz.parse_date(m.group(g))
+        if iso:
+            x.put(vocab.RECEIVED_DATE, iso, (m.start(g), m.end(g)))
+            return
 
 
 def _plea_agreement(x: Extraction, matches: list) -> None:
@@ -915,8 +1081,43 @@ def sections(x: Extraction) -> None:
                             "end": x.s[end.start():end.end()].strip() if end else None,
                             "closing_date": close.group(0).strip() if close else None,
                             # the 落款 block read with confidence: what it lacks is absent (positive evidence)
-                            "closing_read": bool(closing) and min(sp.line.confidence for sp in closing) >= CLOSING_CONFIDENCE,
+                            "closing_read": bool(closing) and min(sp.line.confidence for sp in closing) >= CLOSING_CONFIDENCE
+                            and not any(_under_seal(sp) for sp in closing) and not _blank_under_seal(x),
                             "sections": read}, (end.start(), end.end()) if end else None)
+
+
+def _under_seal(span: Any) -> bool:
+    """A line of the 落款 this scan's OCR read under a seal: characters there may be lost in the red ink
+    (书记员 王某 read as 书记 … 新), so what the block lacks is not known to be absent. A text layer loses
+    nothing; a double-layer PDF's OCR layer is taken as written (as for numbers, ``extractors.text``)."""
+    if span.page.text_source != "ocr" or not span.page.ocr_run:
+        return False
+    x0, y0, x1, y1 = span.line.bbox
+    return any(m.kind == "seal" and min(x1, m.bbox[2]) > max(x0, m.bbox[0]) and min(y1, m.bbox[3]) > max(y0, m.bbox[1])
+               for m in span.page.marks)
+
+
+def _blank_under_seal(x: Extraction) -> bool:
+    """This scan's OCR read (almost) nothing under a seal on the document's last page: on a grey or
+    heavily sealed scan the 落款 lines under it (审判长…, the date) are lost, not absent."""
+    if not x.t.spans:
+        return False
+    page = x.t.spans[-1].page
+    if page.text_source != "ocr" or not page.ocr_run:
+        return False
+    for m in page.marks:
+        if m.kind != "seal":
+            continue
+        read = sum(len(compact(ln.text)) for ln in page.lines
+                   if min(ln.bbox[2], m.bbox[2]) > max(ln.bbox[0], m.bbox[0]) and min(ln.bbox[3], m.bbox[3]) > max(ln.bbox[1], m.bbox[1]))
+        if read < SEAL_READ_CHARS:
+            return True
+    return False
+
+
+#: Characters OCR must read under a 落款 seal for the 落款 to count as read (a seal covers the
+#: organ name and date, some 10–20 characters).
+SEAL_READ_CHARS = 6
 
 
 def _indictment(x: Extraction, matches: list) -> None:
@@ -931,8 +1132,8 @@ def _indictment(x: Extraction, matches: list) -> None:
     detention_date(x)
     date_near(x, ("被逮捕", "执行逮捕", "决定逮捕", "批准逮捕", "逮捕"), vocab.ARREST_DATE, after=None)
     date_near(x, ("移送本院审查起诉", "移送审查起诉", "向本院移送"), vocab.TRANSFER_DATE)
-    date_near(x, ("本院于", "本院受理", "受理"), vocab.RECEIVED_DATE, after=True)
-    date_near(x, ("告知", "有权委托辩护人"), vocab.NOTIFY_RIGHTS_DATE)
+    receipt_date(x)
+    date_near(x, ("有权委托辩护人", "告知"), vocab.NOTIFY_RIGHTS_DATE)
     _counts(x)
     signer_names(x, ("检察官助理", "检察官", "检察员"), vocab.PROSECUTORS)
 
@@ -1078,8 +1279,9 @@ def extract_fields(text: DocText, doc_type: str, title: str = "") -> dict[str, F
         defenders(x)
         doc_numbers(x)
         issuer(x)
-        put_persons(x, persons(x))
+        put_persons(x)
         suspect_by_mention(x)
+        self_stated_person(x)
         party_terms(x, matches)
         return x.fields
     _common(x, matches)
@@ -1090,11 +1292,49 @@ def extract_fields(text: DocText, doc_type: str, title: str = "") -> dict[str, F
         charges(x, matches)
     if templates.section_specs(doc_type):
         sections(x)
+    if doc_type == vocab.VICTIM_RIGHTS_NOTICE:
+        receipt_date(x)
     if doc_type == vocab.VICTIM_RIGHTS_NOTICE and vocab.PERSONS not in x.fields:
         v = re.search(r"(?:^|\n)([\u4e00-\u9fff]{2,4})[：:](?=\s*\n)", x.s[:600])
         if v and is_person_name(v.group(1)):
             x.put(vocab.PERSONS, [{"name": v.group(1), "role": "被害人"}], (v.start(1), v.end(1)))
     return x.fields
+
+
+#: The questioned person's own account of who they are: 答：我叫张三，男，1990年1月1日出生，身份证号码…
+_SELF_STATED = re.compile(r"答[：:]\s*(?:我叫|我的名字叫|我名叫|本人叫|我是)(?P<name>[\u4e00-\u9fff]{2,4}?)(?=[，,。；（(]|\s)")
+
+
+def self_stated_person(x: Extraction) -> None:
+    """A 讯问笔录 that records the suspect's basic information in an answer (``答：我叫张三，男，…``):
+    that block is the 被讯问人's too, and a number it states differently from the header is kept
+    beside the header's (the transcript then holds two numbers, which CON-002 reports)."""
+    m = _SELF_STATED.search(x.s)
+    if not m or not is_person_name(m.group("name")):
+        return
+    name = m.group("name")
+    known = x.fields.get(vocab.SUSPECT_NAME)
+    if known is not None and known.value and known.value != name:
+        return
+    end = _block_end(x.s, m.end("name"))
+    block = x.s[m.end("name"):end]
+    if not re.search(r"[男女]|出生|身份", block[:80]):
+        return
+    person = _parse_person(name, block, people.SUSPECT)
+    person["cue"] = "答：我叫"
+    current = list(x.fields[vocab.PERSONS].value) if vocab.PERSONS in x.fields else []
+    same = [p for p in current if p.get("name") == name]
+    if any(p.get("id_number") == person.get("id_number") for p in same) and person.get("id_number"):
+        return
+    if same and not person.get("id_number"):
+        return
+    evidence = list(x.fields[vocab.PERSONS].evidence) if vocab.PERSONS in x.fields else []
+    x.fields.pop(vocab.PERSONS, None)
+    spans = [(m.start("name"), end)]
+    x.put(vocab.PERSONS, current + [person], spans)
+    x.fields[vocab.PERSONS].evidence = (evidence + x.fields[vocab.PERSONS].evidence)[:6]
+    if vocab.SUSPECT_NAME not in x.fields:
+        x.put(vocab.SUSPECT_NAME, name, (m.start("name"), m.end("name")))
 
 
 def detention_date(x: Extraction) -> None:

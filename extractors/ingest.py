@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from models import SourceFile
+from models.settings import Limits, Settings
 
 from extractors.errors import DossierReadError
 from extractors.text import decode_first
@@ -38,22 +39,9 @@ ZIP_EXT = {".zip"}
 _HINTS = {".doc": "（旧版 Word 格式，请另存为 DOCX）", ".wps": "（请另存为 DOCX 或 PDF）"}
 
 
-@dataclass(frozen=True)
-class DefaultLimits:
-    """Limits used when no settings object is given (same values as ``assistant.config.Limits``)."""
-
-    file_bytes: int = 200 * 1024 * 1024
-    zip_total_bytes: int = 1024 * 1024 * 1024
-    zip_members: int = 5000
-    zip_ratio: float = 200.0
-    image_pixels: int = 80_000_000
-    pages: int = 5000
-    zip_depth: int = 3
-
-
-def limits_of(settings: Any) -> Any:
-    """The ``limits`` object of a settings-like object, or :class:`DefaultLimits`."""
-    return getattr(settings, "limits", None) or DefaultLimits()
+def limits_of(settings: Settings | None) -> Limits:
+    """The ingest limits of ``settings``, or the defaults (with ``ASSISTANT_MAX_*``) when there are none."""
+    return settings.limits if settings is not None else Limits()
 
 
 @dataclass
@@ -104,7 +92,27 @@ def clean_name(name: str) -> str:
     return _UNSAFE_CHARS.sub("", name)
 
 
+#: Digests already computed in this process, by (resolved path, size, modification time in ns).
+_DIGESTS: dict[tuple[str, int, int], str] = {}
+_DIGESTS_KEPT = 4096
+
+
 def sha256_of(path: Path) -> str:
+    """The SHA-256 of a file's bytes, read once per process for the same file (same path, size and
+    modification time): the dossier key of the dispositions, the service's content hash and the
+    scan's ``SourceFile.sha256`` all ask for it, and a dossier's files are hashed once per scan."""
+    st = path.stat()
+    key = (str(path.resolve()), st.st_size, st.st_mtime_ns)
+    digest = _DIGESTS.get(key)
+    if digest is None:
+        digest = _hash_file(path)
+        if len(_DIGESTS) >= _DIGESTS_KEPT:
+            _DIGESTS.clear()
+        _DIGESTS[key] = digest
+    return digest
+
+
+def _hash_file(path: Path) -> str:
     h = hashlib.sha256()
     with path.open("rb") as fh:
         for chunk in iter(lambda: fh.read(1 << 20), b""):
@@ -132,7 +140,7 @@ class Ingest:
     dossier. ``name`` is the display name of a single-file ``path`` (default: its name).
     """
 
-    def __init__(self, path: Path, settings: Any = None, name: str | None = None):
+    def __init__(self, path: Path, settings: Settings | None = None, name: str | None = None):
         self.path = Path(path)
         self.display = name
         self.limits = limits_of(settings)
@@ -242,7 +250,7 @@ class Ingest:
         self.result.files.append(InputFile(name=name, path=path, kind=kind))
 
     def _add_zip(self, path: Path, name: str, depth: int) -> None:
-        max_depth = int(getattr(self.limits, "zip_depth", DefaultLimits.zip_depth))
+        max_depth = int(self.limits.zip_depth)
         if depth >= max_depth:
             self.result.refuse(name, f"压缩包嵌套层数过多（上限 {max_depth} 层），已拒绝")
             return
@@ -342,7 +350,7 @@ def unsafe_member(info: zipfile.ZipInfo, name: str) -> str | None:
     return None
 
 
-def check_zip(infos: list[zipfile.ZipInfo], limits: Any) -> str | None:
+def check_zip(infos: list[zipfile.ZipInfo], limits: Limits) -> str | None:
     """Chinese reason to refuse the whole archive (member count, total size, ratio), or None."""
     if len(infos) > limits.zip_members:
         return f"压缩包文件数过多（{len(infos)} 个，上限 {limits.zip_members} 个），已拒绝"

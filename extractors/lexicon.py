@@ -1,9 +1,8 @@
 """Heavy assets loaded once: the 罪名 lexicon, surnames, and the spaCy pipeline.
 
-The 罪名 list is read (never copied) from the shared folder: the ``crimes`` table of
-``rules/catalog.yaml`` (path from ``ASSISTANT_CATALOG``, else
-``$ASSISTANT_SHARED_DIR/rules/catalog.yaml``, else the ``shared`` folder beside the
-repository), the official 罪名 notices in ``laws/罪名_*.md`` and the CAIL2018 charge list
+The 罪名 list is read (never copied) from the shared folder: the ``crimes`` table of the rule
+catalog (:attr:`models.settings.Settings.catalog_path`: ``ASSISTANT_CATALOG``, else
+``rules/catalog.yaml`` of :attr:`~models.settings.Settings.shared_dir`), the official 罪名 notices in ``laws/罪名_*.md`` and the CAIL2018 charge list
 (``data/cail2018/accu.txt``, names without 罪). Missing files only shrink the lexicon.
 
 The spaCy pipeline is ``spacy.blank("zh")`` with the jieba segmenter; every 罪名 and a
@@ -14,7 +13,6 @@ few legal terms are added to jieba's dictionary so they stay single tokens, and 
 from __future__ import annotations
 
 import functools
-import os
 import re
 from pathlib import Path
 from typing import Any
@@ -22,8 +20,8 @@ from typing import Any
 import yaml
 
 from models.charges import split_parents
+from models.settings import Settings
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
 
 #: Legal terms kept whole by the segmenter and matched as phrases (label → terms).
 TERMS: dict[str, tuple[str, ...]] = {
@@ -41,19 +39,19 @@ SURNAMES = set(
     "瞿桂全佟应臧闵苟邬边卞姬师和仇栾隋商刁沙荣巫寇桑郎甄丛仲虞敖巩明佘池查麻苑迟邝官封谈匡鞠惠荆乐冀郁胥南班储"
     "原栗燕楚鄢劳谌奚皮粟冼蔺楼盘满闻位厉伊仝区郜海阚花权强帅屠豆朴盖练廉禹井祖漆巴丰支卿国狄平计索宣晋相初门云"
     "容敬来扈晁芮都普阙浦戈伏鹿薄邸雍辜羊阿乌母裘亓修邰赫杭况那宿鲜印逯隆茹诸战慕危玉银亢嵇公哈湛宾戎勾茅利於呼"
-    "居揭干但尉冶斯元束檀衣信展阴昝智幸奉植衡富尧闭由于"
+    "居揭干但尉冶斯元束檀衣信展阴昝智幸奉植衡富尧闭由于洪萧靖钮"
 )
 COMPOUND_SURNAMES = ("欧阳", "司马", "上官", "诸葛", "东方", "皇甫", "尉迟", "公孙", "慕容", "长孙", "宇文", "司徒", "夏侯", "令狐")
 
 
 def shared_dir() -> Path:
-    env = os.environ.get("ASSISTANT_SHARED_DIR")
-    return Path(env) if env else REPO_ROOT.parent / "shared"
+    """The shared folder of the settings (laws, CAIL's charge list)."""
+    return Settings().shared_dir
 
 
 def catalog_path() -> Path:
-    env = os.environ.get("ASSISTANT_CATALOG")
-    return Path(env) if env else shared_dir() / "rules" / "catalog.yaml"
+    """The rule catalog of the settings (its ``crimes`` table)."""
+    return Settings().catalog_path
 
 
 @functools.lru_cache(maxsize=4)
@@ -139,7 +137,7 @@ _YU_WORDS = "于当 于同 于次 于本 于案 于某 于该 于上 于下 于�
 NON_NAMES = frozenset(
     "陈述 陈称 陈列 曾因 曾经 曾于 曾被 曾系 曾任 曾用 原审 原判 单位 宣判 宣告 于是 应当 明知 安排 全部 强行 利用 经过 时年 "
     "向其 和解 和被 和辩 文化 金额 钱款 钱财 现金 车辆 房屋 伙同 连续 共同 任职 申请 申辩 施工 路过 高度 平时 常住 "
-    "及其 对其 为其 于其 与其 系其 程序 双方 项目 方面 方式 居住 居民".split()
+    "及其 对其 为其 于其 与其 系其 程序 双方 项目 方面 方式 居住 居民 宣布 宣读 宣告 时间 向我 方可".split()
 ) | frozenset(_YU_WORDS)
 
 

@@ -25,7 +25,9 @@ _PERSON_KEYS = ("gender", "birth_date", "id_number", "ethnicity", "birthplace", 
 
 
 def summarize(documents: list[Document]) -> CaseSummary:
-    """Merge the documents' fields into one :class:`CaseSummary`."""
+    """Merge the fields of the case's own documents (``role`` case: not evidence material, another
+    case's documents or volume furniture) into one :class:`CaseSummary`."""
+    documents = [d for d in documents if d.role == vocab.ROLE_CASE]
     summary = CaseSummary()
     for d in documents:
         n = d.value(vocab.DOC_NUMBER)
@@ -38,8 +40,11 @@ def summarize(documents: list[Document]) -> CaseSummary:
         if summary.charges and _charge_priority(d) >= 3:
             break
         for c in d.value(vocab.CHARGES) or []:
-            if c not in summary.charges:
+            same = next((i for i, k in enumerate(summary.charges) if k.replace("、", "") == c.replace("、", "")), None)
+            if same is None:
                 summary.charges.append(c)
+            elif c.count("、") > summary.charges[same].count("、"):  # the spelling with its 、 (OCR drops marks)
+                summary.charges[same] = c
     for event, sources in EVENT_SOURCES.items():
         for doc_type, field in sources:
             v = next((d.value(field) for d in documents if d.type == doc_type and d.value(field)), None)
@@ -69,6 +74,11 @@ def merge_suspects(documents: list[Document]) -> list[Person]:
     mentions: list[dict] = []
     for d in documents:
         people = [p for p in d.value(vocab.PERSONS) or [] if p.get("role") in ("犯罪嫌疑人", "被告人", "被不起诉人", None)]
+        if not people:  # parties named by a role cue only (指控被告人张三、李四犯…), those the structure lists first
+            named = [m for m in d.value(vocab.MENTIONS) or []
+                     if m.get("role") in ("犯罪嫌疑人", "被告人", "被不起诉人") and m.get("basis") in ("cue", "structure")]
+            listed = [m for m in named if m.get("basis") == "structure"]
+            people = [{"name": m["name"], "role": m["role"]} for m in listed or named]
         if not people and d.value(vocab.SUSPECT_NAME):
             people = [{"name": d.value(vocab.SUSPECT_NAME), "role": "犯罪嫌疑人"}]
         mentions.extend(people)

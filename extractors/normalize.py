@@ -22,6 +22,8 @@ from typing import Any
 
 import cn2an
 
+from models.validators import id_birth, id_gender, id_number_ok, plausible_date  # noqa: F401 - id_gender re-exported
+
 CN_DIGITS = "〇零○Ｏ0一二三四五六七八九"
 _CN_DIGIT_VALUE = {"〇": 0, "零": 0, "○": 0, "Ｏ": 0, "O": 0, "0": 0, "一": 1, "二": 2, "三": 3, "四": 4,
                    "五": 5, "六": 6, "七": 7, "八": 8, "九": 9, "两": 2}
@@ -44,8 +46,6 @@ DATETIME_RE = re.compile(DATE_PATTERN + r"\s*" + TIME_PATTERN + "?")
 ISO_DATE_RE = re.compile(r"(?<!\d)(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})(?!\d)")
 
 ID_RE = re.compile(r"(?<![0-9A-Za-z])(\d{17}[\dXx])(?![0-9A-Za-z])")
-_ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
-_ID_CHECK = "10X98765432"
 
 
 def cn_number(text: str) -> float | None:
@@ -91,7 +91,7 @@ def _date_from_match(m: re.Match, previous: dt.date | None) -> dt.date | None:
         value = dt.date(year, month, day)
     except ValueError:
         return None
-    if not 1949 <= value.year <= 2100:
+    if not plausible_date(value):
         return None
     return value
 
@@ -257,35 +257,15 @@ def parse_sentence(text: str) -> dict[str, Any] | None:
 
 
 def check_id_number(number: str) -> bool:
-    """True when an 18-character 公民身份号码 has a valid GB 11643 check digit and birth date."""
-    n = number.strip().upper()
-    if not re.fullmatch(r"\d{17}[\dX]", n):
-        return False
-    total = sum(int(c) * w for c, w in zip(n[:17], _ID_WEIGHTS))
-    if _ID_CHECK[total % 11] != n[17]:
-        return False
-    try:
-        dt.date(int(n[6:10]), int(n[10:12]), int(n[12:14]))
-    except ValueError:
-        return False
-    return True
+    """True when an 18-character 公民身份号码 has a valid GB 11643 check digit and birth date
+    (:func:`models.validators.id_number_ok`)."""
+    return id_number_ok(number)
 
 
 def id_birth_date(number: str) -> str | None:
     """Birth date encoded in an 18-digit ID number (``YYYY-MM-DD``), if it is a real date."""
-    n = number.strip()
-    try:
-        return dt.date(int(n[6:10]), int(n[10:12]), int(n[12:14])).isoformat()
-    except (ValueError, IndexError):
-        return None
-
-
-def id_gender(number: str) -> str | None:
-    """Gender encoded in digit 17 of an 18-digit ID number."""
-    n = number.strip()
-    if len(n) != 18 or not n[16].isdigit():
-        return None
-    return "男" if int(n[16]) % 2 else "女"
+    born = id_birth(number)
+    return born.isoformat() if born else None
 
 
 ARTICLE_RE = re.compile(

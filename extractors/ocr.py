@@ -21,6 +21,15 @@ sorted left to right, so ``标签：值`` form rows and ``问：/答：`` lines 
 Measured on a rendered 起诉书 page (``tests/ocr``): character accuracy 1.000 clean and
 1.000 degraded (±1.7°, blur, noise, JPEG q55) at 150, 200 and 300 dpi; detection on a
 1280 px long side instead of the full page cut detector time about 3× with no loss.
+
+The engine variant (:class:`EngineConfig`) was chosen one step at a time with
+``bench/ocr_pages.py --variants`` on 30 scanned pages of a generated dossier (CPU seconds per page
+in one worker thread, character accuracy against the text layer the scan was made from): the int8
+detector and recogniser kept in ``extractors/ocr_models`` (built offline from the wheel's PP-OCRv6
+weights), the detector at 960 px, recogniser batches of 3 and the direction classifier only where
+the page's orientation was not judged before detection cost 1.00 CPU-s/page against 2.18 for the
+fp32 models at 1280 px, with accuracy 0.989 against 0.987. Before any of it, :mod:`extractors.triage`
+judges the page image: a blank sheet is not OCR'd, a photo page is read outside its photographs only.
 Under a semi-transparent red seal, fading the red (:func:`vision.suppress_red`) reads
 the 检察官/date lines at 0.94 against 0.24 without.
 
@@ -43,6 +52,7 @@ body text, so it was dropped as handwriting (``审判员许婉婷`` read ``审�
 from __future__ import annotations
 
 import atexit
+import importlib.util
 import itertools
 import logging
 import multiprocessing as mp
@@ -59,8 +69,9 @@ import cv2
 import numpy as np
 
 from models import Line, Mark
+from models.settings import Limits, OcrSettings
 
-from extractors import vision
+from extractors import triage, vision
 from extractors.errors import FileReadError
 
 log = logging.getLogger(__name__)
@@ -69,8 +80,8 @@ ENGINES = ("rapidocr", "paddleocr", "none")
 DEFAULT_DPI = 200
 #: Longest side (px) of the image lines are cropped from for recognition (≈ 205 dpi on A4).
 MAX_SIDE = 2400
-#: Longest side (px) the text detector works on; detection needs far less than recognition.
-DET_SIDE = 1280
+#: Longest side (px) the text detector works on by default; detection needs far less than recognition.
+DET_SIDE = 960
 MIN_LINE_SCORE = 0.5
 DEFAULT_MAX_PIXELS = 80_000_000
 A4_LONG_IN = 11.69
@@ -88,6 +99,9 @@ class OcrPage:
     width: float = 0.0
     height: float = 0.0
     warning: str | None = None
+    #: What :mod:`extractors.triage` found: ``"blank"`` (not OCR'd), ``"photo"`` (only the text outside
+    #: the photographs read), or ``""`` (read in full).
+    skipped: str = ""
     #: CPU seconds per stage (raster, red, geometry, engine, lines, marks) — for the benchmark.
     timings: dict[str, float] = field(default_factory=dict)
 
@@ -105,11 +119,78 @@ class OcrUnavailableError(FileReadError):
 
 # --------------------------------------------------------------------------- engines
 
-_ENGINES: dict[tuple[str, int], Any] = {}
+#: The int8 detector and recogniser built from the wheel's fp32 models (``extractors/ocr_models``,
+#: see ``build_int8.py`` there); the direction classifier is the wheel's own.
+INT8_FILES = {"det": "PP-OCRv6_det_small.int8.onnx", "rec": "PP-OCRv6_rec_small.int8.onnx"}
+MODEL_SETS = ("int8", "fp32")
+BACKENDS = ("onnxruntime", "openvino")
 
 
-def bundled_model_paths() -> dict[str, Path]:
-    """The PP-OCR onnx files shipped inside the rapidocr wheel (nothing is downloaded)."""
+@dataclass(frozen=True)
+class EngineConfig:
+    """How the RapidOCR engine runs; ``bench/ocr_pages.py --variants`` measures each choice.
+
+    * ``models`` — ``int8``: the statically quantised detector and recogniser kept in
+      ``extractors/ocr_models`` (built offline from the same weights); ``fp32``: the wheel's.
+    * ``backend`` — ``onnxruntime`` or ``openvino`` (RapidOCR ≥ 3 runs either; ``openvino`` from PyPI).
+    * ``det_side`` — longest side (px) of the image the detector sees; lines are still cropped for
+      recognition from the page at full resolution (:data:`MAX_SIDE`).
+    * ``rec_batch`` — line crops per recogniser call (a batch is padded to its widest crop).
+    * ``line_cls`` — run the direction classifier on every detected line even when the page's
+      orientation was already judged upright from a few line crops before detection.
+    * ``triage`` — judge each page image first (:mod:`extractors.triage`): blank pages are not
+      OCR'd, photo pages are read outside their photographs only.
+
+    The default is the fastest variant whose character accuracy stayed within 0.5 point of the fp32
+    models at 1280 px. ``ASSISTANT_OCR_MODELS`` and ``ASSISTANT_OCR_BACKEND`` override its models
+    and runtime; ``ASSISTANT_OCR_VARIANT`` any field, for comparisons (``before`` is the engine as
+    it ran before issue 20: ``models=fp32,det_side=1280,rec_batch=6,line_cls=1,triage=0``).
+    """
+
+    models: str = "int8"
+    backend: str = "onnxruntime"
+    det_side: int = DET_SIDE
+    rec_batch: int = 3
+    line_cls: bool = False
+    triage: bool = True
+
+    @classmethod
+    def from_env(cls) -> "EngineConfig":
+        fields: dict[str, Any] = {}
+        env = OcrSettings()
+        variant = env.variant.strip()
+        if variant.lower() == "before":
+            variant = "models=fp32,det_side=1280,rec_batch=6,line_cls=1,triage=0"
+        for item in filter(None, (part.strip() for part in variant.split(","))):
+            name, _, value = item.partition("=")
+            kind = cls.__dataclass_fields__.get(name.strip())
+            if kind is None:
+                continue
+            value = value.strip().lower()
+            fields[name.strip()] = (value in ("1", "true", "yes", "on") if kind.type in ("bool", bool)
+                                    else int(value) if kind.type in ("int", int) and value.isdigit() else value)
+        for name, value in (("models", env.models), ("backend", env.backend)):
+            if value.strip():
+                fields[name] = value.strip().lower()
+        if fields.get("models") not in (None, *MODEL_SETS):
+            fields.pop("models")
+        if fields.get("backend") not in (None, *BACKENDS):
+            fields.pop("backend")
+        fields = {k: v for k, v in fields.items() if not (isinstance(v, str) and k in ("det_side", "rec_batch"))}
+        return cls(**fields)
+
+    @property
+    def label(self) -> str:
+        return (f"{self.models}/{self.backend}/det{self.det_side}/batch{self.rec_batch}"
+                f"/{'cls every line' if self.line_cls else 'cls when not judged'}/{'triage' if self.triage else 'no triage'}")
+
+
+_ENGINES: dict[tuple[str, int, EngineConfig | None], Any] = {}
+
+
+def bundled_model_paths(models: str = "fp32") -> dict[str, Path]:
+    """The PP-OCR onnx files: the wheel's (``fp32``), or for ``int8`` the detector and recogniser
+    kept in ``extractors/ocr_models`` with the wheel's classifier. Nothing is downloaded."""
     try:
         import rapidocr
     except ImportError as exc:
@@ -120,31 +201,56 @@ def bundled_model_paths() -> dict[str, Path]:
         "rec": root / "PP-OCRv6_rec_small.onnx",
         "cls": root / "ch_ppocr_mobile_v2.0_cls_mobile.onnx",
     }
+    if models == "int8":
+        own = Path(__file__).resolve().parent / "ocr_models"
+        paths.update({k: own / f for k, f in INT8_FILES.items()})
     missing = [p.name for p in paths.values() if not p.is_file()]
     if missing:
-        raise OcrUnavailableError(f"文字识别模型文件缺失：{'、'.join(missing)}（应随 rapidocr 安装包提供），无法识别扫描页。")
+        raise OcrUnavailableError(f"文字识别模型文件缺失：{'、'.join(missing)}（应随 rapidocr 安装包或本程序提供），无法识别扫描页。")
     return paths
 
 
-def get_engine(name: str = "rapidocr", threads: int = 0) -> Any:
-    """The OCR engine of this process, loaded once (``threads`` 0 = onnxruntime default)."""
-    key = (name, threads)
+def get_engine(name: str = "rapidocr", threads: int = 0, config: EngineConfig | None = None) -> Any:
+    """The OCR engine of this process, loaded once per configuration (``threads`` 0 = the runtime's default).
+
+    ``config`` defaults to :meth:`EngineConfig.from_env`. The int8 models fall back to the wheel's
+    fp32 ones (logged) when they are missing, and OpenVINO to onnxruntime when it is not installed.
+    """
+    config = config or EngineConfig.from_env()
+    key = (name, threads, config if name == "rapidocr" else None)
     if key in _ENGINES:
         return _ENGINES[key]
     if name == "rapidocr":
-        paths = bundled_model_paths()
+        try:
+            paths = bundled_model_paths(config.models)
+        except OcrUnavailableError:
+            if config.models == "fp32":
+                raise
+            log.warning("int8 OCR models missing, using the fp32 models of the rapidocr wheel")
+            paths = bundled_model_paths("fp32")
         from rapidocr import RapidOCR
+        from rapidocr.utils.typings import EngineType
 
         params: dict[str, Any] = {
             "Global.log_level": "error",
             "Global.max_side_len": MAX_SIDE,
             "Det.limit_type": "max",
-            "Det.limit_side_len": DET_SIDE,
+            "Det.limit_side_len": config.det_side,
             "Det.model_path": str(paths["det"]),
             "Rec.model_path": str(paths["rec"]),
+            "Rec.rec_batch_num": config.rec_batch,
             "Cls.model_path": str(paths["cls"]),
         }
-        if threads > 0:
+        backend = config.backend
+        if backend == "openvino" and importlib.util.find_spec("openvino") is None:
+            log.warning("openvino is not installed, OCR runs on onnxruntime")
+            backend = "onnxruntime"
+        if backend == "openvino":
+            for part in ("Det", "Cls", "Rec"):
+                params[f"{part}.engine_type"] = EngineType.OPENVINO
+            if threads > 0:
+                params["EngineConfig.openvino.inference_num_threads"] = threads
+        elif threads > 0:
             params["EngineConfig.onnxruntime.intra_op_num_threads"] = threads
             params["EngineConfig.onnxruntime.inter_op_num_threads"] = 1
         try:
@@ -155,6 +261,7 @@ def get_engine(name: str = "rapidocr", threads: int = 0) -> Any:
         except Exception as exc:  # corrupt model, incompatible onnxruntime
             log.warning("rapidocr failed to load", exc_info=True)
             raise OcrUnavailableError("文字识别引擎加载失败（模型文件损坏或运行库不兼容，详见服务日志）") from exc
+        engine.line_cls = config.line_cls
     elif name == "paddleocr":
         try:
             from paddleocr import PaddleOCR
@@ -176,8 +283,8 @@ def get_engine(name: str = "rapidocr", threads: int = 0) -> Any:
 Chars = list[tuple[str, float, np.ndarray]]
 
 
-def _run_engine(engine: Any, name: str, image: np.ndarray,
-                vertical: bool = False, flip: bool = False) -> tuple[list[tuple[np.ndarray, str, float, bool, Chars]], int]:
+def _run_engine(engine: Any, name: str, image: np.ndarray, vertical: bool = False, flip: bool = False,
+                line_cls: bool = True) -> tuple[list[tuple[np.ndarray, str, float, bool, Chars]], int]:
     """Text boxes of one RGB image: ``(quad px, text, score, flipped-180, [(char, score, quad px)])``.
 
     The page's orientation is judged from the detector's boxes (``vertical``) and the
@@ -186,6 +293,7 @@ def _run_engine(engine: Any, name: str, image: np.ndarray,
     second value is 90 or 180, so the caller turns the page and runs again without a
     wasted recognition pass. (Recognising the turned crops of an upside-down page instead
     of detecting again lost a line under a seal on a judgment's last page.) Otherwise 0.
+    ``line_cls`` False skips the direction classifier on the lines (the page was judged upright).
     """
     bgr = cv2.cvtColor(image, cv2.COLOR_RGB2BGR)
     if name == "paddleocr":
@@ -209,7 +317,7 @@ def _run_engine(engine: Any, name: str, image: np.ndarray,
     if vertical and _vertical_boxes(det_res.boxes):
         return [], 90
     labels: list = [("0", 0.0)] * len(crops)
-    if engine.use_cls:
+    if engine.use_cls and line_cls:
         try:
             crops_up, cls_res = engine.cls_and_rotate(crops)
         except RapidOCRError:
@@ -285,7 +393,8 @@ def _read_parts(engine: Any, crop: np.ndarray, quad: np.ndarray) -> list[tuple[n
         parts = [(0, end, text, score)]
         rest = engine.recognize_txt([np.ascontiguousarray(crop[:, max(0, nxt - pad):])])
         t, sc = rest.txts[0].strip(), float(rest.scores[0])
-        if t and sc >= SWALLOW_SCORE and not _swallowed(crop[:, nxt:], t, sc):
+        scrawl = len(t) == 1 and t.isascii()  # pen strokes read as one letter (``w``), however sure
+        if t and sc >= SWALLOW_SCORE and not scrawl and not _swallowed(crop[:, nxt:], t, sc):
             parts.append((nxt, w, t, sc))
     except Exception:  # noqa: BLE001 - an unreadable line is left to mark detection
         return []
@@ -493,21 +602,25 @@ def _line_crops(image: np.ndarray, binary: np.ndarray, skew: float, limit: int =
     return crops
 
 
-def _upside_down_lines(engine: Any, image: np.ndarray, binary: np.ndarray, skew: float) -> bool:
-    """The direction classifier calls most of a few text-line crops upside down."""
+def _upside_down_lines(engine: Any, image: np.ndarray, binary: np.ndarray, skew: float) -> bool | None:
+    """The direction classifier's verdict on a few text-line crops: True when most are upside
+    down, False when at least :data:`ORIENTATION_VOTES` are confidently upright and none upside
+    down (the page's orientation is judged: its lines need no classifier of their own), else None."""
     if not getattr(engine, "use_cls", False):
-        return False
+        return None
     crops = _line_crops(image, binary, skew)
     if len(crops) < ORIENTATION_VOTES:
-        return False
+        return None
     try:
         _, res = engine.cls_and_rotate(crops)
     except Exception:  # noqa: BLE001 - no verdict: the check after detection still turns the page
-        return False
+        return None
     labels = list(res.cls_res) if res.cls_res is not None else []
     flipped = sum("180" in str(label) and score > 0.9 for label, score in labels)
     upright = sum("180" not in str(label) and score > 0.9 for label, score in labels)
-    return flipped >= ORIENTATION_VOTES and flipped > 2 * upright
+    if flipped >= ORIENTATION_VOTES and flipped > 2 * upright:
+        return True
+    return False if upright >= ORIENTATION_VOTES and not flipped else None
 
 
 _CV_TURNS = {1: cv2.ROTATE_90_CLOCKWISE, 2: cv2.ROTATE_180, 3: cv2.ROTATE_90_COUNTERCLOCKWISE}
@@ -601,8 +714,16 @@ def ocr_image(
     marks: bool = True,
     _axis: int | None = None,
     _timings: dict[str, float] | None = None,
+    config: EngineConfig | None = None,
+    triage_page: bool | str | None = None,
 ) -> OcrPage:
-    """OCR one RGB page image in this process (orientation, skew, red suppression, marks)."""
+    """OCR one RGB page image in this process (orientation, skew, red suppression, marks).
+
+    ``config`` chooses the engine variant (default :meth:`EngineConfig.from_env`). With
+    ``triage_page`` (default: the variant's ``triage``) a blank page is not OCR'd and a photo page is
+    read outside its photographs only (:mod:`extractors.triage`; ``OcrPage.skipped`` says which)."""
+    if triage_page is None:
+        triage_page = (config or EngineConfig.from_env()).triage
     timings = {} if _timings is None else _timings
     lap = _Laps(timings)
     if image.ndim == 2:
@@ -611,6 +732,17 @@ def ocr_image(
         image = cv2.cvtColor(image, cv2.COLOR_RGBA2RGB)
     original = image = np.ascontiguousarray(image, dtype=np.uint8)
     scale = 72.0 / dpi
+    kind = "photo" if triage_page == "photo" else ""  # turned by a quarter and read again (already whitened)
+    if triage_page is True and _axis is None:
+        judged = triage.triage(image)
+        lap("triage")
+        if judged.kind == "blank":
+            return OcrPage(width=round(image.shape[1] * scale, 2), height=round(image.shape[0] * scale, 2),
+                           skipped="blank", timings=timings)
+        if judged.kind == "photo":
+            kind = "photo"
+            original = image = triage.whiten(image, judged)
+            lap("triage")
     red = vision.red_mask(image)
     ocr_input = vision.suppress_red(image, red) if suppress_red else image
     gray = cv2.cvtColor(ocr_input, cv2.COLOR_RGB2GRAY)
@@ -625,21 +757,27 @@ def ocr_image(
     lap("geometry")
     h_px, w_px = image.shape[:2]
     page = OcrPage(rotation=rotation, skew=skew, width=round(w_px * scale, 2), height=round(h_px * scale, 2),
-                   timings=timings)
+                   timings=timings, skipped=kind)
     results: list[tuple[np.ndarray, str, float, bool, Chars]] = []
-    if engine_name != "none":
-        engine = get_engine(engine_name, threads)
-        if engine_name == "rapidocr" and _upside_down_lines(engine, ocr_input, binary, skew):
+    if engine_name != "none" and page.skipped == "photo":
+        results = _run_bands(get_engine(engine_name, threads, config), engine_name, ocr_input)
+        lap("engine")
+    elif engine_name != "none":
+        engine = get_engine(engine_name, threads, config)
+        verdict = _upside_down_lines(engine, ocr_input, binary, skew) if engine_name == "rapidocr" else None
+        if verdict:
             # judged on a few text-line crops before detection, so a page scanned upside down (or
             # turned the other way round) is detected once, upright (the check after detection remains)
             page.rotation = (page.rotation + 180) % 360
             image, red = _rotate(image, 180), _rotate(red, 180)
             ocr_input = _rotate(ocr_input, 180) if suppress_red else image
         lap("geometry")
-        results, turn = _run_engine(engine, engine_name, ocr_input, vertical=_axis is None, flip=True)
+        line_cls = verdict is None or getattr(engine, "line_cls", True)
+        results, turn = _run_engine(engine, engine_name, ocr_input, vertical=_axis is None, flip=True, line_cls=line_cls)
         lap("engine")
         if turn == 90:
-            return ocr_image(original, dpi, engine_name, threads, suppress_red, marks, (rotation + 90) % 180, timings)
+            return ocr_image(original, dpi, engine_name, threads, suppress_red, marks, (rotation + 90) % 180, timings,
+                             config, kind or triage_page)
         if turn == 180:
             page.rotation = (page.rotation + 180) % 360
             image, red = _rotate(image, 180), _rotate(red, 180)
@@ -664,7 +802,7 @@ def ocr_image(
         total = sum(len(ln.text) for ln in page.lines) or 1
         page.confidence = round(sum(ln.confidence * len(ln.text) for ln in page.lines) / total, 4)
     lap("lines")
-    if marks:
+    if marks and not (page.skipped == "photo" and not results):  # a photo page without a line: no slot to mark
         boxes = [_pad(ln.bbox) for ln in page.lines]
         page.marks = vision.detect_marks(image, page.width, page.height, boxes if results else None, red=red, gray=gray)
         lap("marks")
@@ -701,6 +839,8 @@ def classify_chars(
         near_red = cv2.dilate(red, np.ones((5, 5), np.uint8))
         gray[near_red > 0] = 255
     _, ink = cv2.threshold(gray, 0, 1, cv2.THRESH_BINARY_INV | cv2.THRESH_OTSU)
+    # a form's ruled line under a row would stretch every character's ink down to it
+    ink = (vision.without_rules(ink * 255, 1.0 / (scale * 25.4 / 72.0)) > 0).astype(np.uint8)
     h_px, w_px = ink.shape
     measured = []
     for quad, _, _, _, chars in results:
@@ -709,7 +849,7 @@ def classify_chars(
         for ch, score, q in chars:
             x0, x1 = int(max(q[:, 0].min(), 0)), int(min(q[:, 0].max() + 1, w_px))
             cell = ink[ly0:ly1, x0:x1] if x1 > x0 and ly1 > ly0 else np.zeros((0, 0), np.uint8)
-            rows = np.flatnonzero(cell.any(axis=1)) if cell.size else np.array([], int)
+            rows = _glyph_rows(cell) if cell.size else np.array([], int)
             if rows.size:
                 top, bottom = ly0 + int(rows[0]), ly0 + int(rows[-1]) + 1
                 g = gray[ly0:ly1, x0:x1]
@@ -760,6 +900,23 @@ def classify_chars(
     return printed, written
 
 
+def _glyph_rows(cell: np.ndarray) -> np.ndarray:
+    """Rows of a character cell with ink, less thin strokes at its top or bottom edge set apart
+    from the glyph by white rows: a form's ruled line the scan broke into pieces (too short to be
+    taken out as a rule) would make a printed character look tall, i.e. handwritten."""
+    rows = np.flatnonzero(cell.any(axis=1))
+    if rows.size < 3:
+        return rows
+    thin = max(2, int(0.1 * cell.shape[0]))
+    breaks = np.flatnonzero(np.diff(rows) > 1)
+    runs = np.split(rows, breaks + 1)
+    while len(runs) > 1 and len(runs[0]) <= thin and runs[0][0] <= thin:
+        runs = runs[1:]
+    while len(runs) > 1 and len(runs[-1]) <= thin and runs[-1][-1] >= cell.shape[0] - 1 - thin:
+        runs = runs[:-1]
+    return np.concatenate(runs)
+
+
 def _written_tail(row: list, heights: np.ndarray) -> int:
     """Index where a handwritten entry after a printed label (``签名：`` + name) starts, else len(row).
 
@@ -786,6 +943,21 @@ def _pad(bbox: tuple[float, float, float, float]) -> tuple[float, float, float, 
     """A printed line's box grown by a little so glyph ink at its edges is covered."""
     h = bbox[3] - bbox[1]
     return (bbox[0] - 0.35 * h, bbox[1] - 0.2 * h, bbox[2] + 0.35 * h, bbox[3] + 0.2 * h)
+
+
+def _run_bands(engine: Any, name: str, image: np.ndarray) -> list[tuple[np.ndarray, str, float, bool, Chars]]:
+    """Read the bands of ink of a page whose photographs were whitened, each on its own (the
+    detector's cost follows the area it sees: a caption strip costs a fraction of a page)."""
+    gray = cv2.cvtColor(image, cv2.COLOR_RGB2GRAY)
+    pad = max(4, image.shape[0] // 200)
+    out: list[tuple[np.ndarray, str, float, bool, Chars]] = []
+    for y0, y1 in triage.bands(gray):
+        top, bottom = max(0, y0 - pad), min(image.shape[0], y1 + pad)
+        found, _ = _run_engine(engine, name, np.ascontiguousarray(image[top:bottom]))
+        shift = np.array([0.0, float(top)])
+        out.extend((quad + shift, text, score, flipped, [(c, sc, q + shift) for c, sc, q in chars])
+                   for quad, text, score, flipped, chars in found)
+    return out
 
 
 def _mostly_vertical(results: list) -> bool:
@@ -912,10 +1084,6 @@ def share_pages_with(executor: PageExecutor | None) -> None:
     _SHARED = executor
 
 
-def shared_executor() -> PageExecutor | None:
-    return _SHARED
-
-
 def submit_page(job: PageJob, workers: int) -> Any:
     """The pool side of a shared executor: run ``job`` on this process's pool of ``workers``
     OCR processes (started on first use, kept between calls; :func:`shutdown_pool` stops it)."""
@@ -973,8 +1141,121 @@ def shutdown_pool() -> None:
 atexit.register(shutdown_pool)
 
 
+#: Scanned pages from which a dossier's OCR results are kept on disk as they come (:class:`PageCache`).
+LONG_DOSSIER_PAGES = 100
+
+
+class PageCache:
+    """OCR results of single pages kept on disk, so a long dossier whose scan was interrupted
+    (Ctrl-C, a service worker stopped at its time budget, a crash) is read on from where it
+    stopped instead of from its first page.
+
+    A page's key is the SHA-256 of its file's content, the page index, the resolution, red
+    suppression and the engine variant (:attr:`EngineConfig.label`), so a changed file or engine
+    never reuses a result; pages that came back with a warning are not kept. Entries older than
+    ``max_age_s`` go, and the oldest go first beyond ``max_bytes``.
+    """
+
+    def __init__(self, folder: Path, max_bytes: int = 1 << 30, max_age_s: float = 7 * 86400):
+        self.folder, self.max_bytes, self.max_age_s = Path(folder), max_bytes, max_age_s
+        self._digests: dict[tuple[str, int, int], str] = {}
+        self.hits = 0
+
+    def _digest(self, path: Path) -> str:
+        import hashlib
+
+        st = path.stat()
+        memo = (str(path), st.st_size, st.st_mtime_ns)
+        if memo not in self._digests:
+            h = hashlib.sha256()
+            with open(path, "rb") as fh:
+                for chunk in iter(lambda: fh.read(1 << 20), b""):
+                    h.update(chunk)
+            self._digests[memo] = h.hexdigest()
+        return self._digests[memo]
+
+    def key(self, source: PageSource, dpi: int, engine_name: str, suppress: bool) -> str | None:
+        """The key of one page, or None for a page given as pixels (nothing stable to key it by)."""
+        import hashlib
+
+        path, index = getattr(source, "path", None), getattr(source, "index", None)
+        if path is None or index is None:
+            return None
+        try:
+            digest = self._digest(Path(path))
+        except OSError:
+            return None
+        label = EngineConfig.from_env().label if engine_name == "rapidocr" else engine_name
+        raw = f"{digest}|{type(source).__name__}|{index}|{dpi}|{suppress}|{engine_name}|{label}|triage1"
+        return hashlib.sha256(raw.encode()).hexdigest()
+
+    def get(self, key: str | None) -> OcrPage | None:
+        if key is None:
+            return None
+        import pickle
+
+        try:
+            page = pickle.loads((self.folder / f"{key}.pkl").read_bytes())
+        except (OSError, EOFError, pickle.UnpicklingError, AttributeError, ImportError, IndexError, TypeError):
+            return None
+        if isinstance(page, OcrPage):
+            self.hits += 1
+            return page
+        return None
+
+    def put(self, key: str | None, page: OcrPage) -> None:
+        if key is None or page.warning:
+            return
+        import pickle
+
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            tmp = self.folder / f".{key}.{os.getpid()}.tmp"
+            tmp.write_bytes(pickle.dumps(page, protocol=pickle.HIGHEST_PROTOCOL))
+            os.replace(tmp, self.folder / f"{key}.pkl")
+        except OSError:
+            log.warning("OCR page cache not writable: %s", self.folder, exc_info=True)
+
+    def prune(self) -> None:
+        """Drop entries past their age, then the oldest beyond the size bound."""
+        try:
+            entries = [(f.stat().st_mtime, f.stat().st_size, f) for f in self.folder.glob("*.pkl")]
+        except OSError:
+            return
+        now, total = time.time(), 0
+        for mtime, size, f in sorted(entries, reverse=True):
+            total += size
+            if now - mtime > self.max_age_s or total > self.max_bytes:
+                f.unlink(missing_ok=True)
+
+
+def cache_for(settings: Any, pages: int) -> PageCache | None:
+    """The page cache of a dossier with ``pages`` scanned pages: from :data:`LONG_DOSSIER_PAGES` on, in
+    ``ASSISTANT_OCR_CACHE`` (a folder; ``off`` disables it) or ``<data_dir>/ocr_cache``."""
+    where = OcrSettings().cache.strip()
+    if pages < LONG_DOSSIER_PAGES or where.lower() in ("off", "0", "none", "false"):
+        return None
+    data_dir = getattr(settings, "data_dir", None)
+    if not where and data_dir is None:
+        return None
+    cache = PageCache(Path(where) if where else Path(data_dir) / "ocr_cache")
+    cache.prune()
+    return cache
+
+
+class _Done:
+    """A page already read (from the cache), shaped like a future."""
+
+    def __init__(self, page: OcrPage):
+        self.page = page
+
+    def result(self) -> OcrPage:
+        return self.page
+
+
 def ocr_pages(images: Iterable[PageSource], settings: Any = None, dpi: int = DEFAULT_DPI,
-              suppress_red: bool = True, progress: Callable[[int], None] | None = None) -> list[OcrPage]:
+              suppress_red: bool = True, progress: Callable[[int], None] | None = None,
+              cache: PageCache | None = None) -> list[OcrPage]:
     """OCR RGB page images; several pages run in parallel worker processes.
 
     ``images`` may be a list or any iterable (a generator rendering one page at a time) of
@@ -982,12 +1263,13 @@ def ocr_pages(images: Iterable[PageSource], settings: Any = None, dpi: int = DEF
     OCRs them): pages are streamed to the workers with at most two per worker in flight,
     so the main process never holds every page image of a long scanned file at once.
 
-    ``settings`` (an :class:`assistant.config.Settings` or anything with ``ocr_engine`` and
+    ``settings`` (an :class:`models.settings.Settings` or anything with ``ocr_engine`` and
     ``ocr_workers``) chooses the engine and the number of workers. Each worker runs its
     onnxruntime sessions on one thread (no oversubscription of the cores). A missing
     engine or missing models raise :class:`OcrUnavailableError` (Chinese message); a page
     that fails comes back empty with a Chinese ``warning``. ``progress`` is called with the
-    number of pages done after each page.
+    number of pages done after each page. With ``cache`` (:func:`cache_for`) every page read is
+    kept as it comes and pages kept before are not read again.
     """
     engine_name = str(getattr(settings, "ocr_engine", "rapidocr") or "rapidocr").lower()
     if engine_name not in ENGINES:
@@ -1008,9 +1290,23 @@ def ocr_pages(images: Iterable[PageSource], settings: Any = None, dpi: int = DEF
             get_engine(engine_name, 0 if single else 1) if engine_name == "paddleocr" else bundled_model_paths()
     stream = itertools.chain(head, it)
     results: list[OcrPage] = []
+    keys: dict[int, str | None] = {}
+
+    def key_of(src: PageSource) -> str | None:
+        if cache is None:
+            return None
+        keys[id(src)] = k = cache.key(src, dpi, engine_name, suppress_red)
+        return k
+
     if single:
         for img in stream:
-            results.append(_safe_page(img, dpi, engine_name, 0, suppress_red))
+            key = key_of(img)
+            page = cache.get(key) if cache is not None else None
+            if page is None:
+                page = _safe_page(img, dpi, engine_name, 0, suppress_red)
+                if cache is not None:
+                    cache.put(key, page)
+            results.append(page)
             if progress:
                 progress(len(results))
         return _tally(results)
@@ -1022,13 +1318,19 @@ def ocr_pages(images: Iterable[PageSource], settings: Any = None, dpi: int = DEF
         fut, src = pending.popleft()
         page = _result_or_local(fut, src, dpi, engine_name, suppress_red, shared is not None)
         broken = broken or (page is None and shared is None)  # a shared pool is restarted by its owner
-        results.append(page or _safe_page(src, dpi, engine_name, 0, suppress_red))
+        page = page or _safe_page(src, dpi, engine_name, 0, suppress_red)
+        if cache is not None and not isinstance(fut, _Done):
+            cache.put(keys.get(id(src)), page)
+        results.append(page)
         if progress:
             progress(len(results))
 
     for img in stream:
         fut = None
-        if not broken:
+        kept = cache.get(key_of(img)) if cache is not None else None
+        if kept is not None:
+            fut = _Done(kept)
+        elif not broken:
             try:
                 job = (img, dpi, engine_name, suppress_red)
                 fut = shared.submit(job) if shared is not None else _pool(engine_name, workers).submit(_worker_page, job)
@@ -1118,7 +1420,7 @@ def load_image_pages(path: str | Path, max_pixels: int | None = None) -> list[np
     """
     from PIL import Image, ImageOps, ImageSequence
 
-    limit = max_pixels or int(os.environ.get("ASSISTANT_MAX_IMAGE_PIXELS", DEFAULT_MAX_PIXELS))
+    limit = max_pixels or Limits().image_pixels
     name = Path(path).name
     old = Image.MAX_IMAGE_PIXELS
     Image.MAX_IMAGE_PIXELS = None

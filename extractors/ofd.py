@@ -7,21 +7,40 @@ content is ``TextObject`` (``Boundary`` "x y w h" in mm, ``Size`` in mm, optiona
 ``TextCode`` runs with ``X``/``Y`` = first character's origin on the baseline and
 ``DeltaX``/``DeltaY`` advances, ``g n v`` = n times v), ``ImageObject`` (a ``ResourceID``
 drawn into its ``Boundary``) and ``PathObject`` (``AbbreviatedData`` outlines); template
-pages (``TemplatePage``) are drawn under the page's own content.
+pages (``TemplatePage``) are drawn under the page's own content, ``CompositeObject``s are
+replaced by the content of their ``CompositeGraphicUnit`` placed by the object's boundary and CTM.
+
+Producers other than the standard's examples (issue 24) are read as well:
+
+* names are matched without namespace and letter case (``ofd:`` under any URI or none,
+  ``size`` for ``Size``; a colour ``Value`` also as a child element);
+* the page box is the page's ``Area/PhysicalBox``, else any ``PhysicalBox`` in the page (inside
+  ``Content``), else the template's, else the document default;
+* units are reconciled (:func:`_fit_units`): a box that no dossier sheet can be (over 600 mm) is in
+  points or pixels; content in another unit than the box (points ÷ 200 dpi, say) is scaled by the
+  unit ratio under which it fits the page with a printed body text size;
+* several text objects sharing one boundary, each stretched over all of it (a converter that
+  wrote every font run of a line over the line's box), are laid out one after the other;
+* a page without text whose filled paths are many (text converted to glyph outlines) goes to
+  OCR like a scan; paths are filled by the even-odd rule so glyph counters stay open;
+* signatures written as text (a name in a pen-ink colour, or in a script face other than the
+  file's body face) become handwriting marks, like pen-ink text in a PDF (:func:`ink_text_boxes`);
+* pictures whose positions a producer lost (:meth:`OfdDocument.placement_lost`) are not used for
+  mark detection: the slots of those pages stay undecided rather than "not signed / sealed".
 
 * Text objects become character boxes in PDF points from the top-left corner and then
   lines through the same :func:`extractors.pdf.build_lines` as PDF text layers.
 * Electronic seals are drawn where they appear: stamp annotations (``Annotations`` →
   ``Appearance`` objects) and signatures (``Signatures`` → ``StampAnnot`` box, the seal
   picture found as an embedded PNG/JPEG/GIF in ``SignedValue.dat``). A page with a seal
-  whose picture cannot be found (an OFD-format seal) is left out of :func:`render_pages`,
+  whose picture cannot be found (an OFD-format seal) is left out of :func:`extractors.ofd_render.render_pages`,
   so its slots stay undecided instead of "not sealed".
 * A page with almost no text and a large image is a scan: ``needs_ocr=True``; the OCR
-  workers rasterise it themselves through :class:`OfdPageSource`.
+  workers rasterise it themselves through :class:`extractors.ofd_render.OfdPageSource`.
 * Invisible text (``Visible="false"``, ``Fill="false"`` without stroke, or a fill alpha of
   0) over a page-sized image is an OCR layer, treated like a double-layer PDF page
   (``text_source="ocr"``, see :mod:`extractors.pdf`).
-* :func:`render_pages` rasterises images and vector paths (not text: printed text is not
+* :func:`extractors.ofd_render.render_pages` rasterises images and vector paths (not text: printed text is not
   a mark, and drawing red text in a red-headed document would look like red ink) for mark
   detection (seals, fingerprints, handwriting) and OCR.
 
@@ -34,174 +53,34 @@ bounded. Every failure is a :class:`~extractors.errors.FileReadError` with a Chi
 
 from __future__ import annotations
 
-import io
 import logging
 import math
 import posixpath
 import re
-import zipfile
 import xml.etree.ElementTree as ET
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterator
 
-import numpy as np
-
-from models import Line, Page
+from models import Line, Mark, Page
 
 from extractors.errors import FileReadError
+from extractors.ofd_package import (MAX_PAGE_CHARS, Package, _apply, _attr, _child, _children, _color, _floats,  # noqa: F401
+                                     _local, _resolve, _text, _wide, parse_deltas)
 from extractors.pdf import (IMAGE_COVER, INVISIBLE_SHARE, MIN_CJK, OCR_LAYER_CONFIDENCE, OCR_LAYER_COVER, build_lines,
                             page_text)
+from extractors.pdf import _ink as pen_ink
 
 log = logging.getLogger(__name__)
 
 PT_PER_MM = 72.0 / 25.4
-#: Largest XML member read (bytes); page content of real documents is well under 1 MB.
-MAX_XML_BYTES = 32 * 1024 * 1024
-#: Characters and graphic objects per page beyond which a page is refused (hostile input).
-MAX_PAGE_CHARS = 200_000
+#: Graphic objects per page beyond which a page is refused (hostile input; characters: ``MAX_PAGE_CHARS``).
 MAX_PAGE_OBJECTS = 50_000
 #: Page sizes (mm) accepted: up to A0 and a little more.
 MAX_PAGE_MM = 1500.0
 #: Font ascent/descent (share of the size) used for character boxes around the baseline.
 ASCENT, DESCENT = 0.88, 0.12
 _CJK = re.compile(r"[\u4e00-\u9fff]")
-_CORRUPT = "OFD 文件已损坏或格式无法识别，无法读取"
-
-
-def _local(tag: Any) -> str:
-    return tag.rsplit("}", 1)[-1] if isinstance(tag, str) else ""
-
-
-def _child(el: ET.Element | None, name: str) -> ET.Element | None:
-    if el is None:
-        return None
-    return next((c for c in el if _local(c.tag) == name), None)
-
-
-def _children(el: ET.Element | None, name: str) -> list[ET.Element]:
-    return [c for c in el if _local(c.tag) == name] if el is not None else []
-
-
-def _text(el: ET.Element | None) -> str:
-    return (el.text or "").strip() if el is not None else ""
-
-
-def _floats(text: str | None, n: int | None = None) -> list[float] | None:
-    try:
-        vals = [float(v) for v in (text or "").replace(",", " ").split()]
-    except ValueError:
-        return None
-    if n is not None and len(vals) < n:
-        return None
-    if any(not math.isfinite(v) for v in vals):
-        return None
-    return vals[:n] if n is not None else vals
-
-
-def parse_deltas(text: str | None, limit: int = MAX_PAGE_CHARS) -> list[float]:
-    """``DeltaX``/``DeltaY`` values with the ``g n v`` abbreviation expanded (garbage → [])."""
-    tokens = (text or "").split()
-    out: list[float] = []
-    i = 0
-    try:
-        while i < len(tokens) and len(out) < limit:
-            if tokens[i] == "g":
-                n, v = int(tokens[i + 1]), float(tokens[i + 2])
-                out.extend([v] * max(0, min(n, limit - len(out))))
-                i += 3
-            else:
-                out.append(float(tokens[i]))
-                i += 1
-    except (ValueError, IndexError):
-        return []
-    return [v if math.isfinite(v) else 0.0 for v in out]
-
-
-def _apply(ctm: list[float] | None, x: float, y: float) -> tuple[float, float]:
-    if not ctm:
-        return x, y
-    a, b, c, d, e, f = ctm
-    return a * x + c * y + e, b * x + d * y + f
-
-
-def _wide(ch: str) -> bool:
-    return ord(ch) >= 0x2E80 or ch in "，。：；！？（）、“”‘’《》【】"
-
-
-# --------------------------------------------------------------------------- package
-
-
-class Package:
-    """The zip package of one OFD file, read with ``limits`` (an ``assistant.config.Limits``-like
-    object, default :class:`extractors.ingest.DefaultLimits`); members by normalised name."""
-
-    def __init__(self, path: Path, limits: Any = None):
-        from extractors.ingest import DefaultLimits, check_zip
-
-        self.limits = limits if limits is not None else DefaultLimits()
-        try:
-            self.zf = zipfile.ZipFile(path)
-        except (zipfile.BadZipFile, OSError, ValueError) as exc:
-            raise FileReadError(_CORRUPT, code="corrupt") from exc
-        try:
-            infos = [i for i in self.zf.infolist() if not i.is_dir()]
-            problem = check_zip(infos, self.limits)
-            if problem:
-                raise FileReadError(f"OFD 文件异常：{problem}", code="too_large")
-        except FileReadError:
-            self.zf.close()
-            raise
-        self.members = {posixpath.normpath(i.filename.replace("\\", "/")).lstrip("/"): i for i in infos}
-        self.lower = {k.lower(): v for k, v in self.members.items()}
-        self.budget = int(getattr(self.limits, "zip_total_bytes", 1 << 30))
-
-    def close(self) -> None:
-        self.zf.close()
-
-    def __enter__(self) -> "Package":
-        return self
-
-    def __exit__(self, *exc: Any) -> None:
-        self.close()
-
-    def has(self, name: str) -> bool:
-        return self._info(name) is not None
-
-    def _info(self, name: str) -> zipfile.ZipInfo | None:
-        return self.members.get(name) or self.lower.get(name.lower())
-
-    def read(self, name: str, cap: int | None = None) -> bytes:
-        info = self._info(name)
-        if info is None:
-            raise FileReadError(f"OFD 文件结构不完整（缺少 {name}），无法读取", code="corrupt")
-        if info.flag_bits & 0x1:
-            raise FileReadError("文件已加密，无法读取", code="encrypted")
-        cap = min(cap or int(getattr(self.limits, "file_bytes", 200 << 20)), self.budget)
-        try:
-            with self.zf.open(info) as fh:
-                data = fh.read(cap + 1)
-        except (zipfile.BadZipFile, OSError, RuntimeError, NotImplementedError, EOFError, ValueError) as exc:
-            raise FileReadError(f"OFD 文件内容损坏（{name} 无法解压），无法读取", code="corrupt") from exc
-        if len(data) > cap:
-            raise FileReadError(f"OFD 文件内 {name} 解压后体积超过上限，疑似压缩炸弹，已拒绝", code="too_large")
-        self.budget -= len(data)
-        return data
-
-    def xml(self, name: str) -> ET.Element:
-        data = self.read(name, MAX_XML_BYTES)
-        if b"<!DOCTYPE" in data or b"<!ENTITY" in data:
-            raise FileReadError(f"OFD 文件内 {name} 含有不允许的 DTD/实体声明，已拒绝", code="corrupt")
-        try:
-            return ET.fromstring(data)
-        except (ET.ParseError, ValueError) as exc:
-            raise FileReadError(f"OFD 文件内容损坏（{name} 不是有效的 XML），无法读取", code="corrupt") from exc
-
-
-def _resolve(base_dir: str, loc: str) -> str:
-    loc = (loc or "").strip().replace("\\", "/")
-    joined = loc.lstrip("/") if loc.startswith("/") else posixpath.join(base_dir, loc)
-    return posixpath.normpath(joined).lstrip("/")
 
 
 # --------------------------------------------------------------------------- document model
@@ -211,19 +90,119 @@ def _resolve(base_dir: str, loc: str) -> str:
 class _Graphic:
     kind: str                      # "image" | "path" | "stamp" (picture bytes in ``data``)
     element: ET.Element | None
-    box: tuple[float, float, float, float]   # boundary x, y, w, h (mm)
+    box: tuple[float, float, float, float]   # boundary x, y, w, h (content units)
     ctm: list[float] | None
     data: bytes | None = None
+    outer: list[float] | None = None         # placement of a composite graphic unit's content on the page
+
+    def point(self, x: float, y: float) -> tuple[float, float]:
+        """A point of the object's own space (before its boundary offset) on the page."""
+        p = _apply(self.ctm, x, y)
+        return _apply(self.outer, self.box[0] + p[0], self.box[1] + p[1])
+
+    def extent(self) -> tuple[float, float, float, float]:
+        """x0, y0, x1, y1 on the page: the unit square through CTM for images, else the boundary."""
+        if self.kind == "image" and self.ctm:
+            corners = [self.point(u, v) for u in (0, 1) for v in (0, 1)]
+        else:
+            corners = [_apply(self.outer, self.box[0] + u * self.box[2], self.box[1] + v * self.box[3])
+                       for u in (0, 1) for v in (0, 1)]
+        xs, ys = [c[0] for c in corners], [c[1] for c in corners]
+        return min(xs), min(ys), max(xs), max(ys)
 
 
 @dataclass
 class _PageData:
-    width: float                   # mm
+    width: float                   # page box in content units
     height: float
-    chars: list[tuple[str, float, float, float, float]]   # points, top-left origin
+    chars: list[tuple[str, float, float, float, float]]   # content units, top-left origin
     hidden: int                    # invisible characters among chars
     graphics: list[_Graphic]
     unsure: bool = False           # a seal is on the page whose picture could not be found
+    unit: float = 1.0              # millimetres per content unit (1 in a file that follows the standard)
+    fonts: dict[str, str] = field(default_factory=dict)            # font ID → family and font name (resources)
+    body_font: str = ""                                            # font ID most text of the file is set in
+    char_fonts: list[str] = field(default_factory=list)            # font ID of each of ``chars``
+    char_ink: list[bool] = field(default_factory=list)             # each of ``chars`` filled in a pen-ink colour
+    sizes: list[tuple[float, int]] = field(default_factory=list)   # (font size, characters) of the text objects
+    outlines: int = 0              # subpaths of filled path objects (text drawn as glyph outlines)
+
+
+#: Units producers write page boxes in besides millimetres, as units per millimetre: points and
+#: pixels at 96, 150, 200 and 300 dpi.
+BOX_UNITS = (72 / 25.4, 96 / 25.4, 150 / 25.4, 200 / 25.4, 300 / 25.4)
+#: Paper sizes (mm, portrait): A3-A6, B4-B6 (ISO and JIS), Letter, Legal, 16开.
+PAPER_MM = ((297.0, 420.0), (210.0, 297.0), (148.0, 210.0), (105.0, 148.0), (250.0, 353.0), (176.0, 250.0),
+            (125.0, 176.0), (257.0, 364.0), (182.0, 257.0), (215.9, 279.4), (215.9, 355.6), (185.0, 260.0))
+#: A page box larger than this (mm, either side) is not a dossier sheet: the producer wrote it in other units.
+PLAUSIBLE_PAGE_MM = 600.0
+#: Body text sizes (mm) that a printed page uses: about 6 to 22 points.
+PLAUSIBLE_TEXT_MM = (2.1, 7.8)
+
+
+def _paper_misfit(w: float, h: float) -> float:
+    """Relative distance of a w × h (mm) page from the nearest paper size, either orientation."""
+    a, b = sorted((w, h))
+    return min(max(abs(a - p) / p, abs(b - q) / q) for p, q in PAPER_MM)
+
+
+def _box_unit(w: float, h: float) -> float:
+    """Page-box units per millimetre: 1 for a plausible page, else the unit that makes it a paper size
+    (a box of 595 × 842 is A4 in points)."""
+    if max(w, h) <= PLAUSIBLE_PAGE_MM:
+        return 1.0
+    fits = [(_paper_misfit(w / u, h / u), u) for u in BOX_UNITS if max(w, h) / u <= PLAUSIBLE_PAGE_MM]
+    best = min(fits, default=(1.0, 1.0))
+    return best[1] if best[0] <= 0.05 else next((u for _, u in fits), 1.0)
+
+
+def _fit_units(data: _PageData) -> None:
+    """Reconcile the page box with the content: set ``data.unit`` (mm per content unit) and the box in
+    content units. The standard says millimetres everywhere; producers write the box in points or
+    pixels, or the content in another unit than the box (e.g. points ÷ 200 dpi). The content scale is
+    the largest one among unit ratios under which the content fits the page and the body text has
+    a printed size; when none does, the content is taken as millimetres and the page grown to it."""
+    per_mm = _box_unit(data.width, data.height)
+    w, h = data.width, data.height
+    xs = [c[3] for c in data.chars] + [g.extent()[2] for g in data.graphics if g.kind != "stamp"]
+    ys = [c[4] for c in data.chars] + [g.extent()[3] for g in data.graphics if g.kind != "stamp"]
+    ex, ey = max(xs, default=0.0), max(ys, default=0.0)
+    fits = lambda r: ex * r <= w * 1.03 and ey * r <= h * 1.03  # noqa: E731
+    if per_mm == 1.0 and fits(1.0):
+        return
+    size = _median_size(data.sizes)
+    ratios = sorted({1.0, *BOX_UNITS, *(1 / u for u in BOX_UNITS), *(a / b for a in BOX_UNITS for b in BOX_UNITS)})
+    fitting = [r for r in ratios if fits(r)]
+    printed = [r for r in fitting if size is None or PLAUSIBLE_TEXT_MM[0] <= size * r / per_mm <= PLAUSIBLE_TEXT_MM[1]]
+    if printed:
+        r = max(printed) if size is not None else min(printed, key=lambda v: abs(math.log(v)))
+        data.unit = r / per_mm
+        data.width, data.height = w / r, h / r
+        return
+    data.unit = 1.0
+    data.width, data.height = _paper_around(ex, ey)
+
+
+def _paper_around(ex: float, ey: float) -> tuple[float, float]:
+    """The smallest paper size (mm, the content's orientation) holding content that reaches ``ex, ey``."""
+    for p, q in sorted(PAPER_MM, key=lambda t: t[0] * t[1]):
+        a, b = (q, p) if ex > ey else (p, q)
+        if ex <= a and ey <= b:
+            return a, b
+    return max(ex, 1.0), max(ey, 1.0)
+
+
+def _median_size(sizes: list[tuple[float, int]]) -> float | None:
+    """The font size most characters of the page are set in (None without text)."""
+    total = sum(n for _, n in sizes)
+    if not total:
+        return None
+    seen = 0
+    for size, n in sorted(sizes):
+        seen += n
+        if seen * 2 >= total:
+            return size
+    return None
 
 
 class OfdDocument:
@@ -241,19 +220,24 @@ class OfdDocument:
         doc_path = _resolve("", doc_root)
         doc = pkg.xml(doc_path)
         self.dir = posixpath.dirname(doc_path)
+        self.creator = _text(_child(_child(body, "DocInfo"), "Creator"))
         common = _child(doc, "CommonData")
         area = _floats(_text(_child(_child(common, "PageArea"), "PhysicalBox")), 4)
         self.default_box = area or [0.0, 0.0, 210.0, 297.0]
         self.media: dict[str, str] = {}
+        self.composites: dict[str, ET.Element] = {}
+        self.fonts: dict[str, str] = {}
+        self._body_font: str | None = None
         for tag in ("PublicRes", "DocumentRes"):
             for ref in _children(common, tag):
                 self._load_res(_resolve(self.dir, _text(ref)))
-        self.templates = {t.get("ID", ""): _resolve(self.dir, t.get("BaseLoc", "")) for t in _children(common, "TemplatePage")}
+        self.templates = {_attr(t, "ID", ""): _resolve(self.dir, _attr(t, "BaseLoc", "") or "")
+                          for t in _children(common, "TemplatePage")}
         pages = _children(_child(doc, "Pages"), "Page")
-        self.pages = [_resolve(self.dir, p.get("BaseLoc", "")) for p in pages]
+        self.pages = [_resolve(self.dir, _attr(p, "BaseLoc", "") or "") for p in pages]
         if not self.pages:
             raise FileReadError("OFD 文件没有任何页面", code="empty")
-        self.page_ids = {p.get("ID", ""): i for i, p in enumerate(pages)}
+        self.page_ids = {_attr(p, "ID", ""): i for i, p in enumerate(pages)}
         self.annots: dict[int, list[tuple[ET.Element, list[float]]]] = {}
         self.stamps: dict[int, list[tuple[list[float], bytes | None]]] = {}
         self._load_annotations(_text(_child(doc, "Annotations")))
@@ -265,13 +249,13 @@ class OfdDocument:
             return
         base = posixpath.dirname(path)
         for ref in _children(self.pkg.xml(path), "Page"):
-            index = self.page_ids.get(ref.get("PageID", ""))
+            index = self.page_ids.get(_attr(ref, "PageID", ""))
             file = _resolve(base, _text(_child(ref, "FileLoc")))
             if index is None or not self.pkg.has(file):
                 continue
             for annot in _children(self.pkg.xml(file), "Annot"):
                 for app in _children(annot, "Appearance"):
-                    box = _floats(app.get("Boundary"), 4)
+                    box = _floats(_attr(app, "Boundary"), 4)
                     if box:
                         self.annots.setdefault(index, []).append((app, box))
 
@@ -281,7 +265,7 @@ class OfdDocument:
             return
         base = posixpath.dirname(path)
         for sig in _children(self.pkg.xml(path), "Signature"):
-            file = _resolve(base, sig.get("BaseLoc", ""))
+            file = _resolve(base, _attr(sig, "BaseLoc", "") or "")
             if not self.pkg.has(file):
                 continue
             el = self.pkg.xml(file)
@@ -289,8 +273,8 @@ class OfdDocument:
             value_path = _resolve(posixpath.dirname(file), value) if value else ""
             picture = _seal_picture(self.pkg.read(value_path)) if value_path and self.pkg.has(value_path) else None
             for stamp in _children(_child(el, "SignedInfo"), "StampAnnot"):
-                index = self.page_ids.get(stamp.get("PageRef", ""))
-                box = _floats(stamp.get("Boundary"), 4)
+                index = self.page_ids.get(_attr(stamp, "PageRef", ""))
+                box = _floats(_attr(stamp, "Boundary"), 4)
                 if index is not None and box:
                     self.stamps.setdefault(index, []).append((box, picture))
 
@@ -298,44 +282,93 @@ class OfdDocument:
         if not path or not self.pkg.has(path):
             return
         res = self.pkg.xml(path)
-        base = _resolve(posixpath.dirname(path), res.get("BaseLoc", ""))
+        base = _resolve(posixpath.dirname(path), _attr(res, "BaseLoc", "") or "")
         for el in res.iter():
-            if _local(el.tag) == "MultiMedia":
+            name = _local(el.tag)
+            if name == "multimedia":
                 media = _text(_child(el, "MediaFile"))
                 if media:
-                    self.media[el.get("ID", "")] = _resolve(base, media)
+                    self.media[_attr(el, "ID", "") or ""] = _resolve(base, media)
+            elif name == "compositegraphicunit":
+                self.composites[_attr(el, "ID", "") or ""] = el
+            elif name == "font":
+                self.fonts[_attr(el, "ID", "") or ""] = f'{_attr(el, "FamilyName", "")} {_attr(el, "FontName", "")}'
 
     def page(self, index: int) -> _PageData:
         el = self.pkg.xml(self.pages[index])
-        box = _floats(_text(_child(_child(el, "Area"), "PhysicalBox")), 4) or self.default_box
-        width, height = box[2], box[3]
-        if not (0 < width <= MAX_PAGE_MM and 0 < height <= MAX_PAGE_MM):
-            raise FileReadError(f"OFD 第{index + 1}页尺寸异常（{width:g}×{height:g} 毫米），无法读取", code="corrupt")
-        data = _PageData(width, height, [], 0, [])
         layers: list[ET.Element] = []
         for tpl in _children(el, "Template"):
-            path = self.templates.get(tpl.get("TemplateID", ""))
+            path = self.templates.get(_attr(tpl, "TemplateID", ""))
             if path and self.pkg.has(path):
                 layers.append(self.pkg.xml(path))
+        box = next(filter(None, (_page_box(layer) for layer in (el, *layers))), None) or self.default_box
+        data = _PageData(box[2], box[3], [], 0, [], fonts=self.fonts)
         layers.append(el)
-        count = 0
+        count = [0]
         for layer in layers:
-            for obj in _objects(_child(layer, "Content")):
-                count += 1
-                if count > MAX_PAGE_OBJECTS:
-                    raise FileReadError(f"OFD 第{index + 1}页图元过多（超过 {MAX_PAGE_OBJECTS} 个），已拒绝", code="too_large")
-                _add_object(obj, data, index)
+            _add_objects(_objects(_child(layer, "Content"), self.composites, None, count, index), data, index)
         for app, (ax, ay, _, _) in self.annots.get(index, []):
-            for obj in _objects(app):
-                if _local(obj.tag) != "TextObject":
-                    before = len(data.graphics)
-                    _add_object(obj, data, index)
-                    for g in data.graphics[before:]:
-                        g.box = (g.box[0] + ax, g.box[1] + ay, g.box[2], g.box[3])
-        for box, picture in self.stamps.get(index, []):
-            data.graphics.append(_Graphic("stamp", None, tuple(box), None, picture))  # type: ignore[arg-type]
+            for obj, _outer in _objects(app, self.composites, None, count, index):
+                if _local(obj.tag) != "textobject":
+                    _add_object(obj, data, index, [1.0, 0.0, 0.0, 1.0, ax, ay])
+        for box_, picture in self.stamps.get(index, []):
+            data.graphics.append(_Graphic("stamp", None, tuple(box_), None, picture))  # type: ignore[arg-type]
             data.unsure = data.unsure or picture is None
+        _fit_units(data)
+        width, height = data.width * data.unit, data.height * data.unit
+        if not (0 < width <= MAX_PAGE_MM and 0 < height <= MAX_PAGE_MM):
+            raise FileReadError(f"OFD 第{index + 1}页尺寸异常（{width:g}×{height:g} 毫米），无法读取", code="corrupt")
         return data
+
+
+    def body_font(self) -> str:
+        """The font ID most characters of the file are set in ('' without fonts)."""
+        if self._body_font is None:
+            counts: dict[str, int] = {}
+            if len(self.fonts) > 1:
+                for path in [*self.pages, *self.templates.values()]:
+                    if self.pkg.has(path):
+                        for obj in self.pkg.xml(path).iter():
+                            if _local(obj.tag) == "textobject":
+                                font = _attr(obj, "Font", "") or ""
+                                counts[font] = counts.get(font, 0) + len(_codes_text(obj))
+            self._body_font = max(counts, key=lambda f: counts[f], default="")
+        return self._body_font
+
+    def placement_lost(self) -> bool:
+        """Whether the pictures of this file are not where the page shows them, so that seals, fingerprints
+        and signatures cannot be looked for: a producer known to write image boundaries that are no
+        positions (:data:`LOSSY_PRODUCERS`), or pictures of different sizes on several pages all stacked
+        at one origin that is not the page corner (a converter that lost the positions)."""
+        if any(p.lower() in self.creator.lower() for p in LOSSY_PRODUCERS) and self.creator:
+            return True
+        origins: set[tuple[float, float]] = set()
+        sizes: set[tuple[float, float]] = set()
+        pages = 0
+        for path in self.pages:
+            found = [b for b in (_floats(_attr(o, "Boundary"), 4) for o in self.pkg.xml(path).iter()
+                                 if _local(o.tag) == "imageobject") if b]
+            pages += bool(found)
+            origins |= {(round(b[0], 3), round(b[1], 3)) for b in found}
+            sizes |= {(round(b[2], 3), round(b[3], 3)) for b in found}
+        return pages >= 2 and len(origins) == 1 and len(sizes) >= 2 and max(next(iter(origins))) > 1.0
+
+
+#: OFD producers (``DocInfo/Creator``) whose image boundaries are not the images' places on the page, and
+#: why: their pages are read for text only, signature, fingerprint and seal slots stay undecided.
+LOSSY_PRODUCERS = {
+    "easyofd": "PDF 转 OFD 时以图像分辨率作为图像位置，且不保留矢量图形（手写笔迹）",
+}
+
+
+def _page_box(el: ET.Element) -> list[float] | None:
+    """A page's (or template's) own box: ``Area/PhysicalBox`` as the standard puts it, else the first
+    ``PhysicalBox`` anywhere in the page (some producers write it inside ``Content``)."""
+    box = _floats(_text(_child(_child(el, "Area"), "PhysicalBox")), 4)
+    if box:
+        return box
+    found = next((b for b in el.iter() if _local(b.tag) == "physicalbox"), None)
+    return _floats(_text(found), 4)
 
 
 _MAGIC = ((b"\x89PNG\r\n\x1a\n", b"IEND\xaeB`\x82"), (b"\xff\xd8\xff", b"\xff\xd9"), (b"GIF8", b"\x00\x3b"))
@@ -352,84 +385,200 @@ def _seal_picture(blob: bytes) -> bytes | None:
     return None
 
 
-def _objects(el: ET.Element | None) -> Iterator[ET.Element]:
-    """Graphic objects of a content tree in drawing order (layers and page blocks flattened)."""
+#: Nesting of composite graphic units followed (a unit drawing itself is hostile input).
+MAX_COMPOSITE_DEPTH = 4
+
+
+def _objects(el: ET.Element | None, composites: dict[str, ET.Element], outer: list[float] | None, count: list[int],
+             index: int, depth: int = 0) -> Iterator[tuple[ET.Element, list[float] | None]]:
+    """Graphic objects of a content tree in drawing order with their placement on the page (layers and
+    page blocks flattened, composite objects replaced by their unit's content, placed by the
+    object's boundary and CTM). ``count`` bounds the objects of the page."""
     if el is None:
         return
     for c in el:
         name = _local(c.tag)
-        if name in ("TextObject", "ImageObject", "PathObject"):
-            yield c
-        elif name in ("Layer", "PageBlock"):
-            yield from _objects(c)
+        if name in ("textobject", "imageobject", "pathobject"):
+            count[0] += 1
+            if count[0] > MAX_PAGE_OBJECTS:
+                raise FileReadError(f"OFD 第{index + 1}页图元过多（超过 {MAX_PAGE_OBJECTS} 个），已拒绝", code="too_large")
+            yield c, outer
+        elif name in ("layer", "pageblock"):
+            yield from _objects(c, composites, outer, count, index, depth)
+        elif name == "compositeobject" and depth < MAX_COMPOSITE_DEPTH:
+            unit = composites.get(_attr(c, "ResourceID", "") or "")
+            box = _floats(_attr(c, "Boundary"), 4)
+            if unit is not None and box:
+                a, b, cc, d, e, f = _floats(_attr(c, "CTM"), 6) or [1.0, 0.0, 0.0, 1.0, 0.0, 0.0]
+                place = _compose(outer, [a, b, cc, d, e + box[0], f + box[1]])
+                yield from _objects(_child(unit, "Content"), composites, place, count, index, depth + 1)
 
 
-def _add_object(obj: ET.Element, data: _PageData, index: int) -> None:
+def _compose(outer: list[float] | None, inner: list[float]) -> list[float]:
+    """The affine map ``outer ∘ inner`` (apply ``inner`` first)."""
+    if not outer:
+        return inner
+    a, b, c, d, e, f = outer
+    a2, b2, c2, d2, e2, f2 = inner
+    return [a * a2 + c * b2, b * a2 + d * b2, a * c2 + c * d2, b * c2 + d * d2, a * e2 + c * f2 + e, b * e2 + d * f2 + f]
+
+
+def _add_objects(objects: Iterator[tuple[ET.Element, list[float] | None]], data: _PageData, index: int) -> None:
+    """Add a layer's objects. Consecutive text objects sharing one boundary, each stretched over all of it
+    (a converter that wrote every font run of a line over the whole line's box), are laid out one after
+    the other, each over its share of the characters; an exact repeat (overprinted bold) counts once."""
+    group: list[tuple[ET.Element, list[float] | None]] = []
+
+    def flush() -> None:
+        if group:
+            _add_run_group(group, data, index)
+            group.clear()
+
+    for obj, outer in objects:
+        if _local(obj.tag) != "textobject":
+            flush()
+            _add_object(obj, data, index, outer)
+            continue
+        if group and (_attr(obj, "Boundary") != _attr(group[0][0], "Boundary") or outer != group[0][1]):
+            flush()
+        group.append((obj, outer))
+    flush()
+
+
+def _codes_text(obj: ET.Element) -> str:
+    return "".join(c.text or "" for c in _children(obj, "TextCode"))
+
+
+def _add_run_group(group: list[tuple[ET.Element, list[float] | None]], data: _PageData, index: int) -> None:
+    seen: set[str] = set()
+    runs = []
+    for obj, outer in group:
+        text = _codes_text(obj)
+        if text not in seen:
+            seen.add(text)
+            runs.append((obj, outer, text))
+    box = _floats(_attr(runs[0][0], "Boundary"), 4)
+    stretched = box is not None and len(runs) > 1 and box[2] > 0 and all(
+        _run_span(obj) >= 0.8 * box[2] for obj, _, _ in runs)
+    total = sum(len(t) for _, _, t in runs) or 1
+    before = 0
+    for obj, outer, text in runs:
+        if stretched:
+            share = len(text) / total
+            _add_object(obj, data, index, outer, (box[2] * before / total, share))  # type: ignore[index]
+        else:
+            _add_object(obj, data, index, outer)
+        before += len(text)
+
+
+def _run_span(obj: ET.Element) -> float:
+    """How far the text object's runs reach from its boundary's left edge (object units, no CTM)."""
+    size = _size(obj)
+    reach = 0.0
+    x = 0.0
+    for code in _children(obj, "TextCode"):
+        x = _number(_attr(code, "X"), x)
+        dx = parse_deltas(_attr(code, "DeltaX"))
+        text = code.text or ""
+        steps = dx[:max(len(text) - 1, 0)]
+        end = x + sum(steps) + (steps[-1] if steps else size if text else 0.0)
+        reach = max(reach, end)
+    return reach
+
+
+def _number(text: str | None, default: float) -> float:
+    try:
+        v = float(text) if text is not None else default
+    except ValueError:
+        return default
+    return v if math.isfinite(v) else default
+
+
+def _size(obj: ET.Element) -> float:
+    size = _number(_attr(obj, "Size"), 0.0)
+    return size if 0 < size < MAX_PAGE_MM else 0.0
+
+
+def _add_object(obj: ET.Element, data: _PageData, index: int, outer: list[float] | None = None,
+                squeeze: tuple[float, float] | None = None) -> None:
     name = _local(obj.tag)
-    box = _floats(obj.get("Boundary"), 4)
+    box = _floats(_attr(obj, "Boundary"), 4)
     if box is None:
         return
-    ctm = _floats(obj.get("CTM"), 6)
-    if name == "TextObject":
-        _add_text(obj, box, ctm, data, index)
-    elif name == "ImageObject":
-        data.graphics.append(_Graphic("image", obj, tuple(box), ctm))   # type: ignore[arg-type]
-    elif name == "PathObject" and obj.get("Visible", "true") != "false":
-        data.graphics.append(_Graphic("path", obj, tuple(box), ctm))    # type: ignore[arg-type]
+    ctm = _floats(_attr(obj, "CTM"), 6)
+    if name == "textobject":
+        _add_text(obj, box, ctm, data, index, outer, squeeze)
+    elif name == "imageobject":
+        data.graphics.append(_Graphic("image", obj, tuple(box), ctm, outer=outer))   # type: ignore[arg-type]
+    elif name == "pathobject" and (_attr(obj, "Visible", "true") or "").lower() != "false":
+        data.graphics.append(_Graphic("path", obj, tuple(box), ctm, outer=outer))    # type: ignore[arg-type]
+        if (_attr(obj, "Fill", "false") or "").lower() == "true":
+            data.outlines += sum(t in ("M", "S") for t in _text(_child(obj, "AbbreviatedData")).split())
 
 
 def _invisible(obj: ET.Element) -> bool:
-    if obj.get("Visible", "true").lower() == "false":
+    if (_attr(obj, "Visible", "true") or "").lower() == "false":
         return True
-    if obj.get("Fill", "true").lower() == "false" and obj.get("Stroke", "false").lower() != "true":
+    if (_attr(obj, "Fill", "true") or "").lower() == "false" and (_attr(obj, "Stroke", "false") or "").lower() != "true":
         return True
     fill = _child(obj, "FillColor")
-    return fill is not None and fill.get("Alpha", "255").strip() == "0"
+    return fill is not None and (_attr(fill, "Alpha", "255") or "").strip() == "0"
 
 
-def _add_text(obj: ET.Element, box: list[float], ctm: list[float] | None, data: _PageData, index: int) -> None:
-    try:
-        size = float(obj.get("Size", "0"))
-    except ValueError:
-        size = 0.0
-    if not (0 < size < MAX_PAGE_MM) or not math.isfinite(size):
+def _add_text(obj: ET.Element, box: list[float], ctm: list[float] | None, data: _PageData, index: int,
+              outer: list[float] | None = None, squeeze: tuple[float, float] | None = None) -> None:
+    """Characters of a text object (``squeeze``: the run is re-laid from ``offset`` with its advances
+    times ``share``, see :func:`_add_objects`)."""
+    size = _size(obj)
+    if not size:
+        return
+    scale = math.sqrt(abs(ctm[0] * ctm[3] - ctm[1] * ctm[2])) if ctm else 1.0
+    if outer:
+        scale *= math.sqrt(abs(outer[0] * outer[3] - outer[1] * outer[2]))
+    if not scale > 0:
         return
     hidden = _invisible(obj)
-    scale = math.sqrt(abs(ctm[0] * ctm[3] - ctm[1] * ctm[2])) if ctm else 1.0
+    font = _attr(obj, "Font", "") or ""
+    ink = pen_ink(*_color(_child(obj, "FillColor"), (0, 0, 0)))
+    offset, share = squeeze or (0.0, 1.0)
     x = y = 0.0
+    added = 0
     for code in _children(obj, "TextCode"):
         text = code.text or ""
-        try:
-            x = float(code.get("X", x))
-            y = float(code.get("Y", y))
-        except ValueError:
-            continue
-        dx, dy = parse_deltas(code.get("DeltaX")), parse_deltas(code.get("DeltaY"))
+        x, y = _number(_attr(code, "X"), x), _number(_attr(code, "Y"), y)
+        dx, dy = parse_deltas(_attr(code, "DeltaX")), parse_deltas(_attr(code, "DeltaY"))
         for i, ch in enumerate(text):
             natural = size if _wide(ch) else 0.5 * size
-            adv = dx[i] if i < len(dx) else natural
+            step = dx[i] if i < len(dx) else natural
+            adv = step * share
             if not ch.isspace():
                 if len(data.chars) >= MAX_PAGE_CHARS:
                     raise FileReadError(f"OFD 第{index + 1}页文字过多（超过 {MAX_PAGE_CHARS} 字），已拒绝", code="too_large")
                 w = min(adv, natural) if adv > 0 else natural
-                corners = [_apply(ctm, px, py) for px in (x, x + w) for py in (y - ASCENT * size, y + DESCENT * size)]
-                xs = [box[0] + c[0] for c in corners]
-                ys = [box[1] + c[1] for c in corners]
-                if scale > 0 and math.isfinite(sum(xs) + sum(ys)):
-                    data.chars.append((ch, min(xs) * PT_PER_MM, min(ys) * PT_PER_MM, max(xs) * PT_PER_MM,
-                                       max(ys) * PT_PER_MM))
+                x0 = offset + x * share
+                corners = [_apply(outer, box[0] + q[0], box[1] + q[1])
+                           for q in (_apply(ctm, px, py) for px in (x0, x0 + w)
+                                     for py in (y - ASCENT * size, y + DESCENT * size))]
+                xs, ys = [c[0] for c in corners], [c[1] for c in corners]
+                if math.isfinite(sum(xs) + sum(ys)):
+                    data.chars.append((ch, min(xs), min(ys), max(xs), max(ys)))
+                    data.char_fonts.append(font)
+                    data.char_ink.append(ink)
                     data.hidden += hidden
-            x += adv
+                    added += 1
+            x += step
             y += dy[i] if i < len(dy) else 0.0
+    if added:
+        data.sizes.append((size * scale, added))
 
 
 def _cover(data: _PageData) -> float:
     area = 0.0
     for g in data.graphics:
         if g.kind == "image":
-            x, y, w, h = g.box
-            cw = max(0.0, min(x + w, data.width) - max(x, 0.0))
-            ch = max(0.0, min(y + h, data.height) - max(y, 0.0))
+            x0, y0, x1, y1 = g.extent()
+            cw = max(0.0, min(x1, data.width) - max(x0, 0.0))
+            ch = max(0.0, min(y1, data.height) - max(y0, 0.0))
             area = max(area, cw * ch)
     return area / max(data.width * data.height, 1e-6)
 
@@ -442,7 +591,7 @@ def read_ofd(path: Path, name: str, max_pages: int | None = None, limits: Any = 
     with Package(path, limits) as pkg:
         doc = OfdDocument(pkg)
         n = len(doc.pages) if max_pages is None else min(len(doc.pages), max_pages)
-        return [_page(doc.page(i), name, i + 1) for i in range(n)]
+        return [_page(doc.page(i), name, i + 1, doc.body_font()) for i in range(n)]
 
 
 def page_count(path: Path, limits: Any = None) -> int:
@@ -450,198 +599,68 @@ def page_count(path: Path, limits: Any = None) -> int:
         return len(OfdDocument(pkg).pages)
 
 
-def _page(data: _PageData, name: str, number: int) -> Page:
-    lines = build_lines(data.chars)
+#: Font names of script faces (楷体, 行楷, handwriting): a name an e-dossier system wrote in one of them,
+#: apart from the page's own typeface, is a signature written as text (as pen-ink text in a PDF).
+_SCRIPT_FONT = re.compile(r"楷|行书|草书|手写|kai|script|hand|brush|cursive", re.I)
+
+
+def _ink_chars(data: _PageData) -> list[bool]:
+    """Which characters are handwriting written as text: filled in a pen-ink colour, or set in a script
+    face that is not the typeface most of the file is set in."""
+    script = {f for f in set(data.char_fonts) if f != data.body_font and _SCRIPT_FONT.search(data.fonts.get(f, ""))}
+    return [ink or f in script for ink, f in zip(data.char_ink, data.char_fonts)]
+
+
+def _ink_runs(data: _PageData) -> list[tuple[float, float, float, float]]:
+    """Boxes (points) of the runs of handwriting characters on one row, like
+    :func:`extractors.pdf.ink_text_boxes` for PDF pages."""
+    pt = PT_PER_MM * data.unit
+    runs: list[list[float]] = []
+    for (ch, x0, y0, x1, y1), ink in zip(data.chars, _ink_chars(data)):
+        if not ink:
+            continue
+        box = [x0 * pt, y0 * pt, x1 * pt, y1 * pt]
+        last = runs[-1] if runs else None
+        h = box[3] - box[1]
+        if last and abs((last[1] + last[3]) - (box[1] + box[3])) / 2 < 0.5 * h and -0.6 * h <= box[0] - last[2] < 1.5 * h:
+            last[2], last[1], last[3] = box[2], min(last[1], box[1]), max(last[3], box[3])
+        else:
+            runs.append(box)
+    return [(r[0], r[1], r[2], r[3]) for r in runs]
+
+
+def ink_text_boxes(path: Path, numbers: list[int]) -> dict[int, list[tuple[float, float, float, float]]]:
+    """Boxes (points) of handwriting written as text per 1-based page: see :func:`_ink_chars`."""
+    out: dict[int, list[tuple[float, float, float, float]]] = {}
+    with Package(path) as pkg:
+        doc = OfdDocument(pkg)
+        for n in numbers:
+            if 1 <= n <= len(doc.pages):
+                data = doc.page(n - 1)
+                data.body_font = doc.body_font()
+                out[n] = _ink_runs(data)
+    return out
+
+
+#: Subpaths of filled path objects from which a page without text is taken to carry its text as
+#: glyph outlines (a producer that converts text to curves): such a page is read by OCR.
+OUTLINE_SUBPATHS = 20
+
+
+def _page(data: _PageData, name: str, number: int, body_font: str = "") -> Page:
+    data.body_font = body_font
+    pt = PT_PER_MM * data.unit
+    lines = build_lines([(c, x0 * pt, y0 * pt, x1 * pt, y1 * pt) for c, x0, y0, x1, y1 in data.chars])
     text = page_text(lines)
     cjk = len(_CJK.findall(text))
     cover = _cover(data)
-    needs_ocr = cjk < MIN_CJK and cover >= IMAGE_COVER
+    needs_ocr = cjk < MIN_CJK and (cover >= IMAGE_COVER or data.outlines >= OUTLINE_SUBPATHS)
     source = "text-layer" if lines else "none"
     confidence = None
     hidden = data.hidden / len(data.chars) if data.chars else 0.0
     if lines and not needs_ocr and hidden >= INVISIBLE_SHARE and cover >= OCR_LAYER_COVER:
         source, confidence = "ocr", OCR_LAYER_CONFIDENCE
         lines = [Line(text=ln.text, bbox=ln.bbox, confidence=OCR_LAYER_CONFIDENCE) for ln in lines]
-    return Page(file=name, number=number, width=round(data.width * PT_PER_MM, 2), height=round(data.height * PT_PER_MM, 2),
-                text=text, lines=lines, text_source=source, needs_ocr=needs_ocr, ocr_confidence=confidence)
-
-
-@dataclass(frozen=True)
-class OfdPageSource:
-    """Page ``index`` (0-based) of an OFD file, rasterised by whoever OCRs it (see ``extractors.ocr``)."""
-
-    path: Path
-    index: int
-    max_pixels: int = 80_000_000
-
-    def rasterize(self, dpi: int) -> np.ndarray:
-        with Package(self.path) as pkg:
-            doc = OfdDocument(pkg)
-            try:
-                return _render(doc, self.index, dpi, 0.0, self.max_pixels)
-            except _Unsure:
-                doc.stamps.pop(self.index, None)   # OCR reads the text; the seal is simply not drawn
-                return _render(doc, self.index, dpi, 0.0, self.max_pixels)
-
-
-def render_pages(path: Path, numbers: list[int], dpi: int = 100, crop_top: dict[int, float] | None = None,
-                 max_pixels: int = 80_000_000) -> dict[int, np.ndarray]:
-    """RGB images (images and paths, no text) of the given 1-based pages, like :func:`extractors.pdf.render_pages`."""
-    out: dict[int, np.ndarray] = {}
-    if not numbers:
-        return out
-    with Package(path) as pkg:
-        doc = OfdDocument(pkg)
-        for n in numbers:
-            if 1 <= n <= len(doc.pages):
-                try:
-                    out[n] = _render(doc, n - 1, dpi, (crop_top or {}).get(n, 0.0), max_pixels)
-                except _Unsure:
-                    log.info("OFD page %d carries a seal without a readable picture: marks not analysed", n)
-    return out
-
-
-class _Unsure(Exception):
-    """A page cannot be drawn faithfully for mark detection (a seal without a readable picture)."""
-
-
-def _render(doc: OfdDocument, index: int, dpi: int, top_pt: float, max_pixels: int) -> np.ndarray:
-    from PIL import Image, ImageDraw
-
-    data = doc.page(index)
-    if data.unsure:
-        raise _Unsure()
-    k = dpi / 25.4                        # px per mm
-    top = top_pt / PT_PER_MM              # mm
-    w_px, h_px = max(1, round(data.width * k)), max(1, round((data.height - top) * k))
-    if w_px * h_px > max_pixels:
-        raise FileReadError(f"OFD 第{index + 1}页渲染图像过大，已拒绝", code="too_large")
-    canvas = Image.new("RGB", (w_px, h_px), (255, 255, 255))
-    draw = ImageDraw.Draw(canvas)
-    for g in data.graphics:
-        try:
-            if g.kind in ("image", "stamp"):
-                _draw_image(doc, g, canvas, k, top, max_pixels)
-            else:
-                _draw_path(g, draw, k, top)
-        except FileReadError:
-            raise
-        except Exception:  # noqa: BLE001 - one undecodable image or odd path leaves the rest of the page
-            log.warning("OFD page %d: %s not drawn", index + 1, g.kind, exc_info=True)
-    return np.ascontiguousarray(np.asarray(canvas))
-
-
-def _draw_image(doc: OfdDocument, g: _Graphic, canvas: Any, k: float, top: float, max_pixels: int) -> None:
-    from PIL import Image
-
-    if g.data is not None:
-        blob = g.data
-    else:
-        media = doc.media.get(g.element.get("ResourceID", "")) if g.element is not None else None
-        if not media or not doc.pkg.has(media):
-            return
-        blob = doc.pkg.read(media)
-    x, y, w, h = g.box
-    if g.ctm:  # the image fills the unit square mapped by CTM inside the boundary
-        corners = [_apply(g.ctm, u, v) for u in (0, 1) for v in (0, 1)]
-        x0, y0 = x + min(c[0] for c in corners), y + min(c[1] for c in corners)
-        x1, y1 = x + max(c[0] for c in corners), y + max(c[1] for c in corners)
-    else:
-        x0, y0, x1, y1 = x, y, x + w, y + h
-    tw, th = round((x1 - x0) * k), round((y1 - y0) * k)
-    if tw < 1 or th < 1 or tw * th > max_pixels:
-        return
-    old = Image.MAX_IMAGE_PIXELS
-    Image.MAX_IMAGE_PIXELS = None
-    try:
-        im = Image.open(io.BytesIO(blob))
-        if im.size[0] * im.size[1] > max_pixels:
-            raise FileReadError("OFD 文件内图像像素过多，疑似解压炸弹，已拒绝", code="too_large")
-        im = im.convert("RGBA").resize((tw, th))
-    finally:
-        Image.MAX_IMAGE_PIXELS = old
-    canvas.paste(im, (round(x0 * k), round((y0 - top) * k)), im)
-
-
-_PATH_ARGS = {"S": 2, "M": 2, "L": 2, "Q": 4, "B": 6, "A": 7, "C": 0}
-
-
-def _color(el: ET.Element | None, default: tuple[int, int, int]) -> tuple[int, int, int]:
-    vals = _floats(el.get("Value") if el is not None else None)
-    if not vals:
-        return default
-    if len(vals) == 1:
-        v = int(vals[0])
-        return (v, v, v)
-    if len(vals) >= 4:  # CMYK
-        c, m, y_, kk = [min(max(v, 0.0), 255.0) / 255.0 for v in vals[:4]]
-        return tuple(int(255 * (1 - min(1.0, v * (1 - kk) + kk))) for v in (c, m, y_))  # type: ignore[return-value]
-    return tuple(int(min(max(v, 0), 255)) for v in vals[:3])  # type: ignore[return-value]
-
-
-def _draw_path(g: _Graphic, draw: Any, k: float, top: float) -> None:
-    """Outline of a ``PathObject`` (``AbbreviatedData``: M/S move, L line, Q/B curves, A arc as a line, C close)."""
-    tokens = _text(_child(g.element, "AbbreviatedData")).split()
-    x0, y0 = g.box[0], g.box[1]
-    scale = math.sqrt(abs(g.ctm[0] * g.ctm[3] - g.ctm[1] * g.ctm[2])) if g.ctm else 1.0
-
-    def px(p: tuple[float, float]) -> tuple[float, float]:
-        q = _apply(g.ctm, *p)
-        return ((x0 + q[0]) * k, (y0 + q[1] - top) * k)
-
-    subpaths: list[list[tuple[float, float]]] = []
-    cur: list[tuple[float, float]] = []
-    i = 0
-    while i < len(tokens):
-        op = tokens[i]
-        n = _PATH_ARGS.get(op)
-        if n is None:
-            i += 1
-            continue
-        try:
-            args = [float(t) for t in tokens[i + 1:i + 1 + n]]
-        except ValueError:
-            return
-        if len(args) < n:
-            break
-        i += 1 + n
-        if op in ("M", "S"):
-            if len(cur) > 1:
-                subpaths.append(cur)
-            cur = [(args[0], args[1])]
-        elif op == "C":
-            if cur:
-                cur.append(cur[0])
-        elif not cur:
-            cur = [(0.0, 0.0)]
-        if op == "L":
-            cur.append((args[0], args[1]))
-        elif op in ("Q", "B"):
-            p0 = cur[-1]
-            ctrl = [p0] + [(args[j], args[j + 1]) for j in range(0, n, 2)]
-            for t in np.linspace(0.1, 1.0, 10):
-                cur.append(_bezier(ctrl, float(t)))
-        elif op == "A":
-            cur.append((args[5], args[6]))
-    if len(cur) > 1:
-        subpaths.append(cur)
-    fill = g.element.get("Fill", "false").lower() == "true"
-    stroke = g.element.get("Stroke", "true").lower() != "false"
-    try:
-        width = float(g.element.get("LineWidth", "0.353"))
-    except ValueError:
-        width = 0.353
-    line_px = max(1, round(width * scale * k)) if math.isfinite(width) else 1
-    for sp in subpaths:
-        pts = [px(p) for p in sp]
-        if fill and len(pts) > 2:
-            draw.polygon(pts, fill=_color(_child(g.element, "FillColor"), (0, 0, 0)))
-        if stroke:
-            draw.line(pts, fill=_color(_child(g.element, "StrokeColor"), (0, 0, 0)), width=line_px)
-
-
-def _bezier(ctrl: list[tuple[float, float]], t: float) -> tuple[float, float]:
-    pts = list(ctrl)
-    while len(pts) > 1:
-        pts = [((1 - t) * a[0] + t * b[0], (1 - t) * a[1] + t * b[1]) for a, b in zip(pts, pts[1:])]
-    return pts[0]
+    marks = [Mark(kind="handwriting", bbox=b, score=0.8) for b in _ink_runs(data)] if not needs_ocr else []
+    return Page(file=name, number=number, width=round(data.width * pt, 2), height=round(data.height * pt, 2),
+                text=text, lines=lines, text_source=source, needs_ocr=needs_ocr, ocr_confidence=confidence, marks=marks)

@@ -14,6 +14,8 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True)
 class Pattern:
+    """A named regular expression with the score a match carries."""
+
     name: str
     regex: re.Pattern
     score: float
@@ -28,12 +30,16 @@ DOC_NUMBER = Pattern(
                rf"[{_OPEN}]\s*(?:19|20)\d\d\s*[{_CLOSE}]\s*(?:第)?\s*\d{{1,6}}\s*号"),
     0.9,
 )
-#: 案号 of a court: （2024）浙0702刑初123号, 二审 （2019）粤13刑终230号, and the pre-2016 forms
-#: （2014）包刑一终字第57号, （2013）白水刑初字第00101号, （2013）粤高法刑三终字第304号.
+#: Between 刑 and 初/终 a court may write its division (刑一终, 刑二初) or the kind of case: 公诉 (刑公初),
+#: 自诉 (刑自初), 少年 (刑少初), 附带民事 (刑附民初).
+_CASE_KIND = r"(?:[一二三四五六七八九]|公|自|少|附民)?"
+#: 案号 of a court: （2024）浙0702刑初123号, 二审 （2019）粤13刑终230号, （2016）晋0825刑初第17号, and the
+#: pre-2016 forms （2014）包刑一终字第57号, （2013）白水刑初字第00101号, （2013）粤高法刑三终字第304号,
+#: （2015）四西刑公初字第82号.
 CASE_NUMBER = Pattern(
     "case_number",
-    re.compile(rf"[{_OPEN}]\s*(?:19|20)\d\d\s*[{_CLOSE}]\s*(?:[\u4e00-\u9fff]{{1,2}}\d{{0,6}}\s*刑[初终再监]"
-               rf"|[\u4e00-\u9fff\d]{{1,8}}?刑[一二三四五六七八九]?[初终再监提申复]字\s*第?)\s*\d{{1,6}}\s*号"),
+    re.compile(rf"[{_OPEN}]\s*(?:19|20)\d\d\s*[{_CLOSE}]\s*(?:[\u4e00-\u9fff]{{1,2}}\d{{0,6}}\s*刑{_CASE_KIND}[初终再监更]\s*第?"
+               rf"|[\u4e00-\u9fff\d]{{1,8}}?刑{_CASE_KIND}[初终再监提申复更]字\s*第?)\s*\d{{1,6}}\s*号"),
     0.95,
 )
 ID_NUMBER = Pattern("id_number", re.compile(r"(?<![0-9A-Za-z])(\d{17}[\dXx])(?![0-9A-Za-z])"), 0.9)

@@ -91,8 +91,9 @@ def page_count(path: Path) -> int:
         doc.close()
 
 
-def read_pdf(path: Path, name: str, max_pages: int | None = None) -> list[Page]:
-    """Text-layer pages of one PDF (1-based numbers). Raises :class:`FileReadError` for the file."""
+def read_pdf(path: Path, name: str, max_pages: int | None = None, progress=None) -> list[Page]:
+    """Text-layer pages of one PDF (1-based numbers). Raises :class:`FileReadError` for the file.
+    ``progress(k)`` is called after each page with the number of pages read so far."""
     doc = open_pdf(path)
     try:
         n = len(doc) if max_pages is None else min(len(doc), max_pages)
@@ -102,6 +103,8 @@ def read_pdf(path: Path, name: str, max_pages: int | None = None) -> list[Page]:
                 pages.append(_read_page(doc[i], name, i + 1))
             except pdfium.PdfiumError:
                 pages.append(Page(file=name, number=i + 1, width=595.0, height=842.0, text_source="none", needs_ocr=True))
+            if progress is not None:
+                progress(i + 1)
         return pages
     finally:
         doc.close()
@@ -117,6 +120,13 @@ def _read_page(page: pdfium.PdfPage, name: str, number: int) -> Page:
         textpage.close()
     lines = build_lines(chars)
     text = page_text(lines)
+    if not usable_text(text):
+        # a text layer that decodes to control characters and stray Latin letters (a font without its
+        # ToUnicode map, a broken OCR layer): the page is read from its image instead
+        rotation = page.get_rotation()
+        page.close()
+        return Page(file=name, number=number, width=round(width, 2), height=round(height, 2), text_source="none",
+                    needs_ocr=True, rotation=rotation)
     cjk = len(_CJK.findall(text))
     cover = _image_cover(page, width, height) if cjk < MIN_CJK or invisible >= INVISIBLE_SHARE else 0.0
     needs_ocr = cjk < MIN_CJK and cover >= IMAGE_COVER
@@ -129,6 +139,25 @@ def _read_page(page: pdfium.PdfPage, name: str, number: int) -> Page:
         lines = [line.model_copy(update={"confidence": OCR_LAYER_CONFIDENCE}) for line in lines]
     return Page(file=name, number=number, width=round(width, 2), height=round(height, 2), text=text, lines=lines,
                 text_source=source, needs_ocr=needs_ocr, rotation=rotation, ocr_confidence=confidence)
+
+
+#: Characters a Chinese document's text is made of: CJK ideographs and punctuation, full-width forms,
+#: printable ASCII, general punctuation (“”…—), 〇 and ×.
+_PLAUSIBLE = re.compile(r"[\u4e00-\u9fff\u3000-\u303f\uff00-\uffef\u0021-\u007e\u2000-\u206f\u00d7\u00b7\u2160-\u217f\u25cb\u3007]")
+#: Share of a text layer's characters that must be plausible (:data:`_PLAUSIBLE`) for it to be read.
+MIN_PLAUSIBLE_SHARE = 0.6
+#: Fewer non-space characters than this are too few to judge a text layer by.
+MIN_JUDGED_CHARS = 20
+
+
+def usable_text(text: str) -> bool:
+    """Whether a text layer is text at all, measured on its characters: most of them must be what a
+    Chinese document is written with (:data:`_PLAUSIBLE`). A font without its ToUnicode map decodes to
+    control characters and Latin-1 letters (``\x01\x04ÄÅÇÉÑ``); such a layer is not read."""
+    chars = [c for c in text if not c.isspace()]
+    if len(chars) < MIN_JUDGED_CHARS:
+        return True
+    return sum(1 for c in chars if _PLAUSIBLE.match(c)) >= MIN_PLAUSIBLE_SHARE * len(chars)
 
 
 def invisible_share(textpage: pdfium.PdfTextPage, sample: int = RENDER_MODE_SAMPLE) -> float:
@@ -164,49 +193,55 @@ def _chars(textpage: pdfium.PdfTextPage, height: float) -> list[tuple[str, float
 
 
 def build_lines(chars: list[tuple[str, float, float, float, float]], gap_factor: float = 2.5) -> list[Line]:
-    """Group ``(char, x0, top, x1, bottom)`` into rows by vertical centre, split rows at wide gaps."""
+    """Group ``(char, x0, top, x1, bottom)`` into rows by vertical centre, split rows at wide gaps.
+
+    Plain Python lists, not NumPy element access: a dense page has a thousand characters, and indexing
+    an array one element at a time cost three times as much."""
     if not chars:
         return []
-    arr = np.array([[c[1], c[2], c[3], c[4]] for c in chars], dtype=float)
-    yc = (arr[:, 1] + arr[:, 3]) / 2
-    hgt = np.maximum(arr[:, 3] - arr[:, 1], 1.0)
-    order = np.argsort(yc, kind="stable")
+    x0 = [c[1] for c in chars]
+    top = [c[2] for c in chars]
+    x1 = [c[3] for c in chars]
+    bottom = [c[4] for c in chars]
+    yc = [(t + b) / 2 for t, b in zip(top, bottom)]
+    hgt = [max(b - t, 1.0) for t, b in zip(top, bottom)]
+    order = sorted(range(len(chars)), key=yc.__getitem__)
     rows: list[list[int]] = []
     row_y = -1e9
     row_h = 0.0
     for idx in order:
         if rows and abs(yc[idx] - row_y) <= 0.45 * max(row_h, hgt[idx]):
-            rows[-1].append(int(idx))
-            n = len(rows[-1])
-            row_y += (yc[idx] - row_y) / n
+            rows[-1].append(idx)
+            row_y += (yc[idx] - row_y) / len(rows[-1])
         else:
-            rows.append([int(idx)])
+            rows.append([idx])
             row_y, row_h = yc[idx], hgt[idx]
     lines: list[Line] = []
     for row in rows:
-        row.sort(key=lambda k: arr[k, 0])
-        widths = arr[row, 2] - arr[row, 0]
-        unit = float(np.median(widths)) if len(row) else 10.0
+        row.sort(key=x0.__getitem__)
+        widths = sorted(x1[k] - x0[k] for k in row)
+        m = len(widths) // 2
+        unit = widths[m] if len(widths) % 2 else (widths[m - 1] + widths[m]) / 2
         seg: list[int] = [row[0]]
         for prev, k in zip(row, row[1:]):
-            if arr[k, 0] - arr[prev, 2] > gap_factor * max(unit, 3.0):
-                lines.append(_line(chars, arr, seg, unit))
+            if x0[k] - x1[prev] > gap_factor * max(unit, 3.0):
+                lines.append(_line(chars, (x0, top, x1, bottom), seg, unit))
                 seg = [k]
             else:
                 seg.append(k)
-        lines.append(_line(chars, arr, seg, unit))
+        lines.append(_line(chars, (x0, top, x1, bottom), seg, unit))
     return lines
 
 
-def _line(chars: list, arr: np.ndarray, seg: list[int], unit: float) -> Line:
+def _line(chars: list, cols: tuple[list[float], ...], seg: list[int], unit: float) -> Line:
+    x0, top, x1, bottom = cols
     parts = [chars[seg[0]][0]]
     for prev, k in zip(seg, seg[1:]):
-        if arr[k, 0] - arr[prev, 2] > 0.6 * max(unit, 3.0):
+        if x0[k] - x1[prev] > 0.6 * max(unit, 3.0):
             parts.append(" ")
         parts.append(chars[k][0])
-    box = arr[seg]
-    bbox = (round(float(box[:, 0].min()), 1), round(float(box[:, 1].min()), 1),
-            round(float(box[:, 2].max()), 1), round(float(box[:, 3].max()), 1))
+    bbox = (round(float(min(x0[k] for k in seg)), 1), round(float(min(top[k] for k in seg)), 1),
+            round(float(max(x1[k] for k in seg)), 1), round(float(max(bottom[k] for k in seg)), 1))
     return Line(text="".join(parts), bbox=bbox)
 
 

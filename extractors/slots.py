@@ -48,7 +48,8 @@ _ORGAN = re.compile(r"公安|看守所|派出所|分局|检察院|法院")
 
 _KIND_MARKS = {"signature": ("handwriting",), "fingerprint": ("fingerprint", "red_ink"), "seal": ("seal", "red_ink"),
                "name": ("handwriting",), "date": ("handwriting",)}
-_DATE_LINE = re.compile(r"^[\u4e00-\u9fff]{0,20}?(?:[0-9〇零○一二三四五六七八九]{4}年[0-9一二三四五六七八九十]{1,3}月[0-9一二三四五六七八九十]{1,3}日)$")
+#: A 落款 date line; the year may have lost a character to OCR (``二二二年`` for 二〇二二年): it anchors a place, its value is read elsewhere.
+_DATE_LINE = re.compile(r"^[\u4e00-\u9fff]{0,20}?(?:[0-9〇零○一二三四五六七八九]{3,4}年[0-9一二三四五六七八九十]{1,3}月[0-9一二三四五六七八九十]{1,3}日)$")
 
 
 def mark_zones(doc_type: str, pages: list[Page]) -> dict[int, tuple[float, bool]]:
@@ -127,6 +128,8 @@ def find_slots(doc_type: str, pages: list[Page], doc_id: str, analysed: set[tupl
     slots: list[Slot] = []
     rules = rules_for(doc_type)
     last = pages[-1] if pages else None
+    end_roles: set[str] = set()
+    header: list[Slot] = []
     for page in pages:
         for whole in page.lines:
             t = compact(whole.text)
@@ -145,6 +148,8 @@ def find_slots(doc_type: str, pages: list[Page], doc_id: str, analysed: set[tupl
                     cut = len(head)
                 if not m or not _in_zone(rule, page, whole, pages):
                     continue
+                if rule.zone == "end":
+                    end_roles.add(rule.role)
                 rest = t[cut:].strip()
                 if rest and rule.kind in ("signature", "fingerprint") and not m.group("sign") \
                         and not _content_of_slot(page, _DATE_TAIL.sub("", rest)):
@@ -166,7 +171,13 @@ def find_slots(doc_type: str, pages: list[Page], doc_id: str, analysed: set[tupl
                     slots.append(_decide(fp, page, line, rest, doc_id, done))
                 for slot in slots[first_new:]:
                     slot.template = rule.template
+                if rule.zone == "header":
+                    header.extend(slots[first_new:])
                 break
+    # a document follows one variant: where its end carries the signers' labels (检察机关 form), the
+    # header row of the same role (讯问人：张三、李四) lists them and is not where they sign (公安 form)
+    drop = {id(x) for x in header if x.role in end_roles and x.filled is False}
+    slots = [x for x in slots if id(x) not in drop]
     if doc_type in sealed() and last is not None:
         seal = _seal_slot(last, doc_id, (last.file, last.number) in analysed, pages[0])
         if seal:
@@ -241,17 +252,26 @@ def _on_last_lines(page: Page, line: Line) -> bool:
 def _region(page: Page, line: Line, width: float = 170.0) -> BBox:
     x0 = line.bbox[2]
     nxt = [seg.bbox[0] for seg in page.lines if seg is not line and _same_row(seg, line) and seg.bbox[0] > x0 + 20
-           and not _signed_text(compact(seg.text)) and not _mark_read_as_text(seg)]
+           and not _signed_text(compact(seg.text)) and not _mark_read_as_text(seg, page)]
     x1 = min([x0 + width] + nxt)
     h = line.bbox[3] - line.bbox[1]
     return (x0, line.bbox[1] - 1.2 * h, x1, line.bbox[3] + 1.2 * h)
 
 
-def _mark_read_as_text(seg: Line) -> bool:
+def _mark_read_as_text(seg: Line, page: Page | None = None) -> bool:
     """An OCR segment that is a mark read as text: a fingerprint or seal fragment recognised as one
-    or two unsure Latin characters or symbols (``O``, ``@``)."""
+    or two unsure Latin characters or symbols (``O``, ``@``), or as anything at all where the page
+    image shows a fingerprint or seal under most of it (``O`` read with confidence 0.89); or a few
+    unsure characters on handwriting (a signature read as text)."""
     t = compact(seg.text)
-    return seg.confidence < 0.8 and len(t) <= 2 and not re.search(r"[\u4e00-\u9fff]", t)
+    if len(t) <= 2 and not re.search(r"[\u4e00-\u9fff]", t):
+        if seg.confidence < 0.8:
+            return True
+        return page is not None and any(m.kind in ("fingerprint", "seal", "red_ink") and _overlap(m.bbox, seg.bbox) > 0.5
+                                        for m in page.marks)
+    # handwriting OCR read as a few unsure characters (a second signature read as 子尹)
+    return (page is not None and seg.confidence < 0.8 and len(t) <= 4
+            and sum(_overlap(m.bbox, seg.bbox) for m in page.marks if m.kind == "handwriting") >= 0.4)
 
 
 def _signed_text(text: str) -> bool:
@@ -319,8 +339,9 @@ def _decide(rule: SlotSpec, page: Page, line: Line, rest: str, doc_id: str, anal
                     bbox=best.bbox, evidence=ev)
     if printed:
         # a typed name is not a signature: certain on a text layer (handwriting is never text
-        # there); on a scan the name may be handwriting read as print, so the reviewer decides
-        if page.text_source == "text-layer":
+        # there); on a scan the name may be handwriting read as print, so the reviewer decides; a page
+        # whose image was not analysed (pictures not placeable) leaves marks beside the name unknown
+        if page.text_source == "text-layer" and analysed:
             return Slot(role=rule.role, kind=rule.kind, page=page.number, file=page.file, filled=False, confidence=0.8,
                         who=printed, bbox=region, evidence=ev)
         return Slot(role=rule.role, kind=rule.kind, page=page.number, file=page.file, filled=None, confidence=0.3,
@@ -377,7 +398,18 @@ def _seal_slot(page: Page, doc_id: str, analysed: bool, first: Page | None = Non
     """The seal over the 落款: the region around the last date line (and the organ line above it)."""
     date_lines = [i for i, ln in enumerate(page.lines) if _DATE_LINE.match(compact(ln.text))]
     if not date_lines:
-        return None
+        # the date may be under the seal itself (a grey scan: nothing to fade, nothing read): a seal on
+        # the document's last page is the 院印 of its 落款; without one the place is not located
+        seals = [m for m in page.marks if m.kind == "seal"]
+        if not seals:
+            return None
+        best = max(seals, key=lambda m: m.score)
+        organ = " ".join(compact(ln.text) for ln in ((first or page).lines[:2]))
+        role = getattr(vocab, "SLOT_ORGAN_SEAL", "公章") if _POLICE.search(organ) else vocab.SLOT_COURT_SEAL
+        return Slot(role=role, kind="seal", page=page.number, file=page.file, filled=True,
+                    confidence=round(min(1.0, 0.6 + 0.4 * best.score), 3), bbox=best.bbox,
+                    evidence=Evidence(document_id=doc_id, file=page.file, page=page.number, text="印章", bbox=best.bbox,
+                                      text_source="ocr" if page.text_source == "ocr" else "text-layer"))
     k = date_lines[-1]
     anchor = page.lines[k]
     organ = " ".join(compact(ln.text) for ln in page.lines[max(0, k - 2):k + 1])

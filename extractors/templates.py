@@ -7,6 +7,13 @@ directories of YAML files named by ``ASSISTANT_TEMPLATES`` (``os.pathsep``-separ
 read too, so a new office's form is a data change. A template declares:
 
 - ``titles`` — title spellings (an organ prefix such as ``XX人民检察院`` is allowed);
+- ``title_patterns`` — regexes for titles with a variable part (``关于……的情况说明``, ``……照片``),
+  matched against the whole compacted title line;
+- ``continued_title`` — a table whose heading repeats on every page (通话详单): a page headed by
+  the same title continues the document instead of starting a new one;
+- ``rivals`` — types whose title is one character away and whose content tells them apart
+  (讯问笔录 / 询问笔录): a document titled as this type whose own cues the rival's outweigh
+  (twice over, counting only the cues the two do not share) is the rival;
 - ``cues`` — ``[phrase, weight]`` content cues that confirm a title or type an untitled document;
 - ``end`` — regexes that show the document's end (落款) was read: the structure was located;
 - ``sections`` — named parts with ``headings`` (literal heading synonyms at a line start,
@@ -37,6 +44,8 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+
+from models.settings import template_set
 
 FORMS_DIR = Path(__file__).with_name("forms")
 
@@ -128,6 +137,9 @@ class LabelSpec:
 
 @dataclass(frozen=True)
 class Template:
+    """One variant of one document type's form, as declared in ``extractors/forms/*.yaml`` (frozen, validated at
+    load)."""
+
     type: str
     variant: str
     family: str = ""
@@ -139,6 +151,9 @@ class Template:
     labels: tuple[LabelSpec, ...] = ()
     slots: tuple[SlotSpec, ...] = ()
     sealed: bool = False
+    title_patterns: tuple[str, ...] = ()
+    continued_title: bool = False
+    rivals: tuple[str, ...] = ()
 
     @property
     def name(self) -> str:
@@ -179,12 +194,13 @@ def _parse(doc_type: str, raw: dict[str, Any], origin: str) -> Template:
                      source=str(raw.get("source", "")), titles=_tuple(raw.get("titles")),
                      cues=tuple((str(c[0]), float(c[1])) for c in raw.get("cues") or []),
                      end=_tuple(raw.get("end")), sections=tuple(sections), labels=labels, slots=tuple(slots),
-                     sealed=bool(raw.get("sealed")))
+                     sealed=bool(raw.get("sealed")), title_patterns=_tuple(raw.get("title_patterns")),
+                     continued_title=bool(raw.get("continued_title")), rivals=_tuple(raw.get("rivals")))
         for s in t.slots:
             s.regex  # noqa: B018 - compile now, so a bad label fails at load
         for sec in t.sections:
             sec.regexes()
-        for e in t.end:
+        for e in t.end + t.title_patterns:
             re.compile(e)
     except TemplateError as exc:
         raise TemplateError(f"模板 {origin}（{name}）有误：{exc}") from None
@@ -194,7 +210,7 @@ def _parse(doc_type: str, raw: dict[str, Any], origin: str) -> Template:
 
 
 def _files() -> list[Path]:
-    dirs = [FORMS_DIR] + [Path(p) for p in os.environ.get("ASSISTANT_TEMPLATES", "").split(os.pathsep) if p]
+    dirs = [FORMS_DIR] + [Path(p) for p in template_set()[0].split(os.pathsep) if p]
     out: list[Path] = []
     for d in dirs:
         if d.is_file():
@@ -225,7 +241,7 @@ def _load(key: tuple[str, str]) -> tuple[Template, ...]:
 
 
 def _key() -> tuple[str, str]:
-    return os.environ.get("ASSISTANT_TEMPLATES", ""), os.environ.get("ASSISTANT_TEMPLATE_EXCLUDE", "")
+    return template_set()
 
 
 def templates() -> tuple[Template, ...]:
@@ -257,6 +273,24 @@ def titles() -> dict[str, tuple[str, ...]]:
         out.setdefault(t.type, [])
         out[t.type] += [x for x in t.titles if x not in out[t.type]]
     return {k: tuple(v) for k, v in out.items()}
+
+
+@_per_template_set
+def title_patterns() -> tuple[tuple[str, re.Pattern], ...]:
+    """``(type, compiled pattern)`` for every declared ``title_patterns`` entry, in template order."""
+    return tuple((t.type, re.compile(p)) for t in templates() for p in t.title_patterns)
+
+
+@_per_template_set
+def continued_types() -> frozenset[str]:
+    """Types whose heading repeats on every page (``continued_title``)."""
+    return frozenset(t.type for t in templates() if t.continued_title)
+
+
+@_per_template_set
+def rivals(doc_type: str) -> tuple[str, ...]:
+    """The declared rivals of a type (``rivals``), over all its variants."""
+    return tuple(dict.fromkeys(r for t in of_type(doc_type) for r in t.rivals))
 
 
 @_per_template_set

@@ -189,12 +189,192 @@ def detect_marks(
     px_per_mm = 1.0 / (sx * _MM_PER_PT)
     mask = red_mask(image_rgb) if red is None else red
     marks = _red_marks(mask, px_per_mm, sx, sy)
+    if gray is None:
+        gray = cv2.cvtColor(image_rgb, cv2.COLOR_RGB2GRAY)
+    if colourless(image_rgb):
+        # a greyscale scan: seals and fingerprints have no colour, only their shape
+        found, mask = _grey_marks(gray, px_per_mm, sx, sy, text_boxes)
+        marks.extend(found)
     if handwriting:
         red_boxes = [m.bbox for m in marks]
-        if gray is None:
-            gray = cv2.cvtColor(image_rgb, cv2.COLOR_RGB2GRAY)
         marks.extend(_handwriting(gray, mask, px_per_mm, sx, sy, text_boxes, red_boxes))
     return marks
+
+
+#: Colour spread (|R−G| + |G−B|, 99.9th percentile of a sample) below which a page image has no colour.
+COLOURLESS_SPREAD = 12
+#: Share of a circle's circumference on ink above which it is a seal's ring (text crossed by a
+#: circle of seal size reaches about half).
+GREY_RING_COVER = 0.85
+#: Grey levels within this distance of a seal ring's own grey are the seal's ink (its text, star, ring).
+GREY_SEAL_TOLERANCE = 35
+#: Share of a seal-sized annulus on ink (1 mm cells) from which a ring is measured at full resolution.
+GREY_RING_CANDIDATE = 0.7
+#: Grey levels of a fingerprint on a greyscale scan: lighter than pen or toner, darker than paper.
+GREY_FP_DARKEST = 120
+GREY_FP_BELOW_PAPER = 22
+#: Share of a fingerprint-sized blob's hull covered by ink (ridges) when dark ink counts too.
+GREY_FP_DENSITY = 0.4
+#: Smallest fingerprint in dark ink on a grey page (mm): without red, a handwritten character closed
+#: into a blob looks alike below this (a print in light ink may be smaller: pen ink is never that light).
+GREY_FP_MIN_MM = 7.0
+
+
+def colourless(image_rgb: np.ndarray, step: int = 7) -> bool:
+    """True for a greyscale page image (a scanner's grey mode, or a grey page stored as RGB)."""
+    if image_rgb.ndim == 2:
+        return True
+    s = image_rgb[::step, ::step].astype(np.int16)
+    spread = np.abs(s[..., 0] - s[..., 1]) + np.abs(s[..., 1] - s[..., 2])
+    return float(np.percentile(spread, 99.9)) < COLOURLESS_SPREAD
+
+
+def _grey_marks(gray: np.ndarray, px_per_mm: float, sx: float, sy: float,
+                text_boxes: list[BBoxPt] | None) -> tuple[list[Mark], np.ndarray]:
+    """Seals and fingerprints of a greyscale page, and a mask of their ink (the role the red mask
+    plays on a colour page: their strokes are not handwriting).
+
+    * seal — a circle of seal size (:data:`SEAL_MIN_MM`–:data:`SEAL_MAX_MM`) found by a ring filter
+      (:func:`_grey_rings`), kept when ink covers :data:`GREY_RING_COVER` of its circumference
+      on the full image (a closed ring; text crossed by a circle does not);
+    * fingerprint — a filled, round blob of fingerprint size outside printed text and seals
+      (:func:`_grey_blobs`).
+    """
+    _, ink = cv2.threshold(gray, 0, 255, cv2.THRESH_BINARY_INV | cv2.THRESH_OTSU)
+    discs = np.zeros_like(gray)
+    mask = np.zeros_like(gray)
+    marks: list[Mark] = []
+    for x, y, r, cover in _grey_rings(gray, ink > 0, px_per_mm):
+        marks.append(Mark(kind="seal", bbox=_to_pt(x - r, y - r, 2 * r, 2 * r, sx, sy), score=round(cover, 3)))
+        disc = np.zeros_like(gray)
+        cv2.circle(disc, (int(x), int(y)), int(r * 1.04), 255, -1)
+        discs |= disc
+        # the seal's own ink has the grey of its ring; darker ink inside it (a signature, the 落款 date) stays ink
+        level = _ring_level(gray, ink > 0, x, y, r)
+        mask[(disc > 0) & (np.abs(gray.astype(np.int16) - int(level)) <= GREY_SEAL_TOLERANCE)] = 255
+    paper = _paper_level(gray)
+    for x, y, w, h, score in _grey_blobs(gray, px_per_mm, sx, sy, text_boxes, discs, paper):
+        marks.append(Mark(kind="fingerprint", bbox=_to_pt(x, y, w, h, sx, sy), score=score))
+        blob = mask[y:y + h, x:x + w]
+        blob[gray[y:y + h, x:x + w] < paper - GREY_FP_BELOW_PAPER] = 255
+    return marks, mask
+
+
+def _ring_level(gray: np.ndarray, ink: np.ndarray, x: float, y: float, r: float) -> float:
+    """The grey of a seal's ink: the median of the inked pixels on its ring."""
+    angles = np.linspace(0, 2 * np.pi, 360, endpoint=False)
+    xs = np.clip(np.round(x + r * np.cos(angles)).astype(int), 0, gray.shape[1] - 1)
+    ys = np.clip(np.round(y + r * np.sin(angles)).astype(int), 0, gray.shape[0] - 1)
+    on = ink[ys, xs]
+    return float(np.median(gray[ys, xs][on])) if on.any() else float(GREY_FP_DARKEST)
+
+
+def _paper_level(gray: np.ndarray) -> float:
+    """The page's paper grey: the median of a sample of its pixels (most of a page is paper)."""
+    return float(np.median(gray[::4, ::4]))
+
+
+def _grey_rings(gray: np.ndarray, ink: np.ndarray, px_per_mm: float) -> list[tuple[float, float, float, float]]:
+    """``(x, y, r, cover)`` in pixels of seal rings on a greyscale page.
+
+    Candidates come from a ring filter on a copy at 1 px/mm: for each radius of seal size, the
+    share of a thin annulus that falls on ink (any ink in a 1 mm cell), its local maxima at
+    :data:`GREY_RING_CANDIDATE` or more; each is then measured on the full image
+    (:func:`_ring_cover`). Unlike a Hough accumulator this does not depend on the page's scale."""
+    k = 1.0 / px_per_mm
+    cells = cv2.resize(ink.astype(np.float32), None, fx=k, fy=k, interpolation=cv2.INTER_AREA)
+    occupied = np.clip(cells * 4.0, 0.0, 1.0)
+    candidates = []
+    for r in np.arange(SEAL_MIN_MM / 2, SEAL_MAX_MM / 2 + 0.1, 1.5):
+        size = int(2 * r + 5)
+        yy, xx = np.mgrid[:size, :size]
+        dist = np.hypot(yy - (size - 1) / 2, xx - (size - 1) / 2)
+        kernel = ((dist >= r - 0.75) & (dist <= r + 0.75)).astype(np.float32)
+        score = cv2.filter2D(occupied, -1, kernel / kernel.sum(), borderType=cv2.BORDER_CONSTANT)
+        peaks = (score >= GREY_RING_CANDIDATE) & (score >= cv2.dilate(score, np.ones((int(r), int(r)), np.uint8)))
+        for y, x in zip(*np.nonzero(peaks)):
+            candidates.append((float(score[y, x]), x / k, y / k, r / k))
+    rings: list[tuple[float, float, float, float]] = []
+    for _, cx, cy, r in sorted(candidates, reverse=True):
+        if any((cx - x) ** 2 + (cy - y) ** 2 < rr ** 2 for x, y, rr, _ in rings):
+            continue
+        cover, radius = _ring_cover(ink, cx, cy, r, px_per_mm)
+        if cover >= GREY_RING_COVER:
+            rings.append((cx, cy, radius, cover))
+    return rings
+
+
+def _ring_cover(ink: np.ndarray, x: float, y: float, r: float, px_per_mm: float) -> tuple[float, float]:
+    """Best share of 180 directions with ink within ±0.4 mm of a circle around (x, y), over radii
+    within 12 % of ``r``, and that radius."""
+    angles = np.linspace(0, 2 * np.pi, 180, endpoint=False)
+    band = np.arange(-max(1, round(0.4 * px_per_mm)), max(1, round(0.4 * px_per_mm)) + 1)[:, None]
+    best = (0.0, r)
+    for rr in np.arange(r * 0.88, r * 1.12, max(1.0, 0.3 * px_per_mm)):
+        xs = np.clip(np.round(x + (rr + band) * np.cos(angles)).astype(int), 0, ink.shape[1] - 1)
+        ys = np.clip(np.round(y + (rr + band) * np.sin(angles)).astype(int), 0, ink.shape[0] - 1)
+        hit = float(ink[ys, xs].any(axis=0).mean())
+        if hit > best[0]:
+            best = (hit, float(rr))
+    return best
+
+
+def _grey_blobs(gray: np.ndarray, px_per_mm: float, sx: float, sy: float, text_boxes: list[BBoxPt] | None,
+                seals: np.ndarray, paper: float) -> list[tuple[int, int, int, int, float]]:
+    """``(x, y, w, h, score)`` of fingerprint-like blobs: filled, round, fingerprint-sized ink outside
+    printed text and seals. Looked for twice: in light ink only (a pale print pressed over a dark
+    signature is then not merged with it), and in all ink, where the blob must also be dense
+    (ridges cover a good part of it; a handwritten name does not). Measured at about 3 px/mm (a
+    fingerprint is 6 mm or more), boxes returned in the page image's pixels."""
+    k = min(1.0, 3.0 / px_per_mm)
+    if k < 1.0:
+        small = cv2.resize(gray, None, fx=k, fy=k, interpolation=cv2.INTER_AREA)
+        found = _grey_blobs(small, px_per_mm * k, sx / k, sy / k, text_boxes,
+                            cv2.resize(seals, (small.shape[1], small.shape[0]), interpolation=cv2.INTER_NEAREST), paper)
+        return [(int(x / k), int(y / k), int(np.ceil(w / k)), int(np.ceil(h / k)), score) for x, y, w, h, score in found]
+    inked = (gray < paper - GREY_FP_BELOW_PAPER).astype(np.uint8) * 255
+    inked[seals > 0] = 0
+    for bx0, by0, bx1, by1 in text_boxes or []:
+        inked[max(int(by0 / sy), 0):max(int(np.ceil(by1 / sy)), 0), max(int(bx0 / sx), 0):max(int(np.ceil(bx1 / sx)), 0)] = 0
+    light = inked.copy()
+    light[cv2.dilate((gray < GREY_FP_DARKEST).astype(np.uint8), np.ones((3, 3), np.uint8)) > 0] = 0
+    out: list[tuple[int, int, int, int, float]] = []
+    for mask, min_density, min_mm in ((light, 0.0, FINGERPRINT_MIN_MM * 0.8), (inked, GREY_FP_DENSITY, GREY_FP_MIN_MM)):
+        for x, y, w, h, score in _round_blobs(mask, px_per_mm, min_density, min_mm):
+            if not any(min(x + w, a + c) > max(x, a) and min(y + h, b + d) > max(y, b) for a, b, c, d, _ in out):
+                out.append((x, y, w, h, score))
+    return out
+
+
+def _round_blobs(mask: np.ndarray, px_per_mm: float, min_density: float,
+                 min_mm: float) -> list[tuple[int, int, int, int, float]]:
+    """Filled, round, fingerprint-sized groups of ink in ``mask`` (after closing the gaps between ridges)."""
+    k = max(3, int(px_per_mm * 0.8) | 1)
+    opened = cv2.morphologyEx(mask, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (3, 3)))
+    closed = cv2.morphologyEx(opened, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (k, k)))
+    contours, _ = cv2.findContours(closed, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
+    out = []
+    for c in contours:
+        x, y, w, h = cv2.boundingRect(c)
+        size_mm = max(w, h) / px_per_mm
+        if not (min_mm <= size_mm <= FINGERPRINT_MAX_MM):
+            continue
+        hull = cv2.convexHull(c)
+        hull_area = max(cv2.contourArea(hull), 1.0)
+        perim = max(cv2.arcLength(hull, True), 1.0)
+        circularity = 4 * np.pi * hull_area / (perim * perim)
+        fill = cv2.contourArea(c) / hull_area
+        aspect = min(w, h) / max(w, h)
+        if circularity < 0.8 or fill < 0.8 or aspect < 0.45:
+            continue
+        if min_density:
+            inside = np.zeros((h, w), np.uint8)
+            cv2.drawContours(inside, [hull - (x, y)], -1, 255, -1)
+            density = float((mask[y:y + h, x:x + w][inside > 0] > 0).mean())
+            if density < min_density:
+                continue
+        out.append((x, y, w, h, round(min(1.0, 0.3 + 0.35 * circularity + 0.35 * fill), 3)))
+    return out
 
 
 def _to_pt(x: float, y: float, w: float, h: float, sx: float, sy: float) -> BBoxPt:
@@ -312,7 +492,7 @@ def _handwriting(
     dark = (gray < INK_MAX_GRAY).astype(np.uint8) * 255
     ink = cv2.bitwise_and(ink, dark)
     ink[red > 0] = 0
-    ink = _without_rules(ink, px_per_mm)
+    ink = without_rules(ink, px_per_mm)
     if text_boxes:
         for bx0, by0, bx1, by1 in text_boxes:
             x0, y0 = int(bx0 / sx) - 1, int(by0 / sy) - 1
@@ -389,7 +569,7 @@ RED_HUGGING = 0.6
 DARK_INK = 100
 
 
-def _without_rules(ink: np.ndarray, px_per_mm: float) -> np.ndarray:
+def without_rules(ink: np.ndarray, px_per_mm: float) -> np.ndarray:
     """Ink minus long straight horizontal and vertical lines: form rules, the underline of a
     signature field, scanner streaks. Strokes crossing them keep all but the crossing."""
     n = max(15, int(RULE_MIN_MM * px_per_mm))

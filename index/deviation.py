@@ -422,6 +422,8 @@ MIN_SCALE = 0.05
 
 @dataclass
 class Prediction:
+    """The sentence model's prediction: median log term, its error scale, and the special outcomes' probabilities."""
+
     median: float | None
     scale: float | None
     special: dict[str, float]
@@ -513,6 +515,8 @@ class Params:
 
 @dataclass
 class Neighbour:
+    """A neighbour in the index with its similarity, weight and residual against the model."""
+
     record: CaseRecord
     similarity: float
     weight: float
@@ -521,6 +525,8 @@ class Neighbour:
 
 @dataclass
 class Assessment:
+    """The similar-case assessment of one case: expected term and interval, the neighbours, the decision."""
+
     charge: str
     expected_log: float | None
     interval_log: tuple[float, float] | None
@@ -542,6 +548,8 @@ class Assessment:
     special_probabilities: dict[str, float] = field(default_factory=dict)
     #: index cases sharing the query's charge (0 when the neighbours come from other charges)
     same_charge_cases: int = 0
+    #: the median term (log1p months) of the index's cases of the charge: the charge-level yardstick
+    charge_median_log: float | None = None
 
     @property
     def expected_months(self) -> float | None:
@@ -598,6 +606,7 @@ class Assessment:
             "outcome_rates": {k: round(v, 3) for k, v in self.outcome_rates.items()},
             "neighbour_count": len(self.neighbours),
             "same_charge_cases": self.same_charge_cases,
+            "charge_median_months": r(None if self.charge_median_log is None else math.expm1(self.charge_median_log)),
             "neighbours": nb,
             "circumstances": self.query_features.summary(),
             "circumstances_differing": dict(sorted(cnt.items(), key=lambda kv: -kv[1])),
@@ -723,4 +732,5 @@ def assess(index, facts: str, charges: Sequence[str], features: CaseFeatures, ac
                       calibrated=half is not None, centre_log=centre,
                       scale=pred.scale if pred is not None else None,
                       expected_outcome=expected_outcome, special_probabilities=special_probs,
-                      same_charge_cases=same_charge)
+                      same_charge_cases=same_charge,
+                      charge_median_log=model.charge_median.get(charge) if model is not None and same_charge else None)

@@ -33,6 +33,8 @@ from typing import Protocol, Sequence
 
 import numpy as np
 
+from models.settings import Settings, thread_limit
+
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
@@ -42,9 +44,8 @@ DEFAULT_MAX_TOKENS = 256
 
 
 def _env_threads() -> int:
-    """``OMP_NUM_THREADS`` as a positive int, else 0."""
-    raw = os.environ.get("OMP_NUM_THREADS", "").strip()
-    return int(raw) if raw.isdigit() and int(raw) > 0 else 0
+    """``OMP_NUM_THREADS`` as a positive int, else 0 (:func:`models.settings.thread_limit`)."""
+    return thread_limit()
 
 
 class EmbedderError(RuntimeError):
@@ -52,6 +53,8 @@ class EmbedderError(RuntimeError):
 
 
 class Embedder(Protocol):
+    """What the index needs of a text embedder: an identity, a dimension and passage/query encoding."""
+
     identity: str
     dim: int
     backend: str
@@ -84,8 +87,7 @@ def model_fingerprint(path: Path) -> str:
 
 def default_cache_dir() -> Path:
     """``ASSISTANT_CACHE_DIR`` or ``~/.cache/pingcha-assistant`` (exported ONNX models, embedding caches)."""
-    env = os.environ.get("ASSISTANT_CACHE_DIR")
-    return Path(env) if env else Path.home() / ".cache" / "pingcha-assistant"
+    return Settings().cache_path
 
 
 class SentenceTransformerEmbedder:
@@ -199,6 +201,8 @@ def export_onnx_int8(model, target: Path) -> Path:
     names = [n for n in ("input_ids", "attention_mask", "token_type_ids") if n in tok]
 
     class Wrapper(torch.nn.Module):
+        """The transformer with its pooling, as one module for the ONNX export."""
+
         def __init__(self, inner):
             super().__init__()
             self.inner = inner

@@ -45,6 +45,8 @@ class Span:
 
 @dataclass
 class CaseFeatures:
+    """The structured features of a case's facts: charges, amounts, drugs, injuries, circumstances."""
+
     charges: list[str] = field(default_factory=list)
     amount_yuan: float | None = None
     amount_max_yuan: float | None = None

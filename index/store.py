@@ -60,6 +60,8 @@ IndexStoreError = IndexError_
 
 @dataclass
 class Hit:
+    """One search result: the row, the similarity and the case record."""
+
     row: int
     similarity: float
     record: CaseRecord

@@ -36,6 +36,12 @@ TYPE_KIND = {
     vocab.ARRIVAL_ACCOUNT: DOCUMENTARY,
     vocab.ELECTRONIC_DATA_RECORD: AUDIOVISUAL,
     vocab.INTERROGATION: STATEMENT,
+    vocab.SEARCH_RECORD: RECORDS,
+    vocab.STATEMENT_NOTE: DOCUMENTARY,
+    vocab.IDENTITY_PROOF: DOCUMENTARY,
+    vocab.HOUSEHOLD_PROOF: DOCUMENTARY,
+    vocab.EVIDENCE_RECEIPT: DOCUMENTARY,
+    vocab.PHOTOS: PHYSICAL,  # screenshots are 视听资料、电子数据; a suspect's portrait is no kind (extractors.evidence)
 }
 #: Documents whose text may carry an evidence list (``认定上述事实的证据如下：1.…``).
 LIST_TYPES = (vocab.INDICTMENT, vocab.PROSECUTION_OPINION, vocab.JUDGMENT)

@@ -57,6 +57,9 @@ class Line(_Record):
     text: str
     bbox: BBox
     confidence: float = 1.0
+    #: The line as the OCR (or a double-layer PDF's OCR layer) gave it, when look-alike characters
+    #: of known phrases were restored in ``text`` (``extractors.anchors``); None when unchanged.
+    read_as: str | None = None
 
 
 class Mark(_Record):
@@ -81,6 +84,14 @@ class Page(_Record):
     needs_ocr: bool = False
     ocr_confidence: float | None = None
     rotation: int = 0
+    #: OCR ran on this page in this scan (its text, if any, is the recogniser's; see ``assistant.coverage``).
+    ocr_run: bool = False
+    #: What OCR left unread on purpose (``extractors.triage``): ``"blank"`` (a blank sheet, not OCR'd) or
+    #: ``"photo"`` (photographs; only the text outside them was read); ``""`` when read in full.
+    ocr_skip: str = ""
+    #: The page number stamped or printed on the sheet by the volume's numbering (卷内页号), when
+    #: one was read; it differs from ``number`` (the PDF page) by the cover, 目录 and unnumbered sheets.
+    stamp: int | None = None
 
 
 class SourceFile(_Record):
@@ -154,6 +165,16 @@ class Document(_Record):
     fields: dict[str, Field] = PField(default_factory=dict)
     slots: list[Slot] = PField(default_factory=list)
     classification_confidence: float = 1.0
+    #: What the document is to this case (:data:`models.vocab.ROLES`): the case's own procedural
+    #: document, evidence material, another case's document or volume furniture. Rules read the
+    #: case's own documents (evidence rules also the material); see ``checks.engine``.
+    role: str = "case"
+    #: Why the role was given, in Chinese (empty for the case's own documents typed by title).
+    role_reason: str = ""
+    #: The bound volume the document sits in (``第2卷 证据卷``), when the dossier is bound in volumes.
+    volume: str = ""
+    #: The stamped page numbers (卷内页号) of ``pages`` in order; None where a sheet bears none.
+    stamped_pages: list[int | None] = PField(default_factory=list)
 
     def page_refs(self) -> list[tuple[str, int]]:
         """Every ``(file, page)`` of the document in reading order."""
@@ -225,6 +246,8 @@ class Sentence(_Record):
 
 
 class Basis(_Record):
+    """One legal provision a finding rests on: the law, the article and the words quoted."""
+
     law: str
     article: str | None = None
     quote: str = ""
@@ -246,6 +269,9 @@ class Finding(_Record):
     disposition: dict[str, Any] | None = None
     #: What the finding rests on, in Chinese: the template, the section or slot located, the span read.
     grounds: list[str] = PField(default_factory=list)
+    #: The renderings its evidence was read from: ``text-layer`` (typed text), ``ocr`` (a scan read by
+    #: OCR or the OCR layer of a double-layer PDF), ``image`` (a mark judged on the page image).
+    renderings: list[str] = PField(default_factory=list)
 
     def contract(self) -> dict[str, Any]:
         out = {
@@ -262,6 +288,8 @@ class Finding(_Record):
             out["preview"] = True
         if self.grounds:
             out["grounds"] = list(self.grounds)
+        if self.renderings:
+            out["renderings"] = list(self.renderings)
         if self.disposition:
             out["disposition"] = self.disposition
         return out
@@ -290,6 +318,58 @@ class CaseSummary(_Record):
         }
 
 
+class TocEntry(_Record):
+    """One row of a volume's 卷内文书目录: 序号, 文书名称, 文号, 日期, 页号 as written, and where it points."""
+
+    no: int | None = None
+    name: str
+    doc_number: str = ""
+    date: str | None = None
+    #: The stamped page numbers listed (页号 ``12-13`` → 12, 13; a single number → first = last = None-less start).
+    first: int | None = None
+    last: int | None = None
+    #: The PDF page of the 目录 the row is written on, and the row's box there.
+    page: int = 0
+    bbox: BBox | None = None
+    #: The PDF pages the listed page numbers map to (None when the number is not bound in the volume).
+    pdf_first: int | None = None
+    pdf_last: int | None = None
+    #: The document type the row's name reads as ('' when no template knows it).
+    type: str = ""
+    #: The id of the bound document found at the row's first page ('' when none).
+    document_id: str = ""
+
+
+class Volume(_Record):
+    """A bound volume (卷) of the dossier: its cover, 目录 and page numbering, read from one file.
+
+    ``pages`` are the PDF pages of ``file`` that belong to it (a file may hold several volumes,
+    each opening with its cover). ``stamps`` maps a PDF page to the number stamped on it.
+    ``toc_confident`` is True when the 目录 was read and its page numbers agree with the bound
+    documents well enough for a mismatch to be reported; ``problems`` are the mismatches found
+    (Chinese), reported as warnings.
+    """
+
+    file: str
+    pages: list[int] = PField(default_factory=list)
+    label: str = ""
+    title: str = ""
+    name: str = ""
+    cause: str = ""
+    suspect: str = ""
+    number: int | None = None
+    total: int | None = None
+    declared_pages: int | None = None
+    cover_page: int | None = None
+    toc_pages: list[int] = PField(default_factory=list)
+    note_page: int | None = None
+    numbering: str = ""
+    stamps: dict[int, int] = PField(default_factory=dict)
+    entries: list[TocEntry] = PField(default_factory=list)
+    toc_confident: bool = False
+    problems: list[str] = PField(default_factory=list)
+
+
 class CaseFile(_Record):
     """Everything extraction knows about one dossier; the only input rules receive."""
 
@@ -299,6 +379,22 @@ class CaseFile(_Record):
     documents: list[Document] = PField(default_factory=list)
     case: CaseSummary = PField(default_factory=CaseSummary)
     warnings: list[str] = PField(default_factory=list)
+    #: The bound volumes (卷宗封面 / 卷内目录 / page numbering), when the dossier is bound in volumes.
+    volumes: list[Volume] = PField(default_factory=list)
+
+    def view(self, roles: tuple[str, ...]) -> "CaseFile":
+        """The same case with only the documents of the given roles (a shallow copy: documents,
+        pages and the summary are shared). Rules receive such a view (``checks.engine``)."""
+        if all(d.role in roles for d in self.documents):
+            return self
+        return self.model_copy(update={"documents": [d for d in self.documents if d.role in roles]})
+
+    def stamp_of(self, file: str, page: int) -> tuple[str, int | None] | None:
+        """``(volume label, stamped number)`` of a PDF page of a volume, None outside volumes."""
+        for v in self.volumes:
+            if v.file == file and page in v.pages:
+                return v.label, v.stamps.get(page)
+        return None
 
     def of_type(self, *types: str) -> list[Document]:
         return [d for d in self.documents if d.type in types]
@@ -312,6 +408,8 @@ class CaseFile(_Record):
 
 
 class Neighbour(_Record):
+    """One similar decided case in the report: its id, charges, sentence and how it compares."""
+
     model_config = ConfigDict(extra="allow")
 
     id: str
@@ -321,6 +419,8 @@ class Neighbour(_Record):
 
 
 class SimilarCases(_Record):
+    """The report's 类案比对 block: expected versus actual sentence, the deviation and the neighbours."""
+
     model_config = ConfigDict(extra="allow")
 
     expected_sentence_months: float | None = None
@@ -330,6 +430,8 @@ class SimilarCases(_Record):
 
 
 class KeyReview(_Record):
+    """Whether the case must go to 重点评查, and the reasons (Chinese)."""
+
     required: bool = False
     reasons: list[str] = PField(default_factory=list)
 

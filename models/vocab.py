@@ -46,7 +46,42 @@ OPINION_RECORD = "听取意见笔录"          # 听取辩护人/值班律师/�
 CUSTODY_TERM_NOTICE = "变更羁押期限通知书"  # 期限变更书面通知看守所 (DL-010 子项)
 VOLUME_INDEX = "卷内目录"              # 卷内目录 page of a volume (not a document to check)
 EXPERT_OPINION, PRICE_ASSESSMENT, INSPECTION_RECORD, IDENTIFICATION_RECORD, INQUIRY_RECORD, SEIZURE_DECISION, SEIZURE_LIST, CASE_REGISTRATION, FILING_DECISION, ARRIVAL_ACCOUNT, ELECTRONIC_DATA_RECORD = "鉴定意见书", "价格认定结论书", "勘验检查笔录", "辨认笔录", "询问笔录", "扣押决定书", "扣押清单", "受案登记表", "立案决定书", "到案经过", "电子数据提取笔录"  # evidence documents (issue 14, models/evidence.py)
+# volume furniture and evidence material around the case's own documents (issue 25)
+VOLUME_COVER = "卷宗封面"              # cover of a bound volume (卷宗名称, 案由, 卷号 第k卷 共n卷, 本卷页数)
+VOLUME_NOTE = "卷内备考表"             # closing sheet of a volume (本卷情况说明, 立卷人, 检查人)
+SEPARATOR = "分隔页"                   # title given to a separator sheet between parts of a volume (type OTHER)
+STATEMENT_NOTE = "情况说明"            # investigators' 情况说明 / 工作说明
+IDENTITY_PROOF = "身份证明"            # 居民身份证复印件 and the like
+HOUSEHOLD_PROOF = "户籍证明"           # 户籍证明 / 常住人口信息表
+PHOTOS = "照片"                        # photo sheets, screenshots (照片, 监控视频截图)
+SEARCH_RECORD = "搜查笔录"
+SEARCH_WARRANT = "搜查证"
+EVIDENCE_NOTICE = "调取证据通知书"
+EVIDENCE_RECEIPT = "调取证据清单"       # 调取证据清单 with the call / bank records it covers
+ADMIN_PENALTY = "行政处罚决定书"        # another person's (or an earlier) administrative penalty: not this case's
+REVIEW_REPORT = "审查报告"             # the prosecutor's 审查报告 (检察工作卷)
 OTHER = "其他"
+
+# --- document roles (Document.role): what a document is to this case ----------------------
+ROLE_CASE = "case"                     # the case's own procedural documents: what the rules are about
+ROLE_EVIDENCE = "evidence"             # evidence material: statements of witnesses and victims, records, opinions, photos
+ROLE_OTHER_CASE = "other_case"         # another case's document: an earlier judgment (前科), another person's penalty
+ROLE_VOLUME = "volume"                 # volume furniture: cover, 目录, 备考表, separator sheets
+ROLES = (ROLE_CASE, ROLE_EVIDENCE, ROLE_OTHER_CASE, ROLE_VOLUME)
+#: The roles in Chinese, for reports.
+ROLE_NAMES = {ROLE_CASE: "本案诉讼文书", ROLE_EVIDENCE: "证据材料", ROLE_OTHER_CASE: "他案材料", ROLE_VOLUME: "卷宗装订材料"}
+#: Types that are volume furniture.
+VOLUME_TYPES = frozenset({VOLUME_COVER, VOLUME_INDEX, VOLUME_NOTE})
+#: Types that are evidence material (what the evidence inventory and the EVD rules read), never a
+#: procedural document a rule checks. The suspect's own 讯问笔录 is both evidence and the case's own
+#: document: it is not listed here.
+EVIDENCE_TYPES = frozenset({
+    INQUIRY_RECORD, IDENTIFICATION_RECORD, INSPECTION_RECORD, SEARCH_RECORD, SEIZURE_LIST, EXPERT_OPINION,
+    PRICE_ASSESSMENT, ELECTRONIC_DATA_RECORD, ARRIVAL_ACCOUNT, STATEMENT_NOTE, IDENTITY_PROOF, HOUSEHOLD_PROOF,
+    PHOTOS, EVIDENCE_RECEIPT,
+})
+#: Types that are always another case's document in a criminal dossier (an administrative penalty).
+OTHER_CASE_TYPES = frozenset({ADMIN_PENALTY})
 
 #: The types the classifier must recognise (issue 2), in dossier order.
 CORE_TYPES = (
@@ -62,6 +97,8 @@ DATE = "date"                          # ISO date: the document's own date (成�
 ISSUER = "issuer"                      # str: the issuing organ (XX市公安局, XX区人民检察院, XX法院)
 PERSONS = "persons"                    # list[Person dict]: every person with basic data, role set
 SUSPECT_NAME = "suspect_name"          # str: the suspect/defendant this document is about (first one)
+MENTIONS = "mentions"                  # list[{name, role, cue, basis}]: every person the text gives a role (extractors.persons)
+FACT_ENTITIES = "fact_entities"        # list[{kind, value, cue[, yuan][, role]}]: persons, 时间, 地点 and sums the facts state
 CHARGES = "charges"                    # list[str]: normalised 罪名 ending in 罪
 ARTICLES = "articles"                  # list[str]: cited 刑法 articles, canonical "第二百六十四条[第一款]"
 PROCEDURE_ARTICLES = "procedure_articles"  # list[str]: cited 刑事诉讼法 articles, canonical form
@@ -123,6 +160,8 @@ PUBLIC_TRIAL = "public_trial"          # bool: 判决书 says 公开开庭审理
 TERM_START = "term_start"              # ISO date: 判决书 “刑期自…起” date
 TERM_END = "term_end"                  # ISO date: 判决书 “…至…止” date
 DETAINED = "detained"                  # bool: on 批准逮捕决定书/不批准逮捕决定书/提请批准逮捕书: suspect already 刑事拘留
+VICTIM_NOTIFIED = "victim_notified"    # ISO date or True: the document records that the victim was told of the right to an agent (DL-014)
+DUTY_LAWYER = "duty_lawyer"            # str: a 值班律师 the document records as giving legal help in this stage (DOC-014)
 
 # --- section names (keys of the SECTIONS field, value True/False = present/absent) ----
 INDICTMENT_SECTIONS = ("被告人基本情况", "案由和案件来源", "案件事实", "起诉的根据和理由", "认罪认罚情况", "附项")

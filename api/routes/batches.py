@@ -19,7 +19,6 @@ listed as a problem, like a dossier that cannot be found.
 from __future__ import annotations
 
 import logging
-import os
 import uuid
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -32,19 +31,20 @@ from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 
-from api.batches import Batch, BatchItem, batch_sessions
-from api.db import ApiKey, Scan, ScanAccess, audit, scan_by_hash, utcnow
+from api.batch import Batch, BatchItem, batch_sessions
+from api.db import ApiKey, Scan, audit, scan_by_hash, utcnow
 from api.deps import CfgDep, KeyDep, SessionDep, StorageDep, require
 from api.errors import ApiError
 from api.routes.scans import ERRORS
 from api.schemas import UtcDatetime
+from api.services.intake import inside, intake_root, resolve_in_intake
+from api.services.scans import dossier_key, grant, report_with_dispositions, requeue_if_failed
 from api.settings import ServiceSettings
 
 router = APIRouter(prefix="/v1/batches", tags=["batches"])
 log = logging.getLogger(__name__)
 
 BatchSubmitterDep = Annotated[ApiKey, Depends(require("intake", "evaluator"))]
-MAX_DOSSIERS = int(os.environ.get("ASSISTANT_BATCH_MAX_DOSSIERS", "2000"))
 #: Largest manifest that may be uploaded (a CSV of 2,000 rows is ~200 KB).
 MANIFEST_MAX_BYTES = 5 * 2**20
 MEDIA = {"xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
@@ -52,6 +52,8 @@ MEDIA = {"xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sh
 
 
 class BatchIn(BaseModel):
+    """A batch submission: a folder or manifest under the intake root, and a name."""
+
     model_config = ConfigDict(extra="forbid")
 
     path: str = Field(min_length=1, max_length=1000,
@@ -60,6 +62,8 @@ class BatchIn(BaseModel):
 
 
 class BatchCounts(BaseModel):
+    """Dossiers of a batch by state."""
+
     queued: int = 0
     running: int = 0
     done: int = 0
@@ -67,12 +71,16 @@ class BatchCounts(BaseModel):
 
 
 class BatchProblem(BaseModel):
+    """A dossier of the batch that could not be scanned, and why (Chinese)."""
+
     name: str
     message: str
     scan_id: str | None = None
 
 
 class BatchOut(BaseModel):
+    """A batch's progress: counts, pages done, share finished and the problems."""
+
     id: str
     name: str
     status: Literal["running", "done"]
@@ -90,22 +98,11 @@ def _links(batch_id: str) -> dict[str, str]:
     return {"self": base, **{f"summary_{f}": f"{base}/summary.{f}" for f in ("xlsx", "csv", "html")}}
 
 
-def _resolve_source(raw: str, cfg: ServiceSettings) -> tuple[Path, Path]:
-    if cfg.intake_root is None:
-        raise ApiError(403, "path_intake_disabled", "服务未配置受理根目录（ASSISTANT_INTAKE_ROOT），不能提交批量评查。")
-    root = cfg.intake_root.resolve()
-    try:
-        src = (root / raw).resolve() if not Path(raw).is_absolute() else Path(raw).resolve()
-        if src != root and root not in src.parents:
-            raise ApiError(403, "path_not_allowed", "只能提交受理根目录之内的路径。")
-        if not src.exists():
-            raise ApiError(404, "path_not_found", f"受理根目录中找不到：{raw}")
-    except (OSError, ValueError):
-        raise ApiError(422, "invalid_path", "路径格式不合法（含非法字符或过长）。")
-    return src, root
+#: Why a batch is refused when the service has no intake root.
+NO_INTAKE = "服务未配置受理根目录（ASSISTANT_INTAKE_ROOT），不能提交批量评查。"
 
 
-def _discover(src: Path, root: Path, shown: str | None = None) -> list:
+def _discover(src: Path, root: Path, cfg: ServiceSettings, shown: str | None = None) -> list:
     from assistant.batch import SourceError, discover
 
     try:
@@ -116,24 +113,23 @@ def _discover(src: Path, root: Path, shown: str | None = None) -> list:
         raise ApiError(422, "invalid_source", "无法读取该路径下的卷宗或清单。")
     if not entries:
         raise ApiError(422, "no_dossiers", "该路径下没有卷宗（子文件夹或 zip 压缩包）。")
-    if len(entries) > MAX_DOSSIERS:
-        raise ApiError(413, "too_many_dossiers", f"卷宗过多（{len(entries)} 份，上限 {MAX_DOSSIERS} 份），请分批提交。")
+    if len(entries) > cfg.batch_max_dossiers:
+        raise ApiError(413, "too_many_dossiers",
+                       f"卷宗过多（{len(entries)} 份，上限 {cfg.batch_max_dossiers} 份），请分批提交。")
     return entries
 
 
 def _prepare(body: BatchIn, key: ApiKey, cfg: ServiceSettings) -> str:
     """Create the batch, check every dossier and queue it as an ordinary scan; returns the batch id."""
-    src, root = _resolve_source(body.path, cfg)
-    entries = _discover(src, root)
+    src, root = resolve_in_intake(body.path, cfg, NO_INTAKE, "只能提交受理根目录之内的路径。", allow_root=True)
+    entries = _discover(src, root, cfg)
     return _queue_entries(entries, (body.name or src.stem or "批量评查"), str(src), root, key, cfg)
 
 
 def _prepare_uploaded(manifest: Path, label: str, name: str, key: ApiKey, cfg: ServiceSettings) -> str:
     """The same for an uploaded manifest: its paths are relative to the intake root."""
-    if cfg.intake_root is None:
-        raise ApiError(403, "path_intake_disabled", "服务未配置受理根目录（ASSISTANT_INTAKE_ROOT），不能提交批量评查。")
-    root = cfg.intake_root.resolve()
-    entries = _discover(manifest, root, shown=label)
+    root = intake_root(cfg, NO_INTAKE)
+    entries = _discover(manifest, root, cfg, shown=label)
     return _queue_entries(entries, name, f"上传的清单：{label}", root, key, cfg)
 
 
@@ -154,7 +150,7 @@ def _queue_entries(entries: list, name: str, source: str, root: Path, key: ApiKe
         try:
             if e.problem:
                 raise UploadProblem(422, "dossier_missing", e.problem)
-            files = [(n, p) for n, p in dossier_files(e.path) if root in p.resolve().parents]
+            files = [(n, p) for n, p in dossier_files(e.path) if inside(root, p.resolve())]
             validate_dossier(files, cfg.core)
             digest = content_hash(files)
         except UploadProblem as exc:
@@ -166,20 +162,16 @@ def _queue_entries(entries: list, name: str, source: str, root: Path, key: ApiKe
             if item.status != "failed":
                 scan = scan_by_hash(s, digest)
                 if scan is None:
-                    from api.routes.scans import _dossier_key
-
-                    scan = Scan(id=uuid.uuid4().hex[:16], content_hash=digest, dossier_key=_dossier_key(e.path, digest),
+                    scan = Scan(id=uuid.uuid4().hex[:16], content_hash=digest, dossier_key=dossier_key(e.path, digest),
                                 name=e.name[:255], status="queued", input_path=str(e.path), files=len(files),
                                 submitted_by=key.id, prosecutor=prosecutor, stage="排队中")
                     s.add(scan)
-                elif scan.status == "failed" and scan.error_code in ("worker_crashed", "scan_error"):
-                    scan.status, scan.attempts, scan.error_code, scan.error_message = "queued", 0, None, None
-                    scan.owner, scan.stage, scan.finished_at = None, "排队中", None
+                else:
+                    requeue_if_failed(scan)
                 if prosecutor and not scan.prosecutor:
                     scan.prosecutor = prosecutor
                 s.flush()
-                if s.get(ScanAccess, (scan.id, key.id)) is None:
-                    s.add(ScanAccess(scan_id=scan.id, key_id=key.id, prosecutor=prosecutor))
+                grant(s, scan, key, prosecutor)
                 item.scan_id, item.content_hash = scan.id, digest
             s.add(item)
             s.commit()
@@ -292,10 +284,7 @@ def get_batch(batch_id: str, key: KeyDep, session: SessionDep) -> BatchOut:
 
 
 def _rows(session, storage, cfg: ServiceSettings, b: Batch) -> list[dict[str, Any]]:
-    from assistant.service import apply_dispositions
     from assistant.summary import prosecutor_of, summary_row
-
-    from api.routes.scans import _dispositions
 
     state, _, _ = _state(session, b)
     rows = []
@@ -304,7 +293,7 @@ def _rows(session, storage, cfg: ServiceSettings, b: Batch) -> list[dict[str, An
         link = f"/v1/scans/{sc.id}/report.html" if sc is not None else ""
         if sc is not None and sc.status == "done" and sc.report_path:
             try:
-                report = apply_dispositions(storage.read_report(sc.report_path), _dispositions(sc, cfg), cfg.core)
+                report = report_with_dispositions(storage, sc, cfg)
             except (OSError, ValueError):
                 rows.append(summary_row(None, it.meta, name=it.name, status="error", message="报告文件缺失或损坏",
                                         scan_id=sc.id))

@@ -15,30 +15,27 @@ import asyncio
 import io
 import json
 import logging
-import os
-import shutil
-import stat
 import time
-import uuid
 from pathlib import Path
-from typing import Annotated, Any, Callable
+from typing import Annotated, Any
 from urllib.parse import quote
 
 from fastapi import APIRouter, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from sqlalchemy import or_, select
-from sqlalchemy.exc import IntegrityError
 from starlette.datastructures import UploadFile
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from api.db import ApiKey, Scan, ScanAccess, audit, scan_by_hash
+from api.db import ApiKey, Scan, ScanAccess, audit
 from api.deps import CfgDep, EvaluatorDep, KeyDep, SessionDep, StorageDep, SubmitterDep
 from api.errors import ApiError
 from api.schemas import (DispositionIn, DispositionOut, ErrorOut, Progress, RejectedFile, ScanError, ScanList, ScanOut,
                          ScanPathIn)
 from api.settings import ServiceSettings
 from api.storage import Storage
+from api.services import scans as service
+from api.services.intake import copy_from_intake, receive_files, stored_files
 from assistant.service import UploadProblem, apply_dispositions, content_hash, safe_name, validate_dossier
 
 router = APIRouter(prefix="/v1/scans", tags=["scans"])
@@ -100,11 +97,6 @@ def load_scan(session, key: ApiKey, scan_id: str) -> Scan:
     return scan
 
 
-def _grant(session, scan: Scan, key: ApiKey, prosecutor: str | None) -> None:
-    if session.get(ScanAccess, (scan.id, key.id)) is None:
-        session.add(ScanAccess(scan_id=scan.id, key_id=key.id, prosecutor=prosecutor))
-
-
 # --- receiving a submission ---------------------------------------------------------------------------
 
 #: Longest multipart text fields, the same as the JSON body's (:class:`api.schemas.ScanPathIn`)
@@ -161,114 +153,6 @@ async def _read_submission(request: Request, cfg: ServiceSettings) -> tuple[list
                    "请以 multipart/form-data 上传卷宗文件（字段 file），或以 JSON 提交 {\"path\": …}。")
 
 
-async def _receive_files(files: list[UploadFile], tmp: Path, storage: Storage, cfg: ServiceSettings) -> None:
-    if len(files) > cfg.upload_max_files:
-        raise ApiError(413, "too_many_files", f"文件数过多（{len(files)} 个，上限 {cfg.upload_max_files} 个）。")
-    from extractors.ingest import _hidden
-
-    total = 0
-    stored = 0
-    for up in files:
-        parts = [p for p in (up.filename or "file").replace("\\", "/").split("/") if p not in ("", ".", "..")]
-        if parts and _hidden(Path(*parts)):
-            await up.close()  # as the CLI skips hidden files of a folder (".x.pdf", "__MACOSX")
-            continue
-        stored += 1
-        _, target = storage.unique_target(tmp, up.filename or "file")
-        with target.open("wb") as out:
-            while chunk := await up.read(1 << 20):
-                total += len(chunk)
-                if total > cfg.upload_max_bytes:
-                    raise ApiError(413, "upload_too_large", f"上传内容过大（上限 {cfg.upload_max_bytes / 2**20:.0f} MB）。")
-                out.write(chunk)
-        await up.close()
-    if files and not stored:
-        raise ApiError(422, "no_files", "上传的文件都是以“.”开头的隐藏文件（或 __MACOSX 目录中的文件），与命令行一致不予读取。")
-
-
-def _copy_from_intake(raw: str, tmp: Path, cfg: ServiceSettings, storage: Storage) -> tuple[str, list[dict[str, str]]]:
-    """Copy a dossier under the intake root into ``tmp``; returns its name and the entries set
-    aside (symbolic links, FIFOs, sockets, devices: never opened, listed as rejected files).
-
-    Names are cleaned as the ingest cleans them (no undecodable bytes, no bidi overrides), and
-    the copy stops past ``upload_max_bytes`` like an upload."""
-    from extractors.ingest import _hidden, clean_name
-
-    if cfg.intake_root is None:
-        raise ApiError(403, "path_intake_disabled", "服务未配置受理根目录（ASSISTANT_INTAKE_ROOT），不能按路径提交，请上传文件。")
-    root = cfg.intake_root.resolve()
-    try:
-        src = (root / raw).resolve() if not Path(raw).is_absolute() else Path(raw).resolve()
-        if src != root and root not in src.parents:
-            raise ApiError(403, "path_not_allowed", "只能提交受理根目录之内的卷宗路径。")
-        if src == root:
-            raise ApiError(422, "invalid_path", "请提交受理根目录下的某个卷宗文件夹或文件，而不是受理根目录本身。")
-        if not src.exists():
-            raise ApiError(404, "path_not_found", f"受理根目录中找不到：{clean_name(raw)}")
-        mode = src.stat().st_mode
-    except (OSError, ValueError):
-        raise ApiError(422, "invalid_path", "路径格式不合法（含非法字符或过长）。")
-    if not (stat.S_ISDIR(mode) or stat.S_ISREG(mode)):
-        raise ApiError(422, "invalid_path", "提交的路径不是普通文件或文件夹（如管道、设备文件），不能读取。")
-    skipped: list[dict[str, str]] = []
-    total = 0
-
-    def copy(path: Path, target: Path) -> None:
-        nonlocal total
-        size = path.stat().st_size
-        total += size
-        if total > cfg.upload_max_bytes:
-            raise ApiError(413, "upload_too_large", f"卷宗内容过大（上限 {cfg.upload_max_bytes / 2**20:.0f} MB）。")
-        with path.open("rb") as fin, target.open("wb") as fout:
-            shutil.copyfileobj(fin, fout, 1 << 20)
-
-    try:
-        if stat.S_ISREG(mode):
-            _, target = storage.unique_target(tmp, clean_name(src.name))
-            copy(src, target)
-            return clean_name(src.stem), skipped
-        for dirpath, dirnames, filenames in os.walk(src, followlinks=False):
-            base = Path(dirpath)
-            rel_dir = base.relative_to(src)
-            out_dir = tmp.joinpath(*(safe_name(part) for part in rel_dir.parts)) if rel_dir.parts else tmp
-            out_dir.mkdir(parents=True, exist_ok=True)
-            for d in list(dirnames):
-                if (base / d).is_symlink():
-                    dirnames.remove(d)
-                    filenames.append(d)
-            for f in sorted(filenames):
-                rel = (rel_dir / f).as_posix()
-                if _hidden(Path(rel)):
-                    continue
-                entry = base / f
-                fmode = entry.lstat().st_mode
-                if not stat.S_ISREG(fmode):
-                    what = "符号链接不予读取" if stat.S_ISLNK(fmode) else "不是普通文件（如管道、设备或套接字），不予读取"
-                    skipped.append({"file": clean_name(rel), "code": "special_file", "message": what})
-                    continue
-                _, target = storage.unique_target(out_dir, clean_name(f))
-                copy(entry, target)
-    except ApiError:
-        raise
-    except (OSError, shutil.Error, ValueError):
-        log.warning("copying %s from the intake root failed", raw, exc_info=True)
-        raise ApiError(422, "invalid_path", "受理根目录中的卷宗无法读取（文件无法访问或名称不合法）。")
-    return clean_name(src.name), skipped
-
-
-def _stored_files(folder: Path) -> list[tuple[str, Path]]:
-    return [(p.relative_to(folder).as_posix(), p) for p in sorted(folder.rglob("*")) if p.is_file() and not p.is_symlink()]
-
-
-def _dossier_key(input_path: Path, digest: str) -> str:
-    """The dispositions key of :mod:`assistant.dispositions` (shared with the CLI), else the content hash."""
-    try:
-        from assistant.dispositions import dossier_key_for_path
-    except ImportError:
-        return digest
-    return dossier_key_for_path(input_path)
-
-
 @router.post(
     "", operation_id="create_scan", status_code=202, response_model=ScanOut, openapi_extra=UPLOAD_BODY,
     responses={**ERRORS, 200: {"description": "wait=true 且扫描完成：直接返回报告 JSON", "content": {"application/json": {}}}},
@@ -294,13 +178,13 @@ async def create_scan(
     skipped: list[dict[str, str]] = []
     try:
         if files:
-            await _receive_files(files, tmp, storage, cfg)
+            await receive_files(files, tmp, storage, cfg)
             default_name = Path(safe_name(files[0].filename or "卷宗")).stem if len(files) == 1 else ""
         elif fields.get("path"):
-            default_name, skipped = await run_in_threadpool(_copy_from_intake, fields["path"], tmp, cfg, storage)
+            default_name, skipped = await run_in_threadpool(copy_from_intake, fields["path"], tmp, cfg, storage)
         else:
             raise ApiError(422, "no_files", "没有收到卷宗文件：请用表单字段 file 上传文件，或提供 path。")
-        stored = _stored_files(tmp)
+        stored = stored_files(tmp)
         try:
             summary = await run_in_threadpool(validate_dossier, stored, cfg.core, strict)
         except UploadProblem as exc:
@@ -311,24 +195,14 @@ async def create_scan(
         summary.rejected = skipped + summary.rejected
         digest = await run_in_threadpool(content_hash, stored)
         prosecutor = fields.get("prosecutor")
-        existing = scan_by_hash(session, digest)
-        if existing is None:
-            scan = await queue_new_scan(session, storage, tmp, digest, summary, key, prosecutor,
-                                        lambda sid: fields.get("name") or default_name or f"卷宗-{sid[:6]}")
-            duplicate = scan is None
-            if scan is None:
-                existing = scan_by_hash(session, digest)
-                if existing is None:
-                    raise ApiError(409, "conflict", "卷宗正在被同时提交，请稍后重试。")
-        if existing is not None:
+        scan, duplicate = await service.submit(session, storage, tmp, digest, summary, key, prosecutor,
+                                                lambda sid: fields.get("name") or default_name or f"卷宗-{sid[:6]}")
+        if duplicate:
             storage.discard(tmp)
-            scan, duplicate = existing, True
-            _grant(session, scan, key, prosecutor)
+            service.grant(session, scan, key, prosecutor)
             if prosecutor and not scan.prosecutor:
                 scan.prosecutor = prosecutor
-            if scan.status == "failed" and scan.error_code in ("worker_crashed", "scan_error"):
-                scan.status, scan.attempts, scan.error_code, scan.error_message = "queued", 0, None, None
-                scan.owner, scan.stage, scan.finished_at = None, "排队中", None
+            service.requeue_if_failed(scan)
             audit(session, "scan.resubmit", key, target=scan.id)
             session.commit()
     finally:
@@ -384,24 +258,15 @@ def get_scan(scan_id: str, key: KeyDep, session: SessionDep) -> ScanOut:
     return scan_out(load_scan(session, key, scan_id))
 
 
-def _dispositions(scan: Scan, cfg: ServiceSettings) -> dict[str, dict]:
-    try:
-        from assistant.dispositions import lookup_by_key
-    except ImportError:
-        return {}
-    return lookup_by_key(scan.dossier_key, cfg.core) or {}
-
-
 def _report(session, storage: Storage, scan: Scan, key: ApiKey, action: str, cfg: ServiceSettings) -> dict[str, Any]:
     if scan.status != "done" or not scan.report_path:
         if scan.status == "failed":
             raise ApiError(409, "scan_failed", f"扫描失败，没有报告：{scan.error_message or ''}")
         raise ApiError(409, "report_not_ready", f"报告尚未生成（当前状态：{scan.status}），请稍后再试。")
     try:
-        report = storage.read_report(scan.report_path)
+        report = service.report_with_dispositions(storage, scan, cfg)
     except (OSError, ValueError):
         raise ApiError(409, "report_missing", "报告文件缺失或损坏，请重新提交卷宗。")
-    report = apply_dispositions(report, _dispositions(scan, cfg), cfg.core)
     audit(session, action, key, target=scan.id)
     session.commit()
     return report
@@ -467,7 +332,7 @@ def set_disposition(scan_id: str, finding_id: str, body: DispositionIn, key: Eva
         report = storage.read_report(scan.report_path)
     except (OSError, ValueError):
         raise ApiError(409, "report_missing", "报告文件缺失或损坏，请重新提交卷宗。")
-    finding = next((f for f in report.get("findings", []) + report.get("hints", []) if f.get("id") == finding_id), None)
+    finding = service.find_finding(report, finding_id)
     if finding is None:
         raise ApiError(404, "finding_not_found", f"报告中没有编号为 {finding_id} 的问题。")
     reason = body.reason.strip()
@@ -479,43 +344,9 @@ def set_disposition(scan_id: str, finding_id: str, body: DispositionIn, key: Eva
         raise ApiError(503, "dispositions_unavailable", "处置记录功能暂不可用。")
     by = key.name or key.id
     try:
-        dmod.mark_by_key(scan.dossier_key, finding_id, body.status, reason, by, rule_id=finding.get("rule_id"),
-                         settings=cfg.core, message=finding.get("message", ""))
+        service.record_disposition(session, scan, finding, body.status, reason, by, key, cfg)
     except dmod.DispositionError as exc:
         raise ApiError(422, "invalid_disposition", str(exc))
-    audit(session, "disposition", key, target=f"{scan.id}/{finding_id}",
-          detail={"status": body.status, "reason": reason, "rule_id": finding.get("rule_id")})
-    session.commit()
-    updated = apply_dispositions(report, _dispositions(scan, cfg), cfg.core)
+    updated = apply_dispositions(report, service.dispositions_of(scan, cfg), cfg.core)
     return DispositionOut(scan_id=scan.id, finding_id=finding_id, rule_id=finding.get("rule_id"), status=body.status,
                           reason=reason, by=by, points=updated["points"], grade=updated["grade"])
-
-
-async def queue_new_scan(session: Any, storage: Any, tmp: Path, digest: str, summary: Any, who: Any,
-                         prosecutor: str | None, name_for: Callable[[str], str],
-                         via: str | None = None) -> Scan | None:
-    """Store the received files as a new queued scan, grant the submitter access and audit it.
-
-    Returns ``None`` when another request stored the same dossier (same content hash) first: the
-    caller then takes that scan. Shared by the API upload and the web self-check.
-    """
-    scan_id = uuid.uuid4().hex[:16]
-    name = safe_name(name_for(scan_id))
-    folder = storage.commit_input(tmp, scan_id, name)
-    single = [p for _, p in _stored_files(folder)]
-    input_path = single[0] if len(single) == 1 and single[0].suffix.lower() == ".zip" else folder
-    dkey = await run_in_threadpool(_dossier_key, input_path, digest)
-    scan = Scan(id=scan_id, content_hash=digest, dossier_key=dkey, name=name, status="queued",
-                input_path=str(input_path), files=summary.files, pages=summary.pages, submitted_by=who.id,
-                prosecutor=prosecutor, stage="排队中")
-    session.add(scan)
-    session.add(ScanAccess(scan_id=scan_id, key_id=who.id, prosecutor=prosecutor))
-    detail = {"files": summary.files, "pages": summary.pages, "rejected": len(summary.rejected)}
-    audit(session, "scan.submit", who, target=scan_id, detail={**detail, "via": via} if via else detail)
-    try:
-        session.commit()
-    except IntegrityError:
-        session.rollback()
-        shutil.rmtree(storage.scan_dir(scan_id), ignore_errors=True)
-        return None
-    return scan

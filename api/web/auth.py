@@ -8,6 +8,10 @@
   sign-in form, a token also set in the ``pc_csrf`` cookie (double submit).
 - The audit log is the service's (``audit_log``): web actions are recorded with
   ``key_id = "u:<user id>"``, the username and the role.
+- A new password must pass :class:`PasswordPolicy`: a minimum length and a minimum strength
+  estimated by ``zxcvbn`` (0–4: common words, keyboard runs, dates, repeats and the user's own
+  name are cheap to guess), both configurable (``ASSISTANT_PASSWORD_MIN_LENGTH``,
+  ``ASSISTANT_PASSWORD_MIN_SCORE``).
 """
 
 from __future__ import annotations
@@ -30,7 +34,7 @@ SESSION_COOKIE = "pc_session"
 LOGIN_CSRF_COOKIE = "pc_csrf"
 SESSION_HOURS = 12
 ROLE_LABELS = {"prosecutor": "检察官", "evaluator": "评查员", "admin": "管理员"}
-MIN_PASSWORD = 8
+MAX_PASSWORD = 200
 
 _hasher = PasswordHasher()
 # a hash to verify against when the username is unknown, so that timing does not reveal it
@@ -39,6 +43,35 @@ _DUMMY = _hasher.hash("not-a-real-password")
 
 class UserError(ValueError):
     """A user could not be created or changed (message in Chinese)."""
+
+
+@dataclass(frozen=True)
+class PasswordPolicy:
+    """What a new password must meet: ``min_length`` characters and a zxcvbn score of ``min_score``."""
+
+    min_length: int = 10
+    min_score: int = 3
+
+    @classmethod
+    def from_settings(cls, cfg) -> "PasswordPolicy":
+        return cls(cfg.password_min_length, cfg.password_min_score)
+
+    def describe(self) -> str:
+        return f"至少 {self.min_length} 位，不能是常见密码、连续或重复字符、日期或用户名的变形，宜混用字母、数字和符号"
+
+    def problem(self, password: str, *user_inputs: str) -> str | None:
+        """Why ``password`` is refused (Chinese), or None when it passes."""
+        if len(password or "") < self.min_length:
+            return f"密码至少 {self.min_length} 位。"
+        if len(password) > MAX_PASSWORD:
+            return f"密码不能超过 {MAX_PASSWORD} 位。"
+        if self.min_score > 0:
+            from zxcvbn import zxcvbn
+
+            score = zxcvbn(password[:100], user_inputs=[u for u in user_inputs if u])["score"]
+            if score < self.min_score:
+                return (f"密码强度不足（强度评估 {score}/4，要求不低于 {self.min_score}）：{self.describe()}。")
+        return None
 
 
 @dataclass
@@ -72,14 +105,15 @@ def check_password(user: User | None, password: str) -> bool:
 
 
 def create_user(session: Session, username: str, password: str, role: str, display_name: str = "",
-                department: str = "", by: User | None = None) -> User:
+                department: str = "", by: User | None = None, policy: PasswordPolicy | None = None) -> User:
     username = (username or "").strip()
     if role not in WEB_ROLES:
         raise UserError(f"未知角色：{role}（可选：{'、'.join(f'{r}（{ROLE_LABELS[r]}）' for r in WEB_ROLES)}）")
-    if not username or len(username) > 100 or any(c.isspace() for c in username):
-        raise UserError("用户名不能为空、不能含空白字符，且不超过 100 字。")
-    if len(password or "") < MIN_PASSWORD:
-        raise UserError(f"密码至少 {MIN_PASSWORD} 位。")
+    if not username or len(username) > 100 or any(c.isspace() or not c.isprintable() for c in username):
+        raise UserError("用户名不能为空、不能含空白或控制字符，且不超过 100 字。")
+    problem = (policy or PasswordPolicy()).problem(password or "", username, display_name)
+    if problem:
+        raise UserError(problem)
     if session.scalar(select(User).where(User.username == username)) is not None:
         raise UserError(f"用户名已存在：{username}")
     user = User(username=username, display_name=(display_name or "").strip()[:100], role=role,

@@ -5,16 +5,14 @@ from __future__ import annotations
 import sys
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
+from api.console import con, err, service_sessions
+
 users_app = typer.Typer(no_args_is_help=True, help="管理网页账号（角色：prosecutor 检察官、evaluator 评查员、admin 管理员）。")
-con = Console()
-err = Console(stderr=True)
 
 
 def _sessions():
-    from api.cli import _sessions as service_sessions
     from api.settings import ServiceSettings
     from api.web.models import create_tables
 
@@ -32,6 +30,7 @@ def create(
     department: str = typer.Option("", "--department", help="所在部门（可选，用于分析研判按部门统计）。"),
 ) -> None:
     """创建网页账号；密码以 argon2 哈希保存，不记录、不显示。"""
+    from api.settings import ServiceSettings
     from api.web import auth
 
     if password_stdin:
@@ -40,7 +39,8 @@ def create(
         password = typer.prompt("密码", hide_input=True, confirmation_prompt=True)
     with _sessions()() as s:
         try:
-            user = auth.create_user(s, name, password, role, display_name, department)
+            user = auth.create_user(s, name, password, role, display_name, department,
+                                    policy=auth.PasswordPolicy.from_settings(ServiceSettings()))
         except auth.UserError as exc:
             err.print(f"[bold red]错误：[/]{exc}")
             raise typer.Exit(2)

@@ -1,5 +1,7 @@
 """Page images for the 案件页: the crop of a page around a finding's evidence (box highlighted)
-and the full page, rendered server-side from the stored dossier and cached as PNG.
+and the full page, rendered server-side from the stored dossier and cached as PNG. Crops are thumbnails (narrow, bounded in pixels) around the
+evidence box and, for a slot finding, the zone where the signature or seal was looked for; the viewer
+pages through the full pages. DOCX and TXT evidence is shown in its surrounding text (:func:`text_context`).
 
 PDF pages are rendered with pypdfium2, image pages with Pillow (boxes are in PDF points,
 pixels = points × dpi / 72 with the image's own dpi as the extractors read it), OFD pages
@@ -12,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import re
 import threading
 import zipfile
 from pathlib import Path, PurePosixPath
@@ -20,6 +23,14 @@ from PIL import Image, ImageDraw
 
 RENDER_DPI = 150
 CROP_MARGIN_PT = 70.0
+#: A crop keeps this much of the page beside the box (points), at least ``CROP_MIN_WIDTH_PT`` wide.
+CROP_SIDE_PT = 90.0
+CROP_MIN_WIDTH_PT = 320.0
+#: Crops are thumbnails: at most this wide and tall (pixels; shown at half size, sharp on dense screens).
+THUMB_MAX_W = 720
+THUMB_MAX_H = 420
+ZONE_LINE = (230, 120, 0, 255)
+ZONE_FILL = (255, 170, 0, 40)
 MAX_PIXELS = 12_000_000
 MAX_MEMBER_BYTES = 200 * 1024 * 1024
 RENDERABLE = (".pdf", ".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp", ".webp", ".gif", ".ofd")
@@ -136,7 +147,7 @@ def render_page(path: Path, page: int, dpi: float = RENDER_DPI) -> tuple[Image.I
             doc.close()
     if suffix == ".ofd":
         try:
-            from extractors.ofd import render_pages as ofd_render
+            from extractors.ofd_render import render_pages as ofd_render
 
             arr = ofd_render(path, [page], dpi=int(dpi)).get(page)
         except Exception as exc:  # noqa: BLE001 - any reader failure means no image
@@ -161,13 +172,51 @@ def render_page(path: Path, page: int, dpi: float = RENDER_DPI) -> tuple[Image.I
     return img, scale
 
 
-def _highlight(img: Image.Image, box_px: tuple[float, float, float, float]) -> Image.Image:
+def _highlight(img: Image.Image, box_px: tuple[float, float, float, float] | None,
+               zone_px: tuple[float, float, float, float] | None = None) -> Image.Image:
+    """The page with the evidence box (red) and the zone a slot was looked for in (dashed orange)."""
     overlay = Image.new("RGBA", img.size, (0, 0, 0, 0))
     d = ImageDraw.Draw(overlay)
-    x0, y0, x1, y1 = box_px
-    pad = 3
-    d.rectangle((x0 - pad, y0 - pad, x1 + pad, y1 + pad), fill=HIGHLIGHT_FILL, outline=HIGHLIGHT_LINE, width=3)
+    if zone_px:
+        x0, y0, x1, y1 = zone_px
+        d.rectangle((x0, y0, x1, y1), fill=ZONE_FILL)
+        dash = 14
+        for x in range(int(x0), int(x1), dash * 2):  # dashed outline: a zone, not a found box
+            d.line((x, y0, min(x + dash, x1), y0), fill=ZONE_LINE, width=3)
+            d.line((x, y1, min(x + dash, x1), y1), fill=ZONE_LINE, width=3)
+        for y in range(int(y0), int(y1), dash * 2):
+            d.line((x0, y, x0, min(y + dash, y1)), fill=ZONE_LINE, width=3)
+            d.line((x1, y, x1, min(y + dash, y1)), fill=ZONE_LINE, width=3)
+    if box_px:
+        x0, y0, x1, y1 = box_px
+        pad = 3
+        d.rectangle((x0 - pad, y0 - pad, x1 + pad, y1 + pad), fill=HIGHLIGHT_FILL, outline=HIGHLIGHT_LINE, width=3)
     return Image.alpha_composite(img.convert("RGBA"), overlay).convert("RGB")
+
+
+def _union(*boxes):
+    got = [b for b in boxes if b]
+    if not got:
+        return None
+    return (min(b[0] for b in got), min(b[1] for b in got), max(b[2] for b in got), max(b[3] for b in got))
+
+
+def crop_box(box: tuple[float, float, float, float], page_w: float, page_h: float) -> tuple[float, float, float, float]:
+    """The part of the page (points) a thumbnail shows around ``box``: the box with a margin above and
+    below and beside it, at least ``CROP_MIN_WIDTH_PT`` wide, inside the page."""
+    x0, y0, x1, y1 = box
+    left, right = x0 - CROP_SIDE_PT, x1 + CROP_SIDE_PT
+    if right - left < CROP_MIN_WIDTH_PT:
+        grow = (CROP_MIN_WIDTH_PT - (right - left)) / 2
+        left, right = left - grow, right + grow
+    top, bottom = y0 - CROP_MARGIN_PT, y1 + CROP_MARGIN_PT
+    return max(0.0, left), max(0.0, top), min(page_w, right), min(page_h, bottom)
+
+
+def thumbnail(img: Image.Image) -> Image.Image:
+    """``img`` scaled down to fit ``THUMB_MAX_W`` × ``THUMB_MAX_H`` (never up)."""
+    k = min(1.0, THUMB_MAX_W / max(1, img.width), THUMB_MAX_H / max(1, img.height))
+    return img if k >= 1.0 else img.resize((max(1, int(img.width * k)), max(1, int(img.height * k))), Image.LANCZOS)
 
 
 def locate_text(path: Path, page: int, text: str) -> tuple[float, float, float, float] | None:
@@ -211,12 +260,18 @@ def locate_text(path: Path, page: int, text: str) -> tuple[float, float, float, 
         doc.close()
 
 
-def page_png(input_path: Path, cache: Path, file: str, page: int, bbox=None, crop: bool = True, text: str = "") -> bytes:
-    """PNG bytes of the crop around ``bbox`` (or of the full page), highlighted; cached in ``cache``.
+def page_png(input_path: Path, cache: Path, file: str, page: int, bbox=None, crop: bool = True, text: str = "",
+             zone=None, highlight: bool = True) -> bytes:
+    """PNG bytes of a thumbnail crop around ``bbox`` (or of the full page), highlighted; cached in ``cache``.
 
-    Evidence without a box is looked up by its text on the PDF's text layer."""
+    ``zone`` is where a slot (signature, seal, 落款) was looked for: drawn dashed, and the crop covers it.
+    Evidence without a box is looked up by its text on the PDF's text layer; a crop with nothing to
+    show around is the top of the page. ``highlight=False`` renders the page plain (a page paged to
+    in the viewer that is not the evidence's)."""
     box = tuple(float(v) for v in bbox) if bbox and len(bbox) == 4 else None
-    key = hashlib.sha256(repr((file, page, box, crop, RENDER_DPI, None if box else text[:24])).encode()).hexdigest()[:32]
+    zbox = tuple(float(v) for v in zone) if zone and len(zone) == 4 else None
+    key = hashlib.sha256(repr((file, page, box, zbox, crop, highlight, RENDER_DPI, THUMB_MAX_W, THUMB_MAX_H,
+                               None if box else text[:24])).encode()).hexdigest()[:32]
     target = cache / "renders" / f"{key}.png"
     if target.is_file():
         return target.read_bytes()
@@ -226,19 +281,21 @@ def page_png(input_path: Path, cache: Path, file: str, page: int, bbox=None, cro
         if target.is_file():
             return target.read_bytes()
         path = resolve_file(input_path, file, cache)
-        if box is None and text:
+        if box is None and text and highlight:
             box = locate_text(path, int(page), text)
         img, scale = render_page(path, int(page))
-        if box:
-            px = (box[0] * scale, box[1] * scale, box[2] * scale, box[3] * scale)
-            img = _highlight(img, px)
-            if crop:
-                top = max(0, int((box[1] - CROP_MARGIN_PT) * scale))
-                bottom = min(img.height, int((box[3] + CROP_MARGIN_PT) * scale))
-                if bottom - top > 20:
-                    img = img.crop((0, top, img.width, bottom))
-        elif crop:
-            img = img.crop((0, 0, img.width, min(img.height, int(img.height * 0.45))))
+        if highlight and (box or zbox):
+            px = (lambda b: (b[0] * scale, b[1] * scale, b[2] * scale, b[3] * scale) if b else None)
+            img = _highlight(img, px(box), px(zbox))
+        if crop:
+            area = _union(box, zbox) if highlight else None
+            if area:
+                l, t, r, b = crop_box(area, img.width / scale, img.height / scale)
+                if (r - l) * scale > 20 and (b - t) * scale > 20:
+                    img = img.crop((int(l * scale), int(t * scale), int(r * scale), int(b * scale)))
+            else:
+                img = img.crop((0, 0, img.width, min(img.height, int(img.height * 0.3))))
+            img = thumbnail(img)
         buf = io.BytesIO()
         img.save(buf, "PNG", optimize=False)
         data = buf.getvalue()
@@ -247,3 +304,78 @@ def page_png(input_path: Path, cache: Path, file: str, page: int, bbox=None, cro
         tmp.write_bytes(data)
         tmp.replace(target)
         return data
+
+
+def page_count(input_path: Path, cache: Path, file: str) -> int | None:
+    """Pages of a stored PDF/OFD/TIFF (for the viewer's page navigation); None when unknown."""
+    if not renderable(file):
+        return None
+    try:
+        path = resolve_file(input_path, file, cache)
+        suffix = path.suffix.lower()
+        if suffix == ".pdf":
+            import pypdfium2 as pdfium
+
+            with _LOCK:
+                doc = pdfium.PdfDocument(str(path))
+                try:
+                    return len(doc)
+                finally:
+                    doc.close()
+        if suffix in (".tif", ".tiff", ".gif", ".webp"):
+            with Image.open(path) as im:
+                return int(getattr(im, "n_frames", 1) or 1)
+        if suffix == ".ofd":
+            return None
+        return 1
+    except Exception:  # noqa: BLE001 - navigation is a convenience
+        return None
+
+
+def text_context(input_path: Path, cache: Path, file: str, snippet: str, width: int = 50) -> tuple[str, str, str] | None:
+    """The evidence snippet in its surrounding text of a DOCX or TXT file: (before, snippet, after), or
+    None when the file or the snippet cannot be found."""
+    suffix = PurePosixPath(file or "").suffix.lower()
+    if suffix not in (".docx", ".txt") or not (snippet or "").strip():
+        return None
+    try:
+        path = resolve_file(input_path, file, cache)
+        if suffix == ".docx":
+            import docx
+
+            d = docx.Document(str(path))
+            paras = [p.text for p in d.paragraphs]
+            for t in d.tables:
+                for row in t.rows:
+                    paras.append("　".join(c.text for c in row.cells))
+            text = "\n".join(paras)
+        else:
+            raw = path.read_bytes()[:2_000_000]
+            text = next((raw.decode(enc) for enc in ("utf-8-sig", "gb18030") if _decodes(raw, enc)),
+                        raw.decode("utf-8", "replace"))
+    except Exception:  # noqa: BLE001 - a context is a convenience
+        return None
+    needle = snippet.strip()
+    i = text.find(needle)
+    if i < 0:  # tolerate line breaks and spaces inside the snippet
+        compact, idx = [], []
+        for k, ch in enumerate(text):
+            if not ch.isspace():
+                compact.append(ch)
+                idx.append(k)
+        j = "".join(compact).find("".join(needle.split()))
+        if j < 0:
+            return None
+        i, end = idx[j], idx[j + len("".join(needle.split())) - 1] + 1
+    else:
+        end = i + len(needle)
+    tidy = (lambda t: re.sub(r"\s*\n\s*", "\n", t))
+    return tidy(text[max(0, i - width):i]).lstrip(), text[i:end], tidy(text[end:end + width]).rstrip()
+
+
+def _decodes(raw: bytes, enc: str) -> bool:
+    try:
+        raw.decode(enc)
+        return True
+    except UnicodeDecodeError:
+        return False

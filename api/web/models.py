@@ -15,19 +15,17 @@ from __future__ import annotations
 import datetime as dt
 
 from sqlalchemy import Boolean, Date, DateTime, Index, Integer
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column
 
 from api.db import utcnow
-from assistant.database import SafeString, SafeText, make_engine
+from assistant.database import Base, SafeString, SafeText, make_engine
 
 WEB_ROLES = ("prosecutor", "evaluator", "admin")
 
 
-class WebBase(DeclarativeBase):
-    pass
+class User(Base):
+    """A web account: username, display name, role, department and argon2 password hash."""
 
-
-class User(WebBase):
     __tablename__ = "web_users"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
@@ -45,7 +43,9 @@ class User(WebBase):
         return self.display_name or self.username
 
 
-class WebSession(WebBase):
+class WebSession(Base):
+    """A sign-in session: the sha256 of its cookie token, its CSRF token and expiry."""
+
     __tablename__ = "web_sessions"
 
     token_hash: Mapped[str] = mapped_column(SafeString(64), primary_key=True)
@@ -55,7 +55,9 @@ class WebSession(WebBase):
     expires_at: Mapped[dt.datetime] = mapped_column(DateTime, index=True)
 
 
-class CaseRow(WebBase):
+class CaseRow(Base):
+    """One scan in the case index (案件列表, dashboards, 期限预警), rebuilt from its report and dispositions."""
+
     __tablename__ = "web_cases"
 
     scan_id: Mapped[str] = mapped_column(SafeString(32), primary_key=True)
@@ -79,6 +81,15 @@ class CaseRow(WebBase):
     disp_count: Mapped[int] = mapped_column(Integer, default=0)
     disp_at: Mapped[str] = mapped_column(SafeString(40), default="")
     indexed_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    # --- added by migration 0002 (issue 22): cases grouped by 案号, the final grade, 办结日期 ---
+    #: the case a scan belongs to: its normalised 案号, else ``scan:<id>`` (a rescan of the same case shares it)
+    group_key: Mapped[str] = mapped_column(SafeString(200), default="", index=True)
+    #: the newest scan of its group: the list, the dashboards and 期限预警 count only these
+    latest: Mapped[bool] = mapped_column(Boolean, default=True, index=True)
+    group_scans: Mapped[int] = mapped_column(Integer, default=1)
+    final_grade: Mapped[str] = mapped_column(SafeString(16), default="", index=True)
+    closed_on: Mapped[dt.date | None] = mapped_column(Date, nullable=True, index=True)
+    closed_month: Mapped[str] = mapped_column(SafeString(7), default="", index=True)
 
 
 Index("ix_web_cases_status_scanned", CaseRow.scan_status, CaseRow.scanned_at)
@@ -87,7 +98,15 @@ Index("ix_web_cases_dashboard", CaseRow.scan_status, CaseRow.department, CaseRow
       CaseRow.points, CaseRow.findings, CaseRow.key_review)
 
 
-class FindingRow(WebBase):
+# migration 0002: the list (one row per case, newest first) and the dashboards over the newest scans
+Index("ix_web_cases_latest_scanned", CaseRow.latest, CaseRow.scanned_at)
+Index("ix_web_cases_case_dashboard", CaseRow.latest, CaseRow.scan_status, CaseRow.department, CaseRow.prosecutor,
+      CaseRow.closed_month, CaseRow.grade, CaseRow.final_grade, CaseRow.points, CaseRow.findings, CaseRow.key_review)
+
+
+class FindingRow(Base):
+    """One finding of an indexed scan, with its disposition status."""
+
     __tablename__ = "web_findings"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
@@ -107,7 +126,9 @@ Index("ix_web_findings_rule_cover", FindingRow.rule_id, FindingRow.disposition, 
 Index("ix_web_findings_category_cover", FindingRow.category, FindingRow.disposition, FindingRow.points, FindingRow.scan_id)
 
 
-class DeadlineRow(WebBase):
+class DeadlineRow(Base):
+    """One statutory deadline of an indexed scan (期限预警)."""
+
     __tablename__ = "web_deadlines"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
@@ -123,7 +144,9 @@ class DeadlineRow(WebBase):
     prosecutor: Mapped[str] = mapped_column(SafeString(100), default="")
 
 
-class Conclusion(WebBase):
+class Conclusion(Base):
+    """The evaluator's 评查结论 of a scan: grade and opinion, which fill the notice."""
+
     __tablename__ = "web_conclusions"
 
     scan_id: Mapped[str] = mapped_column(SafeString(32), primary_key=True)
@@ -131,11 +154,37 @@ class Conclusion(WebBase):
     opinion: Mapped[str] = mapped_column(SafeText, default="")
     by: Mapped[str] = mapped_column(SafeString(100), default="")
     at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    # --- added by migration 0002 ---
+    by_label: Mapped[str] = mapped_column(SafeString(100), default="")
+    machine_grade: Mapped[str] = mapped_column(SafeString(16), default="")
+    #: why the conclusion was saved while 重点评查 findings were undisposed (empty: none were)
+    override_reason: Mapped[str] = mapped_column(SafeText, default="")
+
+
+class ReviewEvent(Base):
+    """One step of a case's review (table added by migration 0002): a conclusion, 退回整改, 提请复核 …
+    The case's status is its latest step (:func:`api.web.review.status_of`)."""
+
+    __tablename__ = "web_review_events"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    group_key: Mapped[str] = mapped_column(SafeString(200), index=True)
+    scan_id: Mapped[str] = mapped_column(SafeString(32), index=True)
+    at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, index=True)
+    by: Mapped[str] = mapped_column(SafeString(100), default="")
+    by_label: Mapped[str] = mapped_column(SafeString(100), default="")
+    role: Mapped[str] = mapped_column(SafeString(16), default="")
+    action: Mapped[str] = mapped_column(SafeString(16))
+    status: Mapped[str] = mapped_column(SafeString(16))
+    grade: Mapped[str] = mapped_column(SafeString(16), default="")
+    note: Mapped[str] = mapped_column(SafeText, default="")
 
 
 def create_tables(url: str) -> None:
-    """Create the web tables (and the dispositions table they join) once per process."""
-    from assistant import dispositions
+    """Create the web tables (and the dispositions table they join) once per process, then bring
+    an existing database up to date with the Alembic migrations (:mod:`api.migrations`)."""
+    import assistant.dispositions  # noqa: F401 - its table is declared on the same base
+    from api.migrate import upgrade
 
-    make_engine(url, WebBase.metadata)
-    make_engine(url, dispositions._Base.metadata)
+    make_engine(url, Base.metadata)
+    upgrade(url)

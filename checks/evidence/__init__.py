@@ -48,6 +48,8 @@ MIN_LIST_ITEMS = 2
 
 @dataclass(frozen=True)
 class Item:
+    """One item of evidence an element of a crime calls for (statutory or practice), with what matches it."""
+
     id: str
     name: str
     kinds: tuple[str, ...]
@@ -59,6 +61,8 @@ class Item:
 
 @dataclass(frozen=True)
 class Element:
+    """One element of a crime (构成要件) and the evidence items that prove it."""
+
     name: str
     items: tuple[Item, ...]
     basis: Basis | None = None
@@ -66,6 +70,8 @@ class Element:
 
 @dataclass(frozen=True)
 class Checklist:
+    """The evidence checklist of one 罪名: its elements and their basis."""
+
     charge: str
     elements: tuple[Element, ...]
     basis: Basis | None = None
@@ -73,6 +79,8 @@ class Checklist:
 
 @dataclass(frozen=True)
 class Checklists:
+    """Every checklist: the elements common to all crimes and those of each 罪名."""
+
     common: tuple[Element, ...]
     charges: dict[str, Checklist]
     bases: dict[str, dict[str, str]]
@@ -187,6 +195,8 @@ def inventory(case: CaseFile) -> list[Entry]:
 
 @dataclass
 class Completeness:
+    """Whether an evidence list is complete, why not (Chinese) and where that was read."""
+
     complete: bool
     reason: str  # Chinese
     evidence: list[Evidence] = field(default_factory=list)
@@ -216,6 +226,8 @@ def completeness(case: CaseFile, entries: list[Entry] | None = None) -> Complete
 
 @dataclass
 class ItemResult:
+    """What the dossier holds for one checklist item: found, mentioned, unclear, absent or not applicable."""
+
     item: Item
     element: str
     charge: str
@@ -295,6 +307,8 @@ def _doc_charges(case: CaseFile) -> list[str]:
 
 @dataclass
 class ConfessionPattern:
+    """The suspect's statements over time: 零口供, 翻供 or 供认, with the reason and evidence."""
+
     status: str  # 零口供 / 翻供 / 供认 / ""
     reason: str = ""  # Chinese
     evidence: list[Evidence] = field(default_factory=list)

@@ -13,6 +13,7 @@ import cn2an
 from models import CaseFile, Document, Evidence, Person, Sentence, parse_date, parse_datetime
 from models import vocab as V
 from models.charges import parent_charge
+from models.validators import id_birth, id_gender, id_valid  # noqa: F401 - the rules import them from here
 
 from checks.calendar import fmt_dt
 from checks.catalog import Catalog, default_shared_dir, load_catalog
@@ -57,6 +58,49 @@ def slot_grounds(doc: Document, slots) -> list[str]:
     return list(dict.fromkeys(out))[:6]
 
 
+def ocr_grade(doc: Document, name: str | None = None) -> bool:
+    """True when the field (or, without ``name``, the document) was read from OCR-grade text:
+    a scan OCR'd here or the OCR layer of a double-layer PDF, where one character may be a
+    look-alike of the printed one."""
+    evidence = doc.evidence(name) if name else []
+    if evidence:
+        return any(e.text_source == "ocr" for e in evidence)
+    return doc.text_source in ("ocr", "mixed")
+
+
+def split_readings(values: dict[str, list[Document]], name: str | None = None
+                   ) -> tuple[dict[str, list[Document]], dict[str, tuple[str, list[Document]]]]:
+    """Split the values one fact was read with into those that differ in substance and look-alike
+    readings of the value most documents agree on (:func:`models.reading.majority_reading`).
+
+    A value is a reading of the majority value ``m`` when it differs from ``m`` only in look-alike
+    characters (:func:`models.reading.same_reading`) and every document it comes from was read
+    from OCR-grade text (:func:`ocr_grade`): one misread character is a reading uncertainty, never
+    an inconsistency of the dossier. Returns ``(substance, readings)`` where ``substance`` keeps
+    the majority value and every other real value, and ``readings`` maps a misread value to
+    ``(m, its documents)``.
+    """
+    from models.reading import majority_reading, same_reading
+
+    votes = [v for v, docs in values.items() for _ in docs]
+    major = majority_reading(votes)
+    substance: dict[str, list[Document]] = {}
+    readings: dict[str, tuple[str, list[Document]]] = {}
+    for v, docs in values.items():
+        if v != major and major is not None and same_reading(v, major) and all(ocr_grade(d, name) for d in docs):
+            readings[v] = (major, docs)
+        else:
+            substance[v] = docs
+    return substance, readings
+
+
+def reading_hint(what: str, readings: dict[str, tuple[str, list[Document]]]) -> str:
+    """The hint for look-alike readings: ``…读作“状族”，其他文书为“壮族”，疑为识别误差，请人工核对。``"""
+    parts = [f"{'、'.join(dict.fromkeys(label(d) for d in docs))}读作“{v}”，其他文书为“{m}”"
+             for v, (m, docs) in readings.items()]
+    return f"{what}：" + "；".join(parts) + "，仅有形近字之差，疑为识别误差，请人工核对。"
+
+
 def pages_text(pages: Iterable[int]) -> str:
     ps = sorted(set(pages))
     return "、".join(f"第{p}页" for p in ps)
@@ -73,14 +117,9 @@ def slot_pages_text(doc: Document, slots: Iterable[Any]) -> str:
     return "、".join(f"{f} 第{p}页" for f, p in refs)
 
 
-#: Values read below this confidence (an OCR date with a character lost under a seal …) are not
-#: concluded on (defined with :meth:`checks.engine.Context.unusable`, which explains the skip).
-MIN_VALUE_CONFIDENCE = UNSURE_BELOW
-
-
 def _sure(doc: Document, name: str) -> Any:
     f = doc.fields.get(name)
-    return f.value if f is not None and f.confidence >= MIN_VALUE_CONFIDENCE else None
+    return f.value if f is not None and f.confidence >= UNSURE_BELOW else None
 
 
 def date_of(doc: Document | None, *names: str) -> dt.date | None:
@@ -151,6 +190,19 @@ def acceptances(case: CaseFile) -> list[tuple[dt.date, Document | None]]:
     return sorted(unique.values(), key=lambda p: p[0])
 
 
+def notice_receipts(case: CaseFile) -> list[tuple[dt.date, Document]]:
+    """The 受理 the notices of 审查起诉 state (本院已于…收到…移送审查起诉的…一案), oldest first."""
+    return dated(case.of_type(V.RIGHTS_NOTICE, V.VICTIM_RIGHTS_NOTICE), V.RECEIVED_DATE)
+
+
+def transfer_bound(case: CaseFile) -> tuple[dt.date, Document] | None:
+    """The earliest day the procuratorate can have received the case for 审查起诉 where no receipt is
+    written: the latest transfer date the dossier states (起诉意见书's date, 起诉书's 于…移送审查起诉)."""
+    found = [(d, doc) for doc in case.of_type(V.PROSECUTION_OPINION) if (d := date_of(doc, V.TRANSFER_DATE, V.DATE))]
+    found += [(d, doc) for doc in case.of_type(V.INDICTMENT, V.NON_PROSECUTION) if (d := date_of(doc, V.TRANSFER_DATE))]
+    return max(found, key=lambda p: p[0]) if found else None
+
+
 def acceptance_before(case: CaseFile, day: dt.date) -> tuple[dt.date, Document | None] | None:
     """The latest 受理 on or before ``day``."""
     before = [p for p in acceptances(case) if p[0] <= day]
@@ -216,31 +268,7 @@ def main_suspect(case: CaseFile) -> str | None:
 
 # --- 公民身份号码 ---------------------------------------------------------------------------
 
-_ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
-_ID_CHECK = "10X98765432"
-
-
-def id_valid(number: str) -> bool:
-    """GB 11643-1999 (ISO 7064 MOD 11-2) check digit of an 18-digit 公民身份号码."""
-    n = number.strip().upper()
-    if not re.fullmatch(r"\d{17}[\dX]", n):
-        return False
-    total = sum(int(c) * w for c, w in zip(n[:17], _ID_WEIGHTS))
-    return _ID_CHECK[total % 11] == n[17]
-
-
-def id_birth(number: str) -> dt.date | None:
-    try:
-        return dt.date(int(number[6:10]), int(number[10:12]), int(number[12:14]))
-    except (ValueError, IndexError):
-        return None
-
-
-def id_gender(number: str) -> str | None:
-    try:
-        return "男" if int(number[16]) % 2 else "女"
-    except (ValueError, IndexError):
-        return None
+# id_valid / id_birth / id_gender: models.validators (GB 11643-1999), shared with extraction and the fixtures
 
 
 # --- sentences -------------------------------------------------------------------------------
@@ -290,8 +318,7 @@ def article_base(article: str) -> str:
 
 def catalog_for(ctx) -> Catalog:
     """The catalog the running rule's entry came from (the default one otherwise)."""
-    path = ctx.options.get("_catalog_path")
-    return load_catalog(path) if path else load_catalog()
+    return ctx.catalog or load_catalog()
 
 
 @functools.lru_cache(maxsize=4)

@@ -13,8 +13,9 @@ from checks.calendar import age_on
 from checks.engine import Context, Rule, register, unsupported
 from checks.rules._common import (
     all_charges, birth_date, catalog_for, crime_bands, date_of, dated, describe_sentence, ev, fmt, id_birth, id_gender,
-    id_valid, is_party, label, parties, persons, recommendation, sentence,
+    id_valid, is_party, label, ocr_grade, parties, persons, reading_hint, recommendation, sentence, split_readings,
 )
+from models.reading import tolerant
 
 unsupported("CON-010", "累犯认定须核对前案判决的刑罚及刑满释放（假释期满）日期，这些材料通常不在本案卷宗文书中，且涉及罪过形式的实体判断，无法仅凭本案文书核验。")
 
@@ -105,8 +106,15 @@ class CON001(Rule):
                         values[str(v).strip()].append(doc)
                 if len(values) > 1:
                     who = items[0][1].name
-                    ctx.report(f"当事人{who}的{name}在各文书中不一致：{_listing(values)}。",
-                               [e for docs in values.values() for d in docs for e in ev(d, V.PERSONS)], key=f"{key}|{attr}")
+                    values, misread = split_readings(values, V.PERSONS)
+                    if misread:
+                        ctx.hint(reading_hint(f"当事人{who}的{name}", misread),
+                                 [e for _, docs in misread.values() for d in docs for e in ev(d, V.PERSONS)],
+                                 key=f"reading|{key}|{attr}")
+                    if len(values) > 1:
+                        ctx.report(f"当事人{who}的{name}在各文书中不一致：{_listing(values)}。",
+                                   [e for docs in values.values() for d in docs for e in ev(d, V.PERSONS)],
+                                   key=f"{key}|{attr}")
 
 
 @register
@@ -207,6 +215,11 @@ class CON004(Rule):
             if pattern is None:
                 continue
             m = pattern.match(num)
+            if not m and ocr_grade(doc, V.DOC_NUMBER):
+                m = tolerant(pattern.pattern).match(num)  # 捡 read for 检: a reading, not a format
+                if m:
+                    ctx.hint(f"{label(doc)}文号读作“{num}”，个别字疑为识别误差，请人工核对文号写法。", ev(doc, V.DOC_NUMBER),
+                             key=f"reading|{doc.id}")
             if not m:
                 form = {id(_PROCURATORATE): "“××检××〔年份〕×号”", id(_COURT): "“（年份）××刑×号”"}.get(id(pattern), "“××〔年份〕×号”")
                 ctx.report(f"{label(doc)}文号“{num}”格式不规范（应为{form}）。", ev(doc, V.DOC_NUMBER), key=f"format|{doc.id}")
@@ -245,7 +258,7 @@ class CON005(Rule):
         op, ind = case.first(V.PROSECUTION_OPINION), case.first(V.INDICTMENT)
         a = ctx.need(op, V.CHARGES, "罪名")
         b = ctx.need(ind, V.CHARGES, "罪名")
-        if set(a) != set(b):
+        if {c.replace("、", "") for c in a} != {c.replace("、", "") for c in b}:  # 、 is spelling, not a charge
             ctx.report(f"{label(op)}认定罪名为{'、'.join(a)}，{label(ind)}指控罪名为{'、'.join(b)}，罪名改变，须在审查报告中说明理由。",
                        ev(op, V.CHARGES) + ev(ind, V.CHARGES))
 
@@ -300,6 +313,11 @@ class CON007(Rule):
             a = doc.value(V.AMOUNT)
             if isinstance(a, (int, float)):
                 values[f"{float(a):.2f}元"].append(doc)
+        if len(values) > 1:
+            values, misread = split_readings(values, V.AMOUNT)  # 6146 read for 6746 on a scan
+            if misread:
+                ctx.hint(reading_hint("涉案金额", misread), [e for _, docs in misread.values() for d in docs
+                                                           for e in ev(d, V.AMOUNT)], key="reading")
         if len(values) > 1:
             ctx.report(f"涉案金额在各文书中不一致：{_listing(values)}。",
                        [e for docs in values.values() for d in docs for e in ev(d, V.AMOUNT)])
@@ -390,7 +408,7 @@ _EVENT_ORDER = (
 #: Events whose own document may be absent but whose date a later document states
 #: (起诉书: 本院于…受理).
 _EVENT_STATED = {
-    "受理": ((V.INDICTMENT, V.NON_PROSECUTION), (V.RECEIVED_DATE,)),
+    "受理": ((V.INDICTMENT, V.NON_PROSECUTION, V.RIGHTS_NOTICE, V.VICTIM_RIGHTS_NOTICE), (V.RECEIVED_DATE,)),
 }
 
 
@@ -398,7 +416,7 @@ _EVENT_STATED = {
 class CON011(Rule):
     """文书日期时序倒置（受案→立案→拘留→提请批捕→批捕→逮捕→移送起诉→受理→起诉→判决）。
 
-    检查内容：取各环节最早的文书日期，按诉讼流程顺序比较相邻环节，后一环节日期早于前一环节即报（一对倒序一个问题）。
+    检查内容：取各环节最早的文书日期，按诉讼流程顺序比较相邻环节，后一环节日期早于前一环节即报（一对倒序一个问题）；无受理案件登记表的，受理日期取起诉书、不起诉决定书或诉讼权利义务告知书所载收到日期；起诉书所载移送审查起诉日期早于起诉意见书日期的，亦报时序倒置。
     为何是问题：日期倒序多为套用模板导致的文书错误，也可能掩盖程序违法（如先执行后审批）。
     违规示例：批准逮捕决定书日期2024-03-10，逮捕证执行日期2024-03-08。
     规范示例：2024-03-01拘留，03-04提请批捕，03-10批准逮捕，当日执行。
@@ -426,6 +444,13 @@ class CON011(Rule):
                 w2 = f"{label(doc2)}" if doc2 else "卷内"
                 evidence = (ev(doc1) if doc1 else []) + (ev(doc2) if doc2 else [])
                 ctx.report(f"{w2}{n2}日期{fmt(d2)}早于{w1}{n1}日期{fmt(d1)}，时序倒置。", evidence, key=f"{n1}|{n2}")
+        opinion = dated(case.of_type(V.PROSECUTION_OPINION), V.DATE)
+        stated = dated(case.of_type(V.INDICTMENT, V.NON_PROSECUTION), V.TRANSFER_DATE)
+        if opinion and stated and stated[0][0] < opinion[0][0] and not any(
+                n == "受理" and d < opinion[0][0] for n, d, _ in events):
+            (od, odoc), (sd, sdoc) = opinion[0], stated[0]
+            ctx.report(f"{label(sdoc)}所载移送审查起诉日期{fmt(sd)}早于{label(odoc)}日期{fmt(od)}：起诉意见书不能晚于据以移送的日期，"
+                       "时序倒置。", ev(sdoc, V.TRANSFER_DATE) + ev(odoc, V.DATE), key="移送审查起诉|起诉意见书")
 
 
 #: 刑法第十七条第二款 names 贩卖毒品 only: the split form 贩卖毒品罪 is covered, 运输毒品罪 is not.

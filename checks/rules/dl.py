@@ -10,8 +10,8 @@ from models import vocab as V
 from checks.calendar import DayDeadline, hours_end, period_end, policy_for
 from checks.engine import Context, Rule, register, unsupported
 from checks.rules._common import (
-    acceptance_before, acceptances, date_of, dated, ev, fmt, in_custody, label, procedure_of, recommendation, time_of,
-    victims,
+    acceptance_before, acceptances, date_of, dated, ev, fmt, in_custody, label, notice_receipts, procedure_of,
+    recommendation, time_of, transfer_bound, victims,
 )
 
 unsupported("DL-009", "重新计算侦查羁押期限须判断新发现罪行是否属“另有重要罪行”，属实体判断，且卷内无统一格式的重新计算记录，无法仅凭文书核验。")
@@ -133,6 +133,14 @@ class _InterrogateAfter(Rule):
             if not later:
                 ctx.warn(f"卷内未找到{fmt(start)}之后的讯问笔录（或未能读取讯问开始时间），无法核验首次讯问时间。")
             return
+        unread = [d for d in case.of_type(V.INTERROGATION) if time_of(d, V.START_TIME) is None
+                  and ((day := date_of(d, V.DATE)) is None or day <= first[0].date())]
+        if unread and hours_end(start, 24).judge(first[0]) == "late":
+            # the first interrogation may be one whose time was not read: not a finding, a check by hand
+            ctx.hint(f"{label(first[1])}讯问开始时间{fmt(first[0])}距{self.start_what}{fmt(start)}超过24小时，但"
+                     f"{'、'.join(label(d) for d in unread)}未能读取讯问时间，首次讯问时间无法确定，请人工核对。",
+                     ev(warrant, V.EXECUTION_TIME) + ev(first[1]) + [e for d in unread for e in ev(d)], key="unread")
+            return
         _hours_rule(ctx, warrant, start, first[0], first[1], 24, "首次讯问开始时间", self.start_what, "")
 
 
@@ -140,7 +148,7 @@ class _InterrogateAfter(Rule):
 class DL003(_InterrogateAfter):
     """拘留后超过二十四小时才进行首次讯问。
 
-    检查内容：取拘留证执行时间之后最早的一份讯问笔录，比较其讯问开始时间与执行时间。
+    检查内容：取拘留证执行时间之后最早的一份讯问笔录，比较其讯问开始时间与执行时间；另有讯问笔录未能读取讯问时间（可能更早）的，只作提示。
     为何是问题：刑事诉讼法第八十六条要求拘留后二十四小时内讯问，发现不应拘留的立即释放。
     违规示例：2024-03-01 14:20执行拘留，首份讯问笔录时间“自2024年3月2日16时10分”。
     规范示例：2024-03-01 14:20执行拘留，当日16时首次讯问。
@@ -157,7 +165,7 @@ class DL003(_InterrogateAfter):
 class DL006(_InterrogateAfter):
     """逮捕后超过二十四小时才进行讯问。
 
-    检查内容：取逮捕证执行时间之后最早的一份讯问笔录，比较其讯问开始时间与执行时间。
+    检查内容：取逮捕证执行时间之后最早的一份讯问笔录，比较其讯问开始时间与执行时间；另有讯问笔录未能读取讯问时间（可能更早）的，只作提示。
     为何是问题：刑事诉讼法第九十四条要求逮捕后二十四小时内讯问。
     违规示例：2024-03-08 09:00执行逮捕，其后首份讯问笔录开始于2024-03-09 15:00。
     规范示例：2024-03-08 09:00执行逮捕，当日14时讯问。
@@ -227,13 +235,28 @@ class DL004(Rule):
             ctx.report(f"{head}，超过3日（届满日{fmt(base.deadline)}），卷内未见延长拘留期限审批表。", evidence, absent=True)
 
 
+#: The longest plausible time (days) between the date of a 提请批准逮捕书 and its receipt by the
+#: procuratorate: the police of the same jurisdiction deliver it with the case file, at the latest
+#: the next day. Where the receipt is not written, a decision later than the limit counted from
+#: request + this margin is a finding; between that and the limit counted from the request, a hint.
+MAX_TRANSIT_DAYS = 1
+
+
+def _arrest_request_bound(case: CaseFile) -> tuple[dt.date, Document] | None:
+    """The earliest day the procuratorate can have received the request: the latest request date
+    the dossier states (the 提请批准逮捕书's own date, the decision's 你局于…提请批准逮捕)."""
+    found = [(d, doc) for doc in case.of_type(V.ARREST_REQUEST) if (d := date_of(doc, V.DATE))]
+    found += [(d, doc) for doc in case.of_type(V.ARREST_APPROVAL, V.ARREST_DISAPPROVAL) if (d := date_of(doc, V.REQUEST_DATE))]
+    return max(found, key=lambda p: p[0]) if found else None
+
+
 @register
 class DL005(Rule):
     """审查批准逮捕超过法定期限（已拘留七日；未拘留十五日，重大复杂二十日）。
 
-    检查内容：自检察院收到提请批准逮捕书之日（不计）起至批准或不批准逮捕决定书日期：已被拘留的不得超过七日（在押，不因节假日顺延）；未被拘留的不得超过十五日，十五日至二十日之间提示人工确认是否属重大复杂案件，超过二十日报问题。
+    检查内容：自检察院收到提请批准逮捕书之日（不计）起至批准或不批准逮捕决定书日期：已被拘留的不得超过七日（在押，不因节假日顺延）；未被拘留的不得超过十五日，十五日至二十日之间提示人工确认是否属重大复杂案件，超过二十日报问题。卷内未写明收到日期的，以提请批准逮捕日期（提请批准逮捕书日期或决定书所述提请日期）为最早可能的收到日：按提请日期加最长在途一日计算仍超期的报问题，只按提请日期计算超期的作提示，并写明所依据的日期和相隔天数。
     为何是问题：刑事诉讼法第九十一条第三款规定审查批准逮捕期限，超期属程序违法，在押的构成超期羁押。
-    违规示例：犯罪嫌疑人已被拘留，检察院2024-03-05收到提请批准逮捕书，2024-03-14作出批准逮捕决定。
+    违规示例：犯罪嫌疑人已被拘留，检察院2024-03-05收到提请批准逮捕书，2024-03-14作出批准逮捕决定；或提请批准逮捕书日期2024-03-04（收到日期未载明），批准逮捕决定书日期2024-03-14。
     规范示例：2024-03-05收到，2024-03-11作出批准逮捕决定。
     """
 
@@ -245,15 +268,15 @@ class DL005(Rule):
         end = date_of(decision, V.DATE)
         if end is None:
             ctx.unusable(decision, V.DATE, "决定日期")
-        got = _arrest_received(case)
-        if got is None:
-            ctx.warn("卷内未能读取检察院收到提请批准逮捕书的日期，无法核验审查批准逮捕期限。")
-            return
-        start, start_doc = got
         detained = next((d.value(V.DETAINED) for d in case.of_type(V.ARREST_APPROVAL, V.ARREST_DISAPPROVAL, V.ARREST_REQUEST)
                          if isinstance(d.value(V.DETAINED), bool)), None)
         if detained is None:
             detained = bool(case.of_type(V.DETENTION_WARRANT))
+        got = _arrest_received(case)
+        if got is None:
+            self._from_request(case, ctx, decision, end, detained)
+            return
+        start, start_doc = got
         head = f"检察院收到提请批准逮捕书日期{fmt(start)}，{label(decision)}决定日期{fmt(end)}，相隔{(end - start).days}日"
         evidence = ev(start_doc, V.RECEIVED_DATE) + ev(decision, V.DATE)
         if detained:
@@ -267,6 +290,33 @@ class DL005(Rule):
             ctx.report(f"{head}；犯罪嫌疑人未被拘留，超过15日（重大复杂案件20日，届满日{limit20.describe()}）。", evidence)
         elif limit15.judge(end) == "late":
             ctx.warn(f"{head}，超过15日（届满日{limit15.describe()}）；如属重大、复杂案件可至20日，请人工确认。")
+
+    def _from_request(self, case: CaseFile, ctx: Context, decision: Document, end: dt.date, detained: bool) -> None:
+        """No receipt written: the request's date is the earliest receipt, request + transit the latest plausible."""
+        bound = _arrest_request_bound(case)
+        if bound is None:
+            ctx.warn("卷内未能读取检察院收到提请批准逮捕书的日期，也未能读取提请批准逮捕日期，无法核验审查批准逮捕期限。")
+            return
+        earliest, req_doc = bound
+        transit = int(ctx.option("max_transit_days", MAX_TRANSIT_DAYS))
+        latest = earliest + dt.timedelta(days=transit)
+        days, limit_days = (end - earliest).days, (7 if detained else 20)
+        if detained:
+            sure, possible = period_end(latest, days=7, policy="custody"), period_end(earliest, days=7, policy="custody")
+        else:
+            sure, possible = period_end(latest, days=20, custody=False), period_end(earliest, days=20, custody=False)
+        what = "犯罪嫌疑人已被拘留，应在7日内作出决定" if detained else "犯罪嫌疑人未被拘留，重大复杂案件最长20日"
+        head = (f"卷内未载明检察院收到提请批准逮捕书的日期；{label(req_doc)}所载提请日期{fmt(earliest)}是最早可能的收到日，"
+                f"{label(decision)}决定日期{fmt(end)}，距提请日期{days}日")
+        evidence = ev(req_doc, V.REQUEST_DATE, V.DATE) + ev(decision, V.DATE)
+        if sure.judge(end) == "late":
+            ctx.report(f"{head}；即使按提请后{transit}日内送达（最晚{fmt(latest)}收到）计算，也超过{limit_days}日"
+                       f"（届满日最晚{fmt(sure.deadline)}），{what}。", evidence, key="from-request")
+        elif possible.judge(end) == "late":
+            ctx.hint(f"{head}，按提请当日收到计算超过{limit_days}日（届满日{fmt(possible.deadline)}）；实际收到日期未载明，"
+                     f"若于{fmt(latest)}收到则未超期，请人工核实收到日期。", evidence, key="from-request")
+        elif not detained and period_end(earliest, days=15, custody=False).judge(end) == "late":
+            ctx.warn(f"{head}，按提请当日收到计算超过15日；如属重大、复杂案件可至20日，请人工确认。")
 
 
 def _judge_days(ctx: Context, limit: DayDeadline, actual: dt.date, message: str, evidence, key: str = "") -> None:
@@ -458,23 +508,27 @@ class DL012(Rule):
 class DL013(Rule):
     """审查起诉阶段未在三日内告知犯罪嫌疑人有权委托辩护人。
 
-    检查内容：自受理（收到移送起诉案卷材料）之日（不计）起至权利义务告知书所载告知日期，超过三日的报问题；在押的末日不因节假日顺延。
+    检查内容：自受理（收到移送起诉案卷材料）之日（不计）起至告知日期，超过三日的报问题；在押的末日不因节假日顺延。告知日期取权利义务告知书所载告知日期或犯罪嫌疑人签收（签名）所署日期（二者不同取较晚者），卷内无告知书的取起诉书等所载告知日期。受理日期取受理案件登记表、起诉书或告知书所载收到日期；均未载明的，以移送审查起诉日期（起诉意见书日期、起诉书所载移送日期）为最早可能的受理日：加最长在途一日仍超过三日的报问题，只按移送当日计算超过的作提示，并写明所依据的日期。
     为何是问题：刑事诉讼法第三十四条第二款要求检察院自收到移送审查起诉的案卷材料之日起三日以内告知犯罪嫌疑人有权委托辩护人。
-    违规示例：2024-04-01受理，权利义务告知书告知日期2024-04-08。
+    违规示例：2024-04-01受理，权利义务告知书告知日期2024-04-08；或卷内未载受理日期，起诉意见书2024-04-01移送，犯罪嫌疑人2024-04-07签收告知书。
     规范示例：2024-04-01受理，2024-04-02告知并由犯罪嫌疑人签名。
     """
 
     id = "DL-013"
     triggers = (V.CASE_ACCEPTANCE, V.INDICTMENT, V.NON_PROSECUTION)
-    needs = (V.RIGHTS_NOTICE,)
 
     def check(self, case: CaseFile, ctx: Context) -> None:
         notices = dated(case.of_type(V.RIGHTS_NOTICE), V.NOTIFY_RIGHTS_DATE, V.DATE)
         if not notices:
-            ctx.unusable(case.first(V.RIGHTS_NOTICE), V.NOTIFY_RIGHTS_DATE, "告知日期")
-        accs = acceptances(case)
+            if case.of_type(V.RIGHTS_NOTICE):
+                ctx.unusable(case.first(V.RIGHTS_NOTICE), V.NOTIFY_RIGHTS_DATE, "告知日期")
+            notices = dated(case.of_type(V.INDICTMENT, V.NON_PROSECUTION), V.NOTIFY_RIGHTS_DATE)
+            if not notices:
+                ctx.warn(f"卷内未找到{V.RIGHTS_NOTICE}，无法核验。")
+                return
+        accs = acceptances(case) or notice_receipts(case)
         if not accs:
-            ctx.warn("卷内未找到受理日期，无法核验告知期限。")
+            self._from_transfer(case, ctx, notices)
             return
         start, acc_doc = accs[0]
         after = [(d, n) for d, n in notices if d >= start]
@@ -486,12 +540,37 @@ class DL013(Rule):
         _judge_days(ctx, limit, when, f"{label(notice)}告知日期{fmt(when)}，距受理日{fmt(start)}超过3日（届满日{limit.describe()}）。",
                     ev(notice, V.NOTIFY_RIGHTS_DATE, V.DATE) + (ev(acc_doc, V.RECEIVED_DATE, V.DATE) if acc_doc else []))
 
+    def _from_transfer(self, case: CaseFile, ctx: Context, notices: list) -> None:
+        """No receipt written: the transfer date is the earliest receipt, transfer + transit the latest plausible."""
+        bound = transfer_bound(case)
+        if bound is None:
+            ctx.warn("卷内未找到受理日期，也未能读取移送审查起诉日期，无法核验告知期限。")
+            return
+        earliest, t_doc = bound
+        after = [(d, n) for d, n in notices if d >= earliest]
+        if not after:
+            return
+        when, notice = after[0]
+        transit = int(ctx.option("max_transit_days", MAX_TRANSIT_DAYS))
+        latest = earliest + dt.timedelta(days=transit)
+        custody = in_custody(case)
+        sure, possible = period_end(latest, days=3, custody=custody), period_end(earliest, days=3, custody=custody)
+        head = (f"卷内未载明受理（收到移送审查起诉案卷材料）日期；{label(t_doc)}所载移送审查起诉日期{fmt(earliest)}是最早可能的受理日，"
+                f"{label(notice)}告知日期{fmt(when)}，距移送{(when - earliest).days}日")
+        evidence = ev(notice, V.NOTIFY_RIGHTS_DATE, V.DATE) + ev(t_doc, V.TRANSFER_DATE, V.DATE)
+        if sure.judge(when) == "late":
+            ctx.report(f"{head}；即使按移送后{transit}日内受理（最晚{fmt(latest)}）计算，也超过3日（届满日最晚{sure.describe()}）。",
+                       evidence, key="from-transfer")
+        elif possible.judge(when) != "ok":
+            ctx.hint(f"{head}，按移送当日受理计算超过3日（届满日{possible.describe()}）；实际受理日期未载明，请人工核实。",
+                     evidence, key="from-transfer")
+
 
 @register
 class DL014(Rule):
     """有被害人的案件，审查起诉阶段未在三日内告知被害人有权委托诉讼代理人。
 
-    检查内容：卷内载有被害人的，自受理之日（不计）起三日内须有被害人诉讼权利义务告知书；告知晚于三日或卷内无告知书的报问题。
+    检查内容：卷内载有被害人的，自受理之日（不计）起三日内须有被害人诉讼权利义务告知书；告知晚于三日或卷内无告知书的报问题。卷内无告知书而起诉书等本案文书记载“已告知被害人……有权委托诉讼代理人”的，以所载告知日期核验；未载日期的不报问题，提示人工核实。
     为何是问题：刑事诉讼法第四十六条、规则第五十五条要求三日内告知被害人及其法定代理人或近亲属有权委托诉讼代理人。
     违规示例：起诉书列明被害人李某，2024-04-01受理，卷内无被害人诉讼权利义务告知书。
     规范示例：2024-04-01受理，2024-04-03向被害人李某送达告知书。
@@ -513,8 +592,18 @@ class DL014(Rule):
         notices = [(d, n) for d, n in dated(case.of_type(V.VICTIM_RIGHTS_NOTICE), V.NOTIFY_RIGHTS_DATE, V.DATE) if d >= start]
         limit = period_end(start, days=3, custody=in_custody(case))
         if not case.of_type(V.VICTIM_RIGHTS_NOTICE):
-            ctx.report(f"卷内载有被害人{names}，受理日{fmt(start)}，未见被害人诉讼权利义务告知书。",
-                       ev(vs[0][0], V.PERSONS), key="missing", absent=True)
+            recorded = next((d for d in case.documents if d.value(V.VICTIM_NOTIFIED)), None)
+            if recorded is None:
+                ctx.report(f"卷内载有被害人{names}，受理日{fmt(start)}，未见被害人诉讼权利义务告知书。",
+                           ev(vs[0][0], V.PERSONS), key="missing", absent=True)
+                return
+            when = date_of(recorded, V.VICTIM_NOTIFIED)
+            if when is None:
+                ctx.hint(f"卷内未见被害人诉讼权利义务告知书，{label(recorded)}记载已告知被害人有权委托诉讼代理人但未载明告知日期，"
+                         "请人工核实告知是否在受理后三日内。", ev(recorded, V.VICTIM_NOTIFIED), key="undated")
+                return
+            _judge_days(ctx, limit, when, f"{label(recorded)}记载告知被害人日期{fmt(when)}，距受理日{fmt(start)}超过3日"
+                        f"（届满日{limit.describe()}）。", ev(recorded, V.VICTIM_NOTIFIED))
             return
         if not notices:
             ctx.warn("未能读取被害人诉讼权利义务告知书的告知日期，无法核验。")

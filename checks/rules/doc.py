@@ -461,7 +461,7 @@ class DOC013(Rule):
 class DOC014(Rule):
     """认罪认罚而无辩护人的案件，卷内无通知值班律师的记录。
 
-    检查内容：认罪认罚案件卷内无委托或指派辩护人的，须有值班律师通知书；具结书由值班律师签名而卷内无通知记录的亦报。
+    检查内容：认罪认罚案件卷内无委托或指派辩护人的，须有值班律师通知书，或本案文书记载值班律师在本阶段提供法律帮助（起诉书“听取了值班律师某某的意见”、检察人员讯问笔录“由值班律师某某提供法律帮助”）；具结书由值班律师签名而卷内无上述任何记录的亦报。
     为何是问题：刑事诉讼法第三十六条、第一百七十三条要求为没有辩护人的犯罪嫌疑人通知值班律师提供法律帮助，保障认罪认罚的自愿性。
     违规示例：具结书由值班律师签名，卷内无值班律师通知书。
     规范示例：受理后通知值班律师，卷内有值班律师通知书及会见记录。
@@ -473,6 +473,9 @@ class DOC014(Rule):
     def check(self, case: CaseFile, ctx: Context) -> None:
         if _has_defender(case) or case.of_type(V.LEGAL_AID_NOTICE, V.DUTY_LAWYER_NOTICE):
             return
+        if any(d.value(V.DUTY_LAWYER) for d in case.of_type(V.INDICTMENT, V.INTERROGATION)
+               if d.type == V.INDICTMENT or d.value(V.INTERROGATION_STAGE) == "审查起诉"):
+            return  # the dossier records the duty lawyer's help in this stage
         plea = case.first(V.PLEA_AGREEMENT)
         ctx.report(f"认罪认罚案件卷内无辩护人，{label(plea)}{'由值班律师' + str(plea.value(V.LAWYER_NAME)) + '签名，' if plea.value(V.LAWYER_NAME) else ''}"
                    f"但未见通知值班律师的记录。", ev(plea, V.LAWYER_NAME, V.LAWYER_ROLE), absent=True)
@@ -727,9 +730,11 @@ class DOC022(Rule):
     """
 
     id = "DOC-022"
+    hint_only = True
     triggers = (V.PROSECUTION_OPINION, V.INDICTMENT)
 
     def check(self, case: CaseFile, ctx: Context) -> None:
         got = crime_age(case)
         if got and got[0] < 18 and not case.of_type(V.SOCIAL_INVESTIGATION):
-            ctx.report(f"犯罪时（{fmt(got[1])}）犯罪嫌疑人{got[0]}周岁，未满十八周岁，卷内未见社会调查报告。", ev(got[2], V.CRIME_DATE), absent=True)
+            ctx.hint(f"犯罪时（{fmt(got[1])}）犯罪嫌疑人{got[0]}周岁，未满十八周岁，卷内未见社会调查报告，请核实是否随案移送。",
+                     ev(got[2], V.CRIME_DATE))

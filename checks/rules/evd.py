@@ -4,6 +4,7 @@ the 零口供 / 翻供 risk hints. The assessment itself lives in :mod:`checks.e
 from __future__ import annotations
 
 from models import CaseFile
+from models import vocab as V
 from models import evidence as E
 
 from checks.engine import Context, Rule, register
@@ -61,6 +62,7 @@ class EVD001(Rule):
     """
 
     id = "EVD-001"
+    roles = (V.ROLE_CASE, V.ROLE_EVIDENCE)
 
     def check(self, case: CaseFile, ctx: Context) -> None:
         entries = inventory(case)
@@ -102,6 +104,7 @@ class EVD002(Rule):
     """
 
     id = "EVD-002"
+    roles = (V.ROLE_CASE, V.ROLE_EVIDENCE)
 
     def check(self, case: CaseFile, ctx: Context) -> None:
         entries = inventory(case)
@@ -141,6 +144,7 @@ class EVD003(Rule):
     """
 
     id = "EVD-003"
+    roles = (V.ROLE_CASE, V.ROLE_EVIDENCE)
 
     def check(self, case: CaseFile, ctx: Context) -> None:
         _pattern_hint(case, ctx, "零口供", "零口供案件：卷内未见犯罪嫌疑人、被告人供认")
@@ -157,6 +161,7 @@ class EVD004(Rule):
     """
 
     id = "EVD-004"
+    roles = (V.ROLE_CASE, V.ROLE_EVIDENCE)
 
     def check(self, case: CaseFile, ctx: Context) -> None:
         _pattern_hint(case, ctx, "翻供", "翻供案件：犯罪嫌疑人、被告人先前供认，其后否认或翻供")

@@ -1,8 +1,8 @@
 """SUB-007: the sentence or outcome departs from similar decided cases (重点评查 trigger).
 
 The assessment itself is computed outside the checks package (``assistant.similar`` over
-the similar-case index) and handed to the rule through the engine's ``extra_context``
-under ``"similar"``; this module only decides and words the finding. :func:`decide` is a
+the similar-case index) and handed to the rule as ``Context.similar`` (``run_rules(…, similar=…)``);
+this module only decides and words the finding. :func:`decide` is a
 pure function of that block and the options so that benchmarks use the same decision.
 """
 
@@ -19,6 +19,8 @@ DEFAULTS: dict[str, Any] = {
     "min_outcome_rate": 0.02,
     "min_neighbours": 8,
     "use_interval": True,
+    "charge_median_factor": 3.0,
+    "wide_interval_ratio": 7.0,
 }
 
 
@@ -30,7 +32,10 @@ def decide(similar: dict[str, Any], options: dict[str, Any] | None = None) -> li
     """The reasons (Chinese) why this assessment departs from its similar cases; empty if none.
 
     Fires when the actual (non-zero) term lies outside the expected interval *and* its relative
-    deviation is at least ``min_relative_deviation`` (both sides, signed), or when the
+    deviation is at least ``min_relative_deviation`` (both sides, signed); where the interval is
+    too wide to judge (bounds ``wide_interval_ratio`` apart), when the term is at least
+    ``charge_median_factor`` times the charge's median term in the index (or at most its
+    reciprocal) and still deviates by ``min_relative_deviation`` from the expected; or when the
     actual outcome class (监禁刑 / 非监禁刑、免予刑事处罚 / 无罪、不起诉 / 无期徒刑 / 死刑)
     has a weighted share below ``min_outcome_rate`` among at least ``min_neighbours``
     neighbours. A zero term (no prison term) is judged by its outcome class only. An acquittal or
@@ -62,6 +67,10 @@ def decide(similar: dict[str, Any], options: dict[str, Any] | None = None) -> li
             direction = "高于" if dev > 0 else "低于"
             band = f"（类案区间 {iv[0]:.1f}–{iv[1]:.1f} 个月）" if iv else ""
             reasons.append(f"刑期 {act_m:g} 个月{direction}类案预期 {exp_m:.1f} 个月{band}，偏离 {dev:+.0%}")
+        elif not outside and abs(dev) >= float(opts["min_relative_deviation"]):
+            wide = _charge_level_reason(similar, opts, act_m, exp_m, dev, iv)
+            if wide:
+                reasons.append(wide)
     cls_ = similar.get("actual_outcome_class")
     rates = similar.get("outcome_rates") or {}
     if cls_ and cls_ not in UNMEASURED_OUTCOMES and rates and n >= int(opts["min_neighbours"]):
@@ -72,6 +81,26 @@ def decide(similar: dict[str, Any], options: dict[str, Any] | None = None) -> li
     return reasons
 
 
+def _charge_level_reason(similar: dict[str, Any], opts: dict[str, Any], act_m: float, exp_m: float, dev: float,
+                         iv: list[float] | None) -> str | None:
+    """Where the interval is too wide to judge (its bounds more than ``wide_interval_ratio`` apart,
+    in months + 1: the model cannot tell this case from its neighbours), the charge is the yardstick:
+    a term ``charge_median_factor`` times the median term of the charge's cases in the index, or
+    that fraction of it, that also departs from the expected term, is flagged."""
+    med = similar.get("charge_median_months")
+    if not iv or not med or med < 1:
+        return None
+    if (iv[1] + 1) / (iv[0] + 1) < float(opts["wide_interval_ratio"]):
+        return None
+    factor = float(opts["charge_median_factor"])
+    ratio = act_m / med
+    if 1 / factor < ratio < factor:
+        return None
+    how = f"为同罪名类案中位数 {med:.1f} 个月的 {ratio:.1f} 倍" if ratio >= 1 else f"仅为同罪名类案中位数 {med:.1f} 个月的 {ratio:.0%}"
+    return (f"刑期 {act_m:g} 个月{how}；类案区间 {iv[0]:.1f}–{iv[1]:.1f} 个月过宽，不足以单独判断，"
+            f"与本案类案预期 {exp_m:.1f} 个月亦偏离 {dev:+.0%}")
+
+
 @register
 class SUB007(Rule):
     """量刑建议或宣告刑与类案明显偏离，列为重点评查。
@@ -79,7 +108,9 @@ class SUB007(Rule):
     检查内容：以同罪名类案（相似度与数额、情节相近度加权）得出的预期刑期及其区间（区间按历史案例交叉验证残差校准，
     默认约 97% 的正常判决落在区间内）、处理结果分布为基准，
     判决书宣告刑（无判决书时为量刑建议）超出区间且相对偏离超过阈值（默认 30%），或处理结果在类案中
-    极少出现（默认低于 2%）时标记。附预期、实际、偏离方向与幅度、主要类案及情节差异。
+    极少出现（默认低于 2%）时标记；类案区间过宽（上下限相差 7 倍以上）不足以判断时，宣告刑达到同罪名类案
+    中位数的 3 倍以上（或不足三分之一）且与本案预期相对偏离超过阈值的，同样标记。附预期、实际、偏离方向与幅度、
+    主要类案及情节差异。
     为何是问题：最高法关于适用刑事诉讼法的解释第三百五十四条要求结合相关犯罪的法定刑、类似案件的刑罚适用
     等审查量刑建议；与类案明显偏离的量刑可能存在情节认定或量刑失衡，需要重点评查。
     违规示例：盗窃罪，涉案金额 3,000 元，有自首、退赃情节，类案预期约 6 个月（区间 3–10 个月），宣告刑 36 个月。
@@ -91,7 +122,7 @@ class SUB007(Rule):
     options = dict(DEFAULTS)
 
     def check(self, case: CaseFile, ctx: Context) -> None:
-        similar = (ctx.option("_context", {}) or {}).get("similar")
+        similar = ctx.similar
         if not similar:
             ctx.warn("未配置类案索引或未能完成类案比对，无法核验。")
             raise Skip

@@ -11,7 +11,7 @@ from api.db import session_factory
 from api.main import create_app
 from api.security import ROLES, create_key
 from api.settings import ServiceSettings
-from assistant.config import Settings
+from models.settings import Settings
 
 FAKE_SCAN = "tests.api.api_support:fake_scan"
 

@@ -60,7 +60,7 @@ def caseload(tmp_path_factory) -> Path:
 @pytest.fixture(scope="module")
 def baseline(caseload) -> dict[str, dict]:
     """The reports of a plain in-process scan of each dossier (what every batch run must equal)."""
-    from assistant.config import Settings
+    from models.settings import Settings
     from assistant.pipeline import scan
 
     settings = Settings(data_dir=caseload.parent / "baseline-data", ocr_engine="none")
@@ -102,7 +102,7 @@ def local_run(caseload, baseline, tmp_path_factory):
     after_kill = {p.parent.name: json.loads(p.read_text(encoding="utf-8")) for p in out.glob("*/report.json")}
     ctrl_c = _interrupted_run(root / "data", args, out, signal.SIGINT, len(after_kill) + 1)
     url = f"sqlite:///{(root / 'data' / 'assistant.sqlite3').resolve()}"
-    from api.batches import BatchItem, batch_sessions
+    from api.batch import BatchItem, batch_sessions
     from api.db import Scan
     from sqlalchemy import select
 
@@ -172,7 +172,7 @@ def test_cli_batch_reports_summary_and_unreadable(local_run, baseline):
 
 
 def test_batch_results_are_ordinary_scans_and_rerun_skips(local_run):
-    from api.batches import BatchItem, batch_sessions
+    from api.batch import BatchItem, batch_sessions
     from api.db import Scan
     from sqlalchemy import select
 
@@ -191,7 +191,7 @@ def test_batch_results_are_ordinary_scans_and_rerun_skips(local_run):
 
 
 def _settings(data: Path, ocr: str = "none"):
-    from assistant.config import Settings
+    from models.settings import Settings
 
     s = Settings(data_dir=data.resolve(), ocr_engine=ocr)
     return s.model_copy(update={"database_url": s.db_url})
@@ -199,7 +199,7 @@ def _settings(data: Path, ocr: str = "none"):
 
 def _run_in_process(source: Path, out: Path, data: Path, workers: int, ray_address=None, on_event=None, hook=None,
                     ocr: str = "none"):
-    from api.batches import WorkerConfig, batch_id_for, batch_sessions, finish_batch, prepare, run_batch
+    from api.batch import WorkerConfig, batch_id_for, batch_sessions, finish_batch, prepare, run_batch
     from assistant.batch import discover, versions_key
 
     settings = _settings(data, ocr)
@@ -237,20 +237,11 @@ def test_local_worker_killed_mid_batch(caseload, baseline, tmp_path):
 def scanned(tmp_path_factory) -> Path:
     """Two small scanned dossiers (image-only PDFs of generated documents, no degradation):
     甲 with two scanned documents, 乙 with one scanned document and one text-layer document."""
-    from fixtures.scan import scan_dossier
+    from fixtures.scan import page_count, scan_dossier
 
     root = tmp_path_factory.mktemp("scanned")
     [folder] = generate_set(1, seed=43, out_dir=root / "gen", layouts=("per-document",))
-    import pypdfium2 as pdfium
-
-    def pages(p: Path) -> int:
-        doc = pdfium.PdfDocument(str(p))
-        try:
-            return len(doc)
-        finally:
-            doc.close()
-
-    singles = sorted((p for p in folder.glob("*.pdf") if pages(p) == 1), key=lambda p: p.name)[:3]
+    singles = sorted((p for p in folder.glob("*.pdf") if page_count(p) == 1), key=lambda p: p.name)[:3]
     assert len(singles) == 3, "the generated dossier has too few one-page documents"
     src = root / "source"
     for name, scan_these, keep_text in (("甲", singles[:2], []), ("乙", singles[2:3], singles[:1])):
@@ -317,7 +308,7 @@ def _source_without_bad(caseload: Path, root: Path) -> Path:
 
 
 def test_ray_two_nodes_share_the_work_and_match_local(ray_cluster, caseload, baseline, tmp_path):
-    from api.batches import BatchItem
+    from api.batch import BatchItem
     from sqlalchemy import select
 
     src = _source_without_bad(caseload, tmp_path)
@@ -351,10 +342,11 @@ def test_ray_node_worker_killed_mid_batch(ray_cluster, caseload, baseline, tmp_p
 
 def test_versions_follow_catalog_profile_and_code(tmp_path, monkeypatch):
     from assistant.batch import versions, versions_key
-    from assistant.config import Settings
+    from models.settings import Settings
 
     monkeypatch.setenv("ASSISTANT_CODE_VERSION", "r1")
-    base = Settings(data_dir=tmp_path)
+    base = Settings(data_dir=tmp_path)  # ASSISTANT_CODE_VERSION is read into Settings.code_version
+    assert base.code_version == "r1"
     v1 = versions_key(versions(base))
     assert versions_key(versions(base)) == v1
     profile = tmp_path / "p.yaml"
@@ -363,10 +355,9 @@ def test_versions_follow_catalog_profile_and_code(tmp_path, monkeypatch):
     catalog = tmp_path / "catalog.yaml"
     catalog.write_bytes(base.catalog_path.read_bytes() + b"\n# changed\n")
     assert versions_key(versions(base.model_copy(update={"catalog": catalog}))) != v1
-    monkeypatch.setenv("ASSISTANT_CODE_VERSION", "r2")
-    assert versions_key(versions(base)) != v1
+    assert versions_key(versions(base.model_copy(update={"code_version": "r2"}))) != v1
     monkeypatch.delenv("ASSISTANT_CODE_VERSION")
-    assert versions(base)["code"] not in ("r1", "r2")  # the source hash
+    assert versions(Settings(data_dir=tmp_path))["code"] not in ("r1", "r2")  # the source hash
 
 
 def test_ray_scanned_pages_go_to_the_ocr_actors(ray_cluster, scanned, scanned_baseline, tmp_path):

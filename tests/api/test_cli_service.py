@@ -6,7 +6,7 @@ import pytest
 from typer.testing import CliRunner
 
 from api.cli import app
-from assistant.config import get_settings
+from models.settings import get_settings
 
 
 @pytest.fixture()

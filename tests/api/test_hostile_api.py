@@ -123,8 +123,9 @@ def test_process_worker_over_its_time_budget_is_stopped_and_replaced(tmp_path):
 
     from api.live import LiveServer
 
+    # the budget grows by seconds per page (tests/api/test_scan_budget.py); here only its base counts
     env = {"ASSISTANT_SCAN_FUNCTION": "tests.api.api_support:slow_fake_scan", "ASSISTANT_SCAN_TIMEOUT_S": "1",
-           "ASSISTANT_HEARTBEAT_S": "0.5"}
+           "ASSISTANT_SCAN_SECONDS_PER_PAGE": "0", "ASSISTANT_HEARTBEAT_S": "0.5"}
     with LiveServer(tmp_path / "data", workers=1, env=env) as srv:
         key = srv.create_key("intake", "受理")
         with httpx.Client(base_url=srv.url, timeout=30) as c:

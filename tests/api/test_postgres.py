@@ -27,7 +27,7 @@ from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
 from assistant import dispositions as D
-from assistant.config import REPO_ROOT, Settings
+from models.settings import REPO_ROOT, Settings
 from tests.api.conftest import auth, make_cfg, make_keys
 
 SAMPLE = REPO_ROOT / "fixtures" / "sample" / "dossier"

@@ -61,7 +61,7 @@ def test_failed_scan_reports_chinese_error(tmp_path):
     from api.db import Scan, session_factory
     from api.jobs import claim, run_one
     from api.storage import Storage
-    from assistant.config import Settings
+    from models.settings import Settings
     from assistant.pipeline import DossierError
 
     sessions = session_factory(f"sqlite:///{tmp_path / 'db.sqlite3'}")

@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 from models import CaseFile, Document, Field
 
 from assistant import dispositions as D
-from assistant.config import Settings
+from models.settings import Settings
 
 
 @pytest.fixture()

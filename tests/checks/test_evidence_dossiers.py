@@ -8,7 +8,7 @@ import json
 import pytest
 
 from checks.catalog import load_catalog
-from checks.engine import run_rules
+from checks.runner import run_rules
 from checks.evidence import confession_pattern
 from extractors import extract_case
 from fixtures import evidence_docs

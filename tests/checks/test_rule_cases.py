@@ -1,5 +1,7 @@
 """One harness for every rule: each ``cases/<ID>.yaml`` lists ``fail`` cases (the rule must fire,
-with the expected count and message substring) and ``pass`` cases (it must not fire)."""
+with the expected count and message substring) and ``pass`` cases (it must run and not fire). A pass
+case the engine skips (trigger documents absent, a needed document missing) proves nothing about the
+rule itself: it fails unless it says so with ``skipped: true`` (then the rule must have been skipped)."""
 
 from __future__ import annotations
 
@@ -26,12 +28,17 @@ def _run(rule_id, case):
     catalog = load_catalog()
     run = run_rules(build_case(case), catalog, enabled=[rule_id])
     mine = [f for f in run.findings if f.rule_id == rule_id]
-    return [f for f in mine if not f.preview], [f for f in mine if f.preview], run.warnings
+    return [f for f in mine if not f.preview], [f for f in mine if f.preview], run.warnings, run
 
 
 @pytest.mark.parametrize("rule_id,kind,case", list(_params()))
 def test_rule_case(rule_id, kind, case):
-    findings, previews, warnings = _run(rule_id, case)
+    findings, previews, warnings, run = _run(rule_id, case)
+    if case.get("skipped"):
+        assert kind == "pass" and rule_id in run.skipped, f"{rule_id} was expected to be skipped (ran: {run.ran})"
+    else:
+        assert rule_id in run.ran, f"{rule_id} did not run on this case (trigger or needed document absent); " \
+                                   "a case meant to be skipped says `skipped: true`"
     messages = [f.message for f in findings + previews]
     if kind == "fail":
         assert len(findings) == case.get("count", 1), messages

@@ -116,7 +116,8 @@ def test_arrest_approval_and_warrant():
     f = _fields("某区人民检察院\n批准逮捕决定书\n某检刑批〔2021〕125号\n某分局：\n你局于2021年6月27日以某公提捕字〔2021〕284号"
                 "提请批准逮捕书提请批准逮捕犯罪嫌疑人谢俊杰，决定批准逮捕犯罪嫌疑人谢俊杰。\n某区人民检察院\n2021年6月29日",
                 vocab.ARREST_APPROVAL)
-    assert f[vocab.RECEIVED_DATE] == "2021-06-27"
+    # the request's date bounds the receipt from below; it is not the receipt (issue 21, DL-005)
+    assert f[vocab.REQUEST_DATE] == "2021-06-27" and vocab.RECEIVED_DATE not in f
     assert vocab.DETAINED not in f
     w = _fields("某分局\n逮捕证\n某公捕字〔2021〕485号\n兹决定对涉嫌盗窃罪的谢俊杰（性别男，出生日期1967年4月12日，住址某省某市某路1号）"
                 "执行逮捕。\n某分局\n2021年6月29日", vocab.ARREST_WARRANT)
@@ -129,7 +130,7 @@ def test_case_acceptance_and_victims():
                 vocab.CASE_ACCEPTANCE)
     assert (f[vocab.RECEIVED_DATE], f[vocab.TRANSFER_DATE], f[vocab.SUPPLEMENTARY_COUNT]) == ("2021-09-27", "2021-08-15", 1)
     v = _fields(_INDICT.format(plea="").replace("被告人谢俊杰窝藏他人。", "被告人谢俊杰窃取被害人李某的手机。"), vocab.INDICTMENT)
-    assert {"name": "李某", "role": "被害人"} in v[vocab.PERSONS]
+    assert {"name": "李某", "role": "被害人", "cue": "被害人"} in v[vocab.PERSONS]
     assert not any(p["role"] == "被害人" for p in _fields(_INDICT.format(plea=""), vocab.INDICTMENT)[vocab.PERSONS])
 
 

@@ -11,14 +11,15 @@ import random
 import shutil
 import zipfile
 from pathlib import Path
-from types import SimpleNamespace
 
 import numpy as np
 import pytest
 
 from extractors import extract_case
-from extractors.ingest import DefaultLimits, kind_of
-from extractors.ofd import OfdPageSource, parse_deltas, read_ofd
+from extractors.ingest import kind_of
+from models.settings import Limits, Settings
+from extractors.ofd import parse_deltas, read_ofd
+from extractors.ofd_render import OfdPageSource
 from extractors.pdf import OCR_LAYER_CONFIDENCE, read_pdf
 from fixtures.formats import MM_PER_PT, Picture, double_layer_pdf, pdf_to_ofd
 from fixtures.render import seal_png
@@ -28,8 +29,8 @@ from models import vocab
 SCAN = Degradation(blur=0.6, noise=5.0, jpeg_quality=70, paper=(250, 247, 240), contrast=0.9)
 
 
-def settings(engine: str = "none") -> SimpleNamespace:
-    return SimpleNamespace(limits=DefaultLimits(), ocr_engine=engine, ocr_workers=1, ocr_dpi=200)
+def settings(engine: str = "none") -> Settings:
+    return Settings(limits=Limits(), ocr_engine=engine, ocr_workers=1, ocr_dpi=200)
 
 
 def _indictment(path: Path, sealed: bool) -> tuple[Path, dict]:
@@ -260,7 +261,7 @@ def test_delta_abbreviation_and_garbage():
 
 
 def test_ofd_render_draws_images_in_place(made: dict[str, Path]):
-    from extractors.ofd import render_pages
+    from extractors.ofd_render import render_pages
 
     images = render_pages(made["ofd"] / "起诉书.ofd", [1, 2], dpi=72)
     assert set(images) == {1, 2}

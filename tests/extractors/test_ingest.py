@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import zipfile
 from pathlib import Path
-from types import SimpleNamespace
 
 import pikepdf
 import pytest
@@ -15,7 +14,8 @@ from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen import canvas
 
 from extractors import DossierReadError, extract_case
-from extractors.ingest import DefaultLimits, Ingest
+from extractors.ingest import Ingest
+from models.settings import Limits, Settings
 from models import vocab
 
 FONT = "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc"
@@ -35,11 +35,8 @@ def make_pdf(path: Path, title: str = "起 诉 书", body: str = "被告人张�
     return path
 
 
-def settings(**limits) -> SimpleNamespace:
-    base = DefaultLimits()
-    values = {k: getattr(base, k) for k in ("file_bytes", "zip_total_bytes", "zip_members", "zip_ratio", "image_pixels", "pages")}
-    values.update(limits)
-    return SimpleNamespace(limits=SimpleNamespace(**values), ocr_engine="none", ocr_workers=1, ocr_dpi=200)
+def settings(**limits) -> Settings:
+    return Settings(limits=Limits(**limits), ocr_engine="none", ocr_workers=1, ocr_dpi=200)
 
 
 @pytest.fixture()

@@ -14,7 +14,7 @@ import pytest
 from models import CaseFile, Document, DocumentPart, Line, Page, Slot, vocab
 from tests.ocr.pages import INDICTMENT
 
-from extractors.classify import file_runs, split_files
+from extractors.split import file_runs, split_files
 
 
 def _page(file: str, number: int = 1, lines: tuple[str, ...] = (), source: str = "ocr") -> Page:
@@ -201,7 +201,7 @@ def test_seal_slot_on_the_second_image(scanned):
 
 def test_no_document_findings_beyond_the_text_layer(scanned):
     from checks.catalog import load_catalog
-    from checks.engine import run_rules
+    from checks.runner import run_rules
 
     catalog = load_catalog()
     text_case, case = scanned

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from assistant.config import Settings
+from models.settings import Settings
 from assistant.similar import assess_case, query_from_case
 from checks.catalog import load_catalog
-from checks.engine import run_rules
+from checks.runner import run_rules
 from models import CaseFile, CaseSummary, Document, Field
 
 
@@ -34,12 +34,12 @@ def test_assess_case_and_sub007(lexical_index):
     assert sim is not None and not warns
     assert sim["actual_sentence_months"] == 48 and sim["deviation"] > 1
     run = run_rules(_case(sentence={"kind": "有期徒刑", "months": 48}), load_catalog(), enabled=["SUB-007"],
-                    extra_context={"similar": sim})
+                    similar=sim)
     [f] = run.findings
     assert "高于类案预期" in f.message and f.evidence[0].document_id == "d3"
     sim_ok, _ = assess_case(_case(sentence={"kind": "有期徒刑", "months": 8}), settings)
     run = run_rules(_case(sentence={"kind": "有期徒刑", "months": 8}), load_catalog(), enabled=["SUB-007"],
-                    extra_context={"similar": sim_ok})
+                    similar=sim_ok)
     assert not run.findings
 
 

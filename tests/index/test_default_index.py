@@ -13,7 +13,7 @@ import pytest
 from typer.testing import CliRunner
 
 from assistant.cli import app
-from assistant.config import Settings, get_settings
+from models.settings import Settings, get_settings
 
 runner = CliRunner()
 SAMPLE = Path(__file__).resolve().parents[2] / "fixtures" / "sample" / "dossier"

@@ -6,7 +6,8 @@ import pytest
 import yaml
 
 from checks.catalog import load_catalog
-from checks.engine import REGISTRY, run_rules
+from checks.engine import REGISTRY
+from checks.runner import run_rules
 from models import CaseFile, Document, Field
 
 CASES = yaml.safe_load("""
@@ -69,7 +70,7 @@ def _case() -> CaseFile:
 def test_sub007_cases(case):
     catalog = load_catalog()
     run = run_rules(_case(), catalog, enabled=["SUB-007"], options={"SUB-007": case.get("options", {})},
-                    extra_context={"similar": case["similar"]})
+                    similar=case["similar"])
     found = [f for f in run.findings if f.rule_id == "SUB-007"]
     assert bool(found) is case["fires"], (found, run.warnings)
     if case.get("warns"):

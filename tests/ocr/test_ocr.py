@@ -22,11 +22,17 @@ def page_image(indictment_pdf):
 
 
 def test_bundled_models_are_used():
-    paths = ocr.bundled_model_paths()
-    assert all(p.is_file() and p.suffix == ".onnx" for p in paths.values())
+    """The default engine runs the product's int8 detector and recogniser (kept in the repository)
+    with the wheel's classifier; the fp32 variant runs the wheel's models. Nothing is downloaded."""
+    paths = ocr.bundled_model_paths("int8")
+    wheel = ocr.bundled_model_paths("fp32")
+    assert all(p.is_file() and p.suffix == ".onnx" for p in [*paths.values(), *wheel.values()])
+    assert paths["det"].parent.name == "ocr_models" and paths["cls"] == wheel["cls"]
     engine = ocr.get_engine("rapidocr")
     assert str(engine.cfg.Det.model_path) == str(paths["det"])
     assert str(engine.cfg.Rec.model_path) == str(paths["rec"])
+    fp32 = ocr.get_engine("rapidocr", config=ocr.EngineConfig(models="fp32"))
+    assert str(fp32.cfg.Rec.model_path) == str(wheel["rec"])
 
 
 def test_clean_page_accuracy(page_image):
@@ -203,7 +209,7 @@ def test_image_frame_reference_is_decoded_where_it_is_read(tmp_path, page_image)
 def test_scanned_pages_of_all_files_are_ocred_together(tmp_path, page_image, monkeypatch):
     """Loose images and image-only PDF pages of a dossier go to the OCR pool in one stream
     (no core idles at the end of each file), with progress reported page by page."""
-    from assistant.config import Settings
+    from models.settings import Settings
     from extractors import extract_case
 
     for k in range(3):

@@ -99,9 +99,34 @@ def test_slot_decisions_on_scans(cases, dossiers):
     assert right / len(wanted) >= 0.98, (right, len(wanted))
 
 
+def test_grey_scans_judge_marks_from_the_image(tmp_path, dossiers):
+    """The same dossier scanned in grey mode: no red anywhere, seals and fingerprints decided by their
+    shape; the signature and fingerprint findings equal the text layer's."""
+    from checks.catalog import load_catalog
+    from checks.runner import run_rules
+    from extractors import extract_case
+
+    text_dir, _, truth, _ = dossiers
+    grey_dir = tmp_path / "grey" / "dossier"
+    scan_dossier(text_dir, grey_dir, seed=7, profile="pdf", turns=False, grey=True)
+    grey = extract_case(grey_dir)
+    got = {}
+    for d in grey.documents:
+        for s in d.slots:
+            got.setdefault((s.file or d.file, s.page, s.role, s.kind), []).append(s.filled)
+    wanted = [s for s in truth["slots"] if s.get("bbox") and s["kind"] in ("fingerprint", "seal")]
+    right = sum(1 for s in wanted if (found := got.get((s["file"], s["page"], s["role"], s["kind"])))
+                and None not in found and ((s["filled"] and any(found)) or (not s["filled"] and not all(found))))
+    assert wanted and right / len(wanted) >= 0.9, (right, len(wanted))
+    catalog = load_catalog()
+    a = {(f.rule_id, f.key) for f in run_rules(extract_case(text_dir), catalog).findings if f.rule_id.startswith("SG-")}
+    b = {(f.rule_id, f.key) for f in run_rules(grey, catalog).findings if f.rule_id.startswith("SG-")}
+    assert a == b, (sorted(a - b), sorted(b - a))
+
+
 def test_findings_on_scans_equal_text_layer(cases):
     from checks.catalog import load_catalog
-    from checks.engine import run_rules
+    from checks.runner import run_rules
 
     catalog = load_catalog()
     text_case, scanned = cases

@@ -42,6 +42,34 @@ def test_no_marks_on_plain_text_page(indictment_pdf):
     assert vision.detect_marks(image, page.width, page.height, [ln.bbox for ln in page.lines]) == []
 
 
+def _grey(image):
+    import cv2
+
+    return cv2.cvtColor(cv2.cvtColor(image, cv2.COLOR_RGB2GRAY), cv2.COLOR_GRAY2RGB)
+
+
+def test_marks_found_on_a_greyscale_scan(marked):
+    """A scanner's grey mode keeps no red: the seal is found by its ring, the fingerprint as a
+    filled round blob of light ink, both from the page image alone."""
+    image, page, placed = marked
+    grey = _grey(image)
+    assert vision.colourless(grey) and not vision.colourless(image)
+    printed = [ln.bbox for ln in page.lines if not _overlaps(ln.bbox, placed["signature"])]
+    marks = vision.detect_marks(grey, page.width, page.height, printed)
+    seals = [m for m in marks if m.kind == "seal"]
+    prints = [m for m in marks if m.kind == "fingerprint"]
+    assert len(seals) == 1 and _overlaps(seals[0].bbox, placed["seal"])
+    assert len(prints) == 1 and _overlaps(prints[0].bbox, placed["fingerprint"])
+    assert [m for m in marks if m.kind == "handwriting" and _overlaps(m.bbox, placed["signature"])]
+
+
+def test_no_seal_or_fingerprint_on_a_greyscale_text_page(indictment_pdf):
+    [page] = read_pdf(indictment_pdf, indictment_pdf.name)
+    grey = _grey(ocr.rasterize_pdf_page(indictment_pdf, 0, 150))
+    marks = vision.detect_marks(grey, page.width, page.height, [ln.bbox for ln in page.lines])
+    assert marks == []
+
+
 def test_red_text_line_is_not_a_seal(tmp_path):
     from reportlab.lib.pagesizes import A4
     from reportlab.pdfgen import canvas

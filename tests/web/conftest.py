@@ -15,11 +15,11 @@ from api.security import create_key
 from api.settings import ServiceSettings
 from api.web import auth
 from api.web.models import create_tables
-from assistant.config import Settings
+from models.settings import Settings
 from tests.api.files import pdf_bytes
 
 WEB_SCAN = "tests.web.support:web_fake_scan"
-PASSWORD = "Pa55word-测试"
+PASSWORD = "Web-Test-密码-7391"
 USERS = {  # username: (role, department)
     "admin": ("admin", ""),
     "评查员甲": ("evaluator", "案件管理部"),

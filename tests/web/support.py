@@ -6,7 +6,9 @@ carrying HTML/script (so escaping is tested everywhere it is shown)."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 import time
+import zlib
 from pathlib import Path
 
 from models import CaseFile, CaseSummary, Document, Evidence, Field, Finding, Person, SourceFile
@@ -18,6 +20,13 @@ from assistant.report import build_report
 
 HOSTILE = "<script>alert('xss')</script>"
 HOSTILE_IMG = '<img src=x onerror="alert(1)">'
+
+
+def case_number(name: str) -> str:
+    """The 案号 of a stand-in dossier: one per dossier name (a rescan under the same name is the same case);
+    a name holding ``案号=…`` names it."""
+    m = re.search(r"案号=([^_/]+)", name)
+    return m.group(1) if m else f"测检刑诉〔2026〕{zlib.crc32(name.encode()) % 9000 + 10}号"
 
 
 def hostile_case(name: str, pdf_name: str, today: dt.date | None = None) -> tuple[CaseFile, list[Finding]]:
@@ -32,7 +41,7 @@ def hostile_case(name: str, pdf_name: str, today: dt.date | None = None) -> tupl
         name=name,
         files=[SourceFile(name=pdf_name, kind="pdf", pages=2)],
         documents=[warrant],
-        case=CaseSummary(doc_numbers=["测检刑诉〔2026〕7号"], charges=["盗窃罪"],
+        case=CaseSummary(doc_numbers=[case_number(name)], charges=["盗窃罪"],
                          suspects=[Person(name=f"张三{HOSTILE}", gender="男")], dates={"拘留": detained.isoformat()}),
         warnings=[f"警告文本{HOSTILE_IMG}"],
     )
@@ -78,3 +87,36 @@ def web_fake_scan(path, settings=None, profile=None, progress=None, dispositions
         if dispositions and f["id"] in dispositions:
             f["disposition"] = dispositions[f["id"]]
     return _Result(report)
+
+
+def unread_report(name: str, pdf_name: str) -> dict:
+    """The stand-in report of a dossier with a second file whose text layer is garbled (a font without
+    a Unicode map): coverage from the real :mod:`assistant.coverage`, grade gated to 「无法评定」."""
+    from models import Line, Page
+
+    from assistant.coverage import coverage
+    from assistant.grading import gate
+
+    case, findings = hostile_case(name, pdf_name)
+    garbled = "扫描件/第二卷.pdf"
+    case.files.append(SourceFile(name=garbled, kind="pdf", pages=1))
+    text = "犯罪嫌疑人张三于某日被刑事拘留，现羁押于看守所。"
+    case.pages = [Page(file=pdf_name, number=n, width=595, height=842, text=text,
+                       lines=[Line(text=text, bbox=(72, 72, 400, 86))]) for n in (1, 2)]
+    case.pages.append(Page(file=garbled, number=1, width=595, height=842, text="\x01\x04\x05\x05\x06",
+                           lines=[Line(text="\x01\x04\x05\x05\x06", bbox=(72, 72, 200, 86))]))
+    cov = coverage(case)
+    g = gate(grade([f for f in findings if not f.preview]), cov)
+    return build_report(case, findings, g, coverage=cov)
+
+
+def web_coverage_scan(path, settings=None, profile=None, progress=None, dispositions=None):
+    """Like :func:`web_fake_scan`; an upload whose name holds 未读 gets :func:`unread_report`."""
+    result = web_fake_scan(path, settings, profile, progress, dispositions)
+    if "未读" in Path(path).name or any("未读" in p.name for p in Path(path).rglob("*")):
+        pdf_name = next((f["file"] for f in result.report["findings"][0]["evidence"]), "拘留证.pdf")
+        result.report = unread_report(Path(path).name, pdf_name)
+        for f in result.report["findings"]:
+            if dispositions and f["id"] in dispositions:
+                f["disposition"] = dispositions[f["id"]]
+    return result

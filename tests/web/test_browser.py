@@ -78,14 +78,14 @@ def new_page(browser, server, problems: list[str]):
     return ctx, page
 
 
-def sign_in(page, server, username: str) -> None:
+def sign_in(page, server, username: str, shown: str | None = None) -> None:
     page.goto(server.url + "/")
     assert "/login" in page.url  # no session: redirected
     page.fill("input[name=username]", username)
     page.fill("input[name=password]", PASSWORD)
     page.click("button[type=submit]")
     page.wait_for_selector("#whoami")
-    assert username in page.inner_text("#whoami")
+    assert (shown or username) in page.inner_text("#whoami")
 
 
 def test_main_flows(server, browser, shots):
@@ -166,3 +166,106 @@ def test_main_flows(server, browser, shots):
     page.screenshot(path=str(shots / "09-deadlines.png"), full_page=True)
     ctx.close()
     assert not problems, problems
+
+
+def test_workbench_in_the_browser(server, browser, shots):
+    """Issue 22 as a user sees it: a long 卷宗名称, the evidence viewer (thumbnail → page, paging, zoom),
+    依据 linked to the rule page, the conclusion refused over an undisposed key finding, an error page
+    with a way back, and the lock after ten wrong passwords."""
+    from api.db import session_factory
+    from api.web import auth
+
+    problems: list[str] = []
+    url = f"sqlite:///{(server.data_dir / 'assistant.sqlite3').resolve()}"
+    with session_factory(url)() as s:
+        auth.create_user(s, "评查员乙", PASSWORD, "evaluator", display_name="赵评查", department="案件管理部")
+        auth.create_user(s, "锁定测试", PASSWORD, "evaluator")
+
+    # a prosecutor uploads with a very long name
+    ctx, page = new_page(browser, server, problems)
+    sign_in(page, server, "王检察官")
+    page.click("text=自查")
+    long_name = "马振华涉嫌走私、贩卖、运输、制造毒品罪一案审查起诉阶段电子卷宗（含退回补充侦查后重新移送材料）" * 3
+    page.set_input_files("#upload-file", [str(SAMPLE / "侦查卷.pdf"), str(SAMPLE / "公诉文书.docx")])
+    page.fill("input[name=name]", long_name[:200])
+    page.click("#upload-form button[type=submit]")
+    page.wait_for_selector("#progress")
+    page.wait_for_url(re.compile(r".*/cases/[0-9a-f]+$"), timeout=150000)
+    scan_id = page.url.rsplit("/", 1)[-1]
+    assert long_name[:200] in page.inner_text("#case-title")
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")  # no sideways scrolling
+    ctx.close()
+
+    ctx, page = new_page(browser, server, problems)
+    sign_in(page, server, "评查员乙", shown="赵评查")  # the display name, not the user name
+    row = page.locator(f"tr[data-scan='{scan_id}']")
+    box = row.locator("td.name").bounding_box()
+    assert box and box["width"] <= 340  # the long name wraps inside its cell
+    page.screenshot(path=str(shots / "10-list-long-name.png"), full_page=True)
+
+    page.goto(server.url + f"/cases/{scan_id}")
+    thumb = page.locator("img.crop").first
+    thumb.scroll_into_view_if_needed()
+    page.wait_for_function("img => img.complete && img.naturalWidth > 0", arg=thumb.element_handle(), timeout=30000)
+    shown = thumb.bounding_box()
+    assert shown and shown["width"] <= 361 and shown["height"] <= 211
+    height = page.evaluate("document.documentElement.scrollHeight")
+    assert height < 1800 * max(1, page.locator("article.finding").count()) / 2 + 3000
+    page.screenshot(path=str(shots / "11-case-thumbnails.png"), full_page=True)
+    thumb.click()
+    page.wait_for_selector("#viewer:not([hidden])")
+    img = page.locator("#viewer-img")
+    page.wait_for_function("img => img.complete && img.naturalWidth > 400", arg=img.element_handle(), timeout=30000)
+    first = page.inner_text("#viewer-page")
+    page.screenshot(path=str(shots / "12-viewer.png"))
+    page.click("#viewer button[data-act=in]")
+    assert img.evaluate("i => i.style.width") == "125%"
+    pages = int(re.search(r"/ (\d+) 页", first).group(1))
+    if pages > 1:
+        page.click("#viewer button[data-act=next]" if "第 1 /" in first else "#viewer button[data-act=prev]")
+        assert page.inner_text("#viewer-page") != first
+    page.keyboard.press("Escape")
+    assert page.locator("#viewer").is_hidden()
+
+    # 依据 → the rule page
+    card = page.locator("article.finding").first
+    rule_id = card.get_attribute("data-rule")
+    card.locator("a.rule-link").click()
+    page.wait_for_url(re.compile(rf".*/rules/{rule_id}$"))
+    assert rule_id in page.inner_text("h1")
+    page.screenshot(path=str(shots / "13-rule-page.png"), full_page=True)
+    page.click("text=返回上一页")
+    page.wait_for_url(re.compile(r".*/cases/[0-9a-f]+$"))
+
+    # a return to the prosecutor, with its history
+    page.fill("#return-form textarea[name=note]", "请补齐第4页犯罪嫌疑人签名、指印")
+    page.click("#return-form button[type=submit]")
+    page.wait_for_selector("#history")
+    assert page.inner_text("#flow-status") == "退回整改"
+    page.locator("section.review").screenshot(path=str(shots / "14-review-history.png"))
+
+    # an error page offers the way back
+    page.goto(server.url + "/cases/no-such-case")
+    assert "案件不存在" in page.inner_text("h1") and page.locator("#error-home").count() == 1
+    page.screenshot(path=str(shots / "15-error-page.png"))
+    page.click("#error-home")
+    page.wait_for_selector("#cases")
+    ctx.close()
+
+    # ten wrong passwords lock the account
+    ctx, page = new_page(browser, server, [])
+    page.goto(server.url + "/login")
+    for i in range(10):
+        page.fill("input[name=username]", "锁定测试")
+        page.fill("input[name=password]", f"wrong-password-{i}")
+        page.click("button[type=submit]")
+        page.wait_for_selector("p.error")
+    page.fill("input[name=username]", "锁定测试")
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_selector("p.error")
+    assert "已被暂时锁定" in page.inner_text("p.error")
+    page.screenshot(path=str(shots / "16-login-locked.png"))
+    ctx.close()
+    expected = ("/cases/no-such-case", "status of 404")  # the error page visited on purpose
+    assert not [p for p in problems if not any(e in p for e in expected)], problems

@@ -1,0 +1,119 @@
+"""Dates read under a seal, corroborated by the rest of the dossier.
+
+OCR reads the 落款 date of a sealed document through the seal's red ink, and a thin digit can go
+with it (``2022年8月18日`` read as ``8月1日``); such a value is kept with a low confidence
+(``extractors.text.SEAL_GAP_FACTOR``) and the rules do not conclude on it. But the same date is
+usually written again elsewhere in the dossier, in running text no seal covers: the 起诉书 cites
+the day the arrest was approved, the 逮捕证 the day it was executed, the 起诉意见书 the day the
+case was sent. A reading that another document states in full is confirmed — a lost digit would
+give a different date, which the other documents would not repeat — and gets its confidence back,
+with the other document's words as evidence. A reading that is exactly one of the dates the
+others state with a character or two missing (``二〇二一年一月十三日`` where the others say 11月13日:
+the 十 of 十一月 went with the seal's ink) is that date. Any other reading stays uncertain.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+
+from models import Document, Evidence, Field
+
+from extractors.normalize import DATE_RE, parse_date
+
+#: Fields below this confidence are uncertain (the rules' ``UNSURE_BELOW``; numbers under a seal).
+UNCERTAIN_BELOW = 0.6
+#: Confidence of a reading another document confirms.
+CONFIRMED = 0.85
+_ISO = re.compile(r"^\d{4}-\d{2}-\d{2}")
+
+
+def _mentions(doc: Document) -> dict[str, tuple[int, int]]:
+    """ISO dates written in a document's text, with the span of their first mention."""
+    out: dict[str, tuple[int, int]] = {}
+    text = doc.text or ""
+    prev: str | None = None
+    for m in DATE_RE.finditer(text):
+        iso = parse_date(m.group(0), prev)
+        if iso:
+            prev = iso
+            out.setdefault(iso, (m.start(), m.end()))
+    return out
+
+
+#: Characters a reading under a seal may have lost, at most.
+MAX_LOST = 2
+_CN_DIGITS = "〇一二三四五六七八九"
+
+
+def _date_text(f: Field) -> str:
+    """The date as read (the evidence's snippet), spaces and anything before the year left out."""
+    for e in f.evidence:
+        m = DATE_RE.search(e.text or "")
+        if m:
+            return re.sub(r"\s", "", m.group(0))
+    return ""
+
+
+def _cn_number(n: int) -> str:
+    """A month or day in the numerals a 落款 is written in (11 → 十一, 20 → 二十, 3 → 三)."""
+    tens, ones = divmod(n, 10)
+    return ("" if tens == 0 else ("十" if tens == 1 else _CN_DIGITS[tens] + "十")) + (_CN_DIGITS[ones] if ones else "")
+
+
+def _spellings(iso: str) -> list[str]:
+    y, m, d = (int(p) for p in iso.split("-"))
+    return [f"{y}年{m}月{d}日", "".join(_CN_DIGITS[int(c)] for c in str(y)) + f"年{_cn_number(m)}月{_cn_number(d)}日"]
+
+
+def _lost_from(read: str, iso: str) -> bool:
+    """``read`` is one spelling of the date ``iso`` with 1–:data:`MAX_LOST` characters missing and
+    nothing else changed (a subsequence)."""
+    for full in _spellings(iso):
+        if not 0 < len(full) - len(read) <= MAX_LOST:
+            continue
+        it = iter(full)
+        if all(ch in it for ch in read):
+            return True
+    return False
+
+
+def corroborate_dates(documents: list[Document], text_of: dict[str, object] | None = None) -> int:
+    """Give uncertain date fields whose reading another document states their confidence back (in
+    place); a reading that is one date the others state less a character or two (lost under the
+    seal) takes that date. ``text_of`` maps a document id to its :class:`~extractors.text.DocText`,
+    for the confirming evidence's page and box. Returns how many fields were confirmed."""
+    uncertain = [(d, name, f) for d in documents for name, f in d.fields.items()
+                 if f.confidence < UNCERTAIN_BELOW and isinstance(f.value, str) and _ISO.match(f.value)]
+    if not uncertain:
+        return 0
+    where: dict[str, list[tuple[Document, tuple[int, int]]]] = defaultdict(list)
+    for d in documents:
+        for iso, span in _mentions(d).items():
+            where[iso].append((d, span))
+    confirmed = 0
+    for doc, name, f in uncertain:
+        iso = f.value[:10]
+        others = [(d, span) for d, span in where.get(iso, []) if d.id != doc.id]
+        if not others:
+            # a character lost under the seal (二〇二一年一月十三日 for 十一月十三日): the reading is what one
+            # date the others state looks like with a character or two missing
+            read = _date_text(f)
+            fits = {c for c, places in where.items() if c != iso and any(d.id != doc.id for d, _ in places)
+                    and read and _lost_from(read, c)}
+            if len(fits) != 1:
+                continue
+            iso = fits.pop()
+            others = [(d, span) for d, span in where[iso] if d.id != doc.id]
+            f = f.model_copy(update={"value": iso + f.value[10:]})
+        other, (a, b) = others[0]
+        dt_text = text_of.get(other.id) if text_of else None
+        if dt_text is not None:
+            extra = dt_text.evidence(a, b, CONFIRMED)
+        else:
+            extra = Evidence(document_id=other.id, file=other.file, page=other.pages[0] if other.pages else 1,
+                             text=(other.text or "")[a:b], text_source=other.text_source
+                             if other.text_source in ("text-layer", "ocr") else "text-layer")
+        doc.fields[name] = Field(value=f.value, evidence=list(f.evidence) + [extra], confidence=CONFIRMED)
+        confirmed += 1
+    return confirmed

@@ -1,0 +1,41 @@
+"""Dates read under a seal, confirmed where another document of the case states them (extractors.corroborate)."""
+
+from __future__ import annotations
+
+from extractors.corroborate import CONFIRMED, corroborate_dates
+from models import Document, Evidence, Field
+
+
+def _doc(i: int, type_: str, text: str, **fields: tuple[str, float]) -> Document:
+    return Document(id=f"d{i}", type=type_, title=type_, file=f"{i}.pdf", pages=[1], text=text, text_source="ocr",
+                    fields={k: Field(value=v, confidence=c, evidence=[Evidence(document_id=f"d{i}", file=f"{i}.pdf",
+                                                                              page=1, text=v, text_source="ocr")])
+                            for k, (v, c) in fields.items()})
+
+
+def test_a_reading_another_document_states_is_confirmed():
+    decision = _doc(1, "批准逮捕决定书", "……此致\n二〇二二年八月十八日", date=("2022-08-18", 0.45))
+    indictment = _doc(2, "起诉书", "于2022年8月4日被刑事拘留，同年8月18日经本院批准逮捕。", date=("2022-09-20", 1.0))
+    assert corroborate_dates([decision, indictment]) == 1
+    f = decision.fields["date"]
+    assert f.confidence == CONFIRMED and f.evidence[-1].document_id == "d2" and "8月18日" in f.evidence[-1].text
+    assert indictment.fields["date"].confidence == 1.0
+
+
+def test_a_reading_nobody_repeats_stays_uncertain():
+    decision = _doc(1, "批准逮捕决定书", "二〇二二年八月一日", date=("2022-08-01", 0.45))  # a digit lost under the seal
+    indictment = _doc(2, "起诉书", "同年8月18日经本院批准逮捕。", date=("2022-09-20", 1.0))
+    assert corroborate_dates([decision, indictment]) == 0
+    assert decision.fields["date"].confidence == 0.45
+
+
+def test_a_reading_that_lost_a_character_takes_the_date_the_others_state():
+    decision = _doc(1, "批准逮捕决定书", "二〇二一年一月十三日", date=("2021-01-13", 0.47))
+    decision.fields["date"].evidence[0].text = "二〇二一年一月十三日"
+    indictment = _doc(2, "起诉书", "于2021年11月2日被刑事拘留，同年11月13日经本院批准逮捕。", date=("2021-12-20", 1.0))
+    assert corroborate_dates([decision, indictment]) == 1
+    assert decision.fields["date"].value == "2021-11-13"
+    # two dates it could have lost a character from: undecided
+    decision.fields["date"] = decision.fields["date"].model_copy(update={"value": "2021-01-13", "confidence": 0.47})
+    other = _doc(3, "逮捕证", "2021年1月23日", date=("2021-12-21", 1.0))  # 二〇二一年一月二十三日 less 二
+    assert corroborate_dates([decision, indictment, other]) == 0
