@@ -29,6 +29,7 @@ from models import CaseFile
 from models import vocab as V
 
 from checks.calendar import DayDeadline, period_end
+from checks.catalog import Catalog
 from checks.rules._common import acceptances, date_of, dated, in_custody, victims
 
 SOON_DAYS = 3
@@ -50,7 +51,7 @@ def in_progress(case: CaseFile) -> bool:
     return not case.of_type(*FINISHED_TYPES)
 
 
-def _basis(rule_id: str, catalog: Any) -> str:
+def _basis(rule_id: str, catalog: Catalog | None) -> str:
     try:
         entry = catalog[rule_id] if catalog is not None else None
     except KeyError:
@@ -72,7 +73,7 @@ def status_for(days_left: int, done: bool = False) -> str:
 
 
 def _item(event: str, rule_id: str, start_event: str, start: dt.date, limit: DayDeadline, period: str,
-          as_of: dt.date, catalog: Any, done: dt.date | None = None) -> dict[str, Any]:
+          as_of: dt.date, catalog: Catalog | None, done: dt.date | None = None) -> dict[str, Any]:
     due = limit.deadline
     days_left = (due - as_of).days
     out = {
@@ -85,7 +86,7 @@ def _item(event: str, rule_id: str, start_event: str, start: dt.date, limit: Day
     return out
 
 
-def compute_deadlines(case: CaseFile, as_of: dt.date | None = None, catalog: Any = None) -> list[dict[str, Any]]:
+def compute_deadlines(case: CaseFile, as_of: dt.date | None = None, catalog: Catalog | None = None) -> list[dict[str, Any]]:
     """The statutory deadlines of a case in progress, most urgent first; ``[]`` for a finished case."""
     if not in_progress(case):
         return []

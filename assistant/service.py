@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from models.settings import Settings
+from models.settings import Limits, Settings
 
 SAFE_NAME_MAX = 120
 #: Most UTF-8 bytes of a stored name: file systems allow 255 per name, and the storage adds
@@ -141,7 +141,7 @@ def _refused_problem(name: str, message: str) -> FileProblem:
     return FileProblem(422, "corrupt_file", name, message)
 
 
-def _zip_check(path: Path, limits: Any) -> tuple[int, str, str] | None:
+def _zip_check(path: Path, limits: Limits) -> tuple[int, str, str] | None:
     """(status, code, message) when the archive as a whole cannot be taken: hostile (limits,
     escaping paths, symlinks) or unreadable (corrupt, empty). Encrypted members are left to
     :class:`extractors.ingest.Ingest`, which refuses them one by one."""

@@ -170,7 +170,7 @@ def all_classes() -> dict[str, list[Any]]:
 def _worker(conn: Any, env: dict[str, str], tmp: str, intake: str) -> None:
     import threading
 
-    from extractors.ocr import _watch_parent
+    from extractors.ocr_pool import _watch_parent
 
     threading.Thread(target=_watch_parent, args=(os.getppid(),), daemon=True).start()  # die with the harness
     os.environ.update(env)

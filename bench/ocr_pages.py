@@ -52,7 +52,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from models.settings import Settings  # noqa: E402
 from extractors.ocr import EngineConfig  # noqa: E402
 from tests.ocr.conftest import char_accuracy  # noqa: E402  (the OCR tests' measure: 1 − edit distance / length)
-from extractors import extract_case, ocr  # noqa: E402
+from extractors import extract_case, ocr, ocr_engine, ocr_pool  # noqa: E402
 from fixtures.generator import generate_dossier  # noqa: E402
 from fixtures.scan import save_image_pdf, scan_dossier, truth_path_of  # noqa: E402
 
@@ -72,7 +72,7 @@ def _bare_one(args):
 def _bare_pool(workers: int) -> ProcessPoolExecutor:
     """Worker processes like the pipeline's: spawned, one onnxruntime/OpenCV thread, engine loaded at start."""
     return ProcessPoolExecutor(max_workers=workers, mp_context=mp.get_context("spawn"),
-                               initializer=ocr._init_worker, initargs=("rapidocr",))
+                               initializer=ocr_pool._init_worker, initargs=("rapidocr",))
 
 
 def _page_list(folder: Path):
@@ -164,7 +164,7 @@ def _known_pages(made, limit: int, dpi: int) -> list[tuple[object, int, str]]:
 
 def _run_variant(config: EngineConfig, pages, threads: int = 1) -> tuple[float, float, float]:
     """(CPU s/page, wall s/page, mean character accuracy) of one variant in this process."""
-    ocr._ENGINES.clear()
+    ocr_engine._ENGINES.clear()
     ocr.get_engine("rapidocr", threads, config)
     ocr.ocr_image(pages[0][0], dpi=pages[0][1], threads=threads, config=config)  # warm
     cpu = wall = acc = 0.0
@@ -181,7 +181,7 @@ def _run_variant(config: EngineConfig, pages, threads: int = 1) -> tuple[float, 
 def _pool_wall(pages, workers: int) -> float:
     """Wall s/page of the default variant on ``workers`` single-thread worker processes."""
     with ProcessPoolExecutor(max_workers=workers, mp_context=mp.get_context("spawn"),
-                             initializer=ocr._init_worker, initargs=("rapidocr",)) as ex:
+                             initializer=ocr_pool._init_worker, initargs=("rapidocr",)) as ex:
         list(ex.map(ocr.ocr_one, [(pages[0][0], pages[0][1], "rapidocr", True)] * workers))  # warm
         t = time.perf_counter()
         list(ex.map(ocr.ocr_one, [(image, dpi, "rapidocr", True) for image, dpi, _ in pages]))
@@ -204,9 +204,9 @@ def variants(made, limit: int, dpi: int) -> None:
         mark = " (default)" if config == EngineConfig() else ""
         print(f"{name:40s} CPU {cpu:.3f} s/page ({base[0] / cpu:.2f}× before)  wall {wall:.3f}  "
               f"accuracy {acc:.4f} ({(acc - base[1]) * 100:+.2f} points){mark}", flush=True)
-    ocr._ENGINES.clear()
+    ocr_engine._ENGINES.clear()
     cpu2, wall2, _ = _run_variant(EngineConfig(), pages, threads=2)
-    ocr._ENGINES.clear()
+    ocr_engine._ENGINES.clear()
     print(f"default, 1 worker × 2 threads: wall {wall2:.3f} s/page (CPU {cpu2:.3f}); "
           f"2 workers × 1 thread: wall {_pool_wall(pages, 2):.3f} s/page; "
           f"1 worker × 1 thread: wall {_pool_wall(pages, 1):.3f} s/page", flush=True)
@@ -247,7 +247,7 @@ def _cpu(executor: ProcessPoolExecutor | None) -> float:
 
 
 def _pipeline_pool() -> ProcessPoolExecutor | None:
-    return ocr._POOL[1] if getattr(ocr, "_POOL", None) else None
+    return ocr_pool._POOL[1] if ocr_pool._POOL else None
 
 
 def _stage_times() -> dict[str, float]:

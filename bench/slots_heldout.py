@@ -73,7 +73,7 @@ if "--vision" in sys.argv:   # before anything imports extractors.vision
     use_vision(Path(sys.argv[sys.argv.index("--vision") + 1]))
 
 from models.settings import Settings  # noqa: E402
-from extractors import extract_case, ocr  # noqa: E402
+from extractors import extract_case, ocr_engine  # noqa: E402
 from fixtures.generator import generate_dossier  # noqa: E402
 from fixtures.scan import scan_dossier, truth_path_of  # noqa: E402
 
@@ -81,20 +81,20 @@ DEFECTS = ("SG-001", "SG-002", "SG-004", "SG-006", "SG-007", "SG-009", "SG-010")
 
 
 def cache_engine(folder: Path) -> None:
-    """Memoise ``ocr._run_engine`` on disk, keyed by the page image and the call's flags."""
+    """Memoise ``ocr_engine.run_engine`` on disk, keyed by the page image and the call's flags."""
     folder.mkdir(parents=True, exist_ok=True)
-    run = ocr._run_engine
+    run = ocr_engine.run_engine
 
-    def cached(engine, name, image, vertical=False, flip=False):
-        key = hashlib.sha1(image.tobytes() + repr((image.shape, name, vertical, flip)).encode()).hexdigest()
+    def cached(engine, name, image, vertical=False, flip=False, line_cls=True):
+        key = hashlib.sha1(image.tobytes() + repr((image.shape, name, vertical, flip, line_cls)).encode()).hexdigest()
         path = folder / f"{key}.pkl"
         if path.exists():
             return pickle.loads(path.read_bytes())
-        out = run(engine, name, image, vertical, flip)
+        out = run(engine, name, image, vertical, flip, line_cls)
         path.write_bytes(pickle.dumps(out))
         return out
 
-    ocr._run_engine = cached
+    ocr_engine.run_engine = cached
 
 
 def score(case, truth) -> list[dict]:

@@ -73,7 +73,7 @@ class Context:
     options: dict[str, Any] = field(default_factory=dict)
     #: The catalog the rule's entry came from (the 罪名 table, the laws beside it).
     catalog: Catalog | None = None
-    #: The similar-case assessment of this dossier (:func:`assistant.similar.assess`), when an index was used.
+    #: The similar-case assessment of this dossier (the report's ``similar_cases`` block, :func:`assistant.similar.assess_case`), when an index was used.
     similar: dict[str, Any] | None = None
     findings: list[Finding] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)

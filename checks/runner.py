@@ -13,7 +13,7 @@ options, and afterwards notes the renderings each finding rests on and chooses i
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Iterable
 
 import checks.rules  # noqa: F401  (registers the rules)
@@ -28,12 +28,15 @@ log = logging.getLogger(__name__)
 @dataclass
 class RuleRun:
     """What one run produced: findings (and hints), warnings, the rules that ran and those skipped
-    because their trigger documents were absent or a needed document was missing."""
+    because their trigger documents were absent or a needed document was missing. ``undecided`` are
+    the rules among ``ran`` that stopped with :class:`checks.engine.Skip` (a value they need was not
+    read or not usable; their warning says which), so they concluded nothing."""
 
     findings: list[Finding]
     warnings: list[str]
     ran: list[str]
     skipped: list[str]
+    undecided: list[str] = field(default_factory=list)
 
 
 def run_rules(
@@ -54,6 +57,7 @@ def run_rules(
     warnings: list[str] = []
     ran: list[str] = []
     skipped: list[str] = []
+    undecided: list[str] = []
     views: dict[tuple[str, ...], CaseFile] = {}
     for rule_id in sorted(REGISTRY):
         if rule_id not in wanted or rule_id not in catalog:
@@ -80,7 +84,7 @@ def run_rules(
         try:
             cls().check(seen, ctx)
         except Skip:
-            pass
+            undecided.append(rule_id)
         except Exception:  # a broken rule must not sink the scan
             log.exception("rule %s failed", rule_id)
             ctx.warnings.append(f"{rule_id}（{ctx.entry.title}）规则执行出错，已跳过，请将卷宗反馈给开发人员。")
@@ -90,7 +94,7 @@ def run_rules(
         assign_basis(ctx.findings, catalog)  # each finding's 依据: the provisions it rests on (checks.basis)
         findings.extend(ctx.findings)
         warnings.extend(ctx.warnings)
-    return RuleRun(findings=findings, warnings=warnings, ran=ran, skipped=skipped)
+    return RuleRun(findings=findings, warnings=warnings, ran=ran, skipped=skipped, undecided=undecided)
 
 
 #: How each rendering is named in a finding's grounds.

@@ -146,10 +146,18 @@ def _template_strings() -> Iterable[str]:
             yield from (x[3:] if x.startswith("re:") else re.escape(x) for x in lb.labels)
         for s in t.slots:
             yield from (x[3:] if x.startswith("re:") else re.escape(x) for x in s.labels)
+        for spec in t.fields:
+            yield from spec.strings()
+    from extractors import recognizers
+
+    for specs in recognizers.blocks().values():
+        for spec in specs:
+            yield from spec.strings()
 
 
 #: Extractor modules whose string literals (patterns, keyword tuples) are phrases the product reads by.
-SOURCE_MODULES = ("patterns", "fields", "slots", "classify", "evidence", "normalize", "merge")
+SOURCE_MODULES = ("patterns", "fields", "fields_people", "fields_law", "fields_dates", "fields_structure", "recognizers",
+                  "slots", "classify", "evidence", "normalize", "merge")
 
 
 def _module_patterns() -> Iterable[str]:

@@ -30,6 +30,7 @@ from extractors.errors import DossierReadError, FileReadError
 from extractors.fields import extract_fields
 from extractors import evidence
 from extractors.ingest import Ingest, InputFile, clean_name, limits_of, sha256_of
+from extractors.pdf import documents_shared
 from extractors.corroborate import corroborate_dates
 from extractors.merge import summarize
 from extractors.roles import assign_roles
@@ -58,7 +59,7 @@ def extract_case(path: Path, settings: Settings | None = None, progress: Progres
     t0 = time.perf_counter()
     limits = limits_of(settings)
     case = CaseFile(name=clean_name(path.stem if path.is_file() else path.name))
-    with Ingest(path, settings) as ing:
+    with Ingest(path, settings) as ing, documents_shared():  # each PDF opened once in this scan
         found = ing.result
         case.warnings.extend(found.warnings)
         case.files.extend(found.refused)
@@ -179,18 +180,14 @@ def page_count(f: InputFile, settings: Settings | None = None) -> int | None:
     with the same message the reader gives (one reader for the API pre-check and the scan)."""
     limits = limits_of(settings)
     if f.kind == "pdf":
-        from extractors.pdf import open_pdf
+        from extractors.pdf import page_count as pdf_pages
 
         try:
-            doc = open_pdf(f.path)
+            return pdf_pages(f.path)
         except FileReadError as exc:
             if exc.code != "corrupt":
                 raise
             return None  # PDFium cannot open it: the pdfplumber fallback reads it (or refuses it)
-        try:
-            return len(doc)
-        finally:
-            doc.close()
     if f.kind == "ofd":
         from extractors.ofd import page_count as ofd_pages
 
@@ -532,6 +529,7 @@ def _marks_for(f: InputFile, segments: list[classify.Segment], warnings: list[st
     were computed (their empty slots are "not filled"; slots on other pages stay undecided).
     """
     from extractors import vision
+    from extractors.ocr_lines import pad_box
 
     if f.kind == "ofd":
         from extractors.ofd_render import render_pages
@@ -565,7 +563,7 @@ def _marks_for(f: InputFile, segments: list[classify.Segment], warnings: list[st
         boxes = [(b[0], b[1] - top, b[2], b[3] - top) for b in (line.bbox for line in page.lines)
                  if b[3] > top and not _mostly_ink(b, written)]
         if n in scanned:
-            boxes = [_pad_box(b) for b in boxes]
+            boxes = [pad_box(b) for b in boxes]
         try:
             found = vision.detect_marks(img, page.width, page.height - top, boxes, handwriting=hand)
         except Exception:  # noqa: BLE001 - a failed mark detection leaves the slot undecided
@@ -576,12 +574,6 @@ def _marks_for(f: InputFile, segments: list[classify.Segment], warnings: list[st
         page.marks += _ink_marks(written, page.marks, top)
         done.add((f.name, n))
     return done
-
-
-def _pad_box(bbox: tuple[float, float, float, float]) -> tuple[float, float, float, float]:
-    """An OCR line's box grown a little so the scanned glyph ink at its edges is covered (as ``ocr._pad``)."""
-    h = bbox[3] - bbox[1]
-    return (bbox[0] - 0.35 * h, bbox[1] - 0.2 * h, bbox[2] + 0.35 * h, bbox[3] + 0.2 * h)
 
 
 def _ink_text(f: InputFile, numbers: list[int]) -> dict[int, list[tuple]]:

@@ -9,7 +9,8 @@ case was sent. A reading that another document states in full is confirmed — a
 give a different date, which the other documents would not repeat — and gets its confidence back,
 with the other document's words as evidence. A reading that is exactly one of the dates the
 others state with a character or two missing (``二〇二一年一月十三日`` where the others say 11月13日:
-the 十 of 十一月 went with the seal's ink) is that date. Any other reading stays uncertain.
+the 十 of 十一月 went with the seal's ink) is that date; so is a 落款 date the templates located but
+that did not parse for the characters it lost (``二二年十月二十九日``). Any other reading stays uncertain.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 
-from models import Document, Evidence, Field
+from models import Document, Evidence, Field, vocab
 
 from extractors.normalize import DATE_RE, parse_date
 
@@ -26,6 +27,8 @@ UNCERTAIN_BELOW = 0.6
 #: Confidence of a reading another document confirms.
 CONFIRMED = 0.85
 _ISO = re.compile(r"^\d{4}-\d{2}-\d{2}")
+#: The value of a located 落款 date that did not parse, while the others are searched for it.
+UNREAD_DATE = "0000-00-00"
 
 
 def _mentions(doc: Document) -> dict[str, tuple[int, int]]:
@@ -44,10 +47,13 @@ def _mentions(doc: Document) -> dict[str, tuple[int, int]]:
 #: Characters a reading under a seal may have lost, at most.
 MAX_LOST = 2
 _CN_DIGITS = "〇一二三四五六七八九"
+_DATE_CHARS = frozenset("0123456789〇零○一二三四五六七八九十年月日")
 
 
 def _date_text(f: Field) -> str:
     """The date as read (the evidence's snippet), spaces and anything before the year left out."""
+    if f.value == UNREAD_DATE:
+        return f.evidence[0].text
     for e in f.evidence:
         m = DATE_RE.search(e.text or "")
         if m:
@@ -78,6 +84,19 @@ def _lost_from(read: str, iso: str) -> bool:
     return False
 
 
+def _unparsed_closing_date(doc: Document) -> Field | None:
+    """The 落款 date the templates located but that did not parse, as a placeholder reading
+    (``二二年十月二十九日``: the 〇 of 二〇二〇 went with the seal's ink), when the document has no date."""
+    structure = doc.fields.get(vocab.STRUCTURE)
+    if vocab.DATE in doc.fields or structure is None or not isinstance(structure.value, dict):
+        return None
+    read = "".join(ch for ch in structure.value.get("closing_date") or "" if ch in _DATE_CHARS)
+    if not re.fullmatch(r"[^年月日]+年[^年月日]+月[^年月日]+日", read) or parse_date(read) or not structure.evidence:
+        return None
+    return Field(value=UNREAD_DATE, evidence=[structure.evidence[0].model_copy(update={"text": read})],
+                 confidence=0.0)
+
+
 def corroborate_dates(documents: list[Document], text_of: dict[str, object] | None = None) -> int:
     """Give uncertain date fields whose reading another document states their confidence back (in
     place); a reading that is one date the others state less a character or two (lost under the
@@ -85,6 +104,7 @@ def corroborate_dates(documents: list[Document], text_of: dict[str, object] | No
     for the confirming evidence's page and box. Returns how many fields were confirmed."""
     uncertain = [(d, name, f) for d in documents for name, f in d.fields.items()
                  if f.confidence < UNCERTAIN_BELOW and isinstance(f.value, str) and _ISO.match(f.value)]
+    uncertain += [(d, vocab.DATE, f) for d in documents if (f := _unparsed_closing_date(d)) is not None]
     if not uncertain:
         return 0
     where: dict[str, list[tuple[Document, tuple[int, int]]]] = defaultdict(list)

@@ -60,9 +60,10 @@ import re
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Iterator
 
 from models import Line, Mark, Page
+from models.settings import Limits
 
 from extractors.errors import FileReadError
 from extractors.ofd_package import (MAX_PAGE_CHARS, Package, _apply, _attr, _child, _children, _color, _floats,  # noqa: F401
@@ -586,7 +587,7 @@ def _cover(data: _PageData) -> float:
 # --------------------------------------------------------------------------- public API
 
 
-def read_ofd(path: Path, name: str, max_pages: int | None = None, limits: Any = None) -> list[Page]:
+def read_ofd(path: Path, name: str, max_pages: int | None = None, limits: Limits | None = None) -> list[Page]:
     """Pages of an OFD file (1-based), text read from its text objects. Raises :class:`FileReadError`."""
     with Package(path, limits) as pkg:
         doc = OfdDocument(pkg)
@@ -594,7 +595,7 @@ def read_ofd(path: Path, name: str, max_pages: int | None = None, limits: Any = 
         return [_page(doc.page(i), name, i + 1, doc.body_font()) for i in range(n)]
 
 
-def page_count(path: Path, limits: Any = None) -> int:
+def page_count(path: Path, limits: Limits | None = None) -> int:
     with Package(path, limits) as pkg:
         return len(OfdDocument(pkg).pages)
 

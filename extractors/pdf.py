@@ -21,14 +21,23 @@ page is reported as OCR (``text_source="ocr"``, line and page confidence
 :data:`OCR_LAYER_CONFIDENCE`): the text is only as good as the OCR that wrote it, and
 handwriting, seals and fingerprints are in the image only, so the caller analyses the
 rendered page for marks the way it does for scans (``extractors.case``).
+
+Within :func:`documents_shared` (one scan: :func:`extractors.case.extract_case`) each PDF is opened
+once and its PDFium document is shared by the page count, the text, the renderings for marks, the
+pen-ink text and the rasterising of pages OCR'd in this process (:func:`document`,
+:func:`shared_document`); the documents are closed when the scan ends. OCR worker processes open
+the file themselves.
 """
 
 from __future__ import annotations
 
 import ctypes
 import re
+from collections import OrderedDict
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from pathlib import Path
-from typing import Iterator
 import numpy as np
 import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
@@ -51,6 +60,56 @@ RENDER_MODE_SAMPLE = 48
 #: a 6000 × 6000 pt page at 100 dpi would otherwise need 3.3 GB.
 MAX_RENDER_PIXELS = 80_000_000
 _CJK = re.compile(r"[\u4e00-\u9fff]")
+
+
+#: Most PDF documents one scan keeps open (each holds its file open); beyond it the least recently
+#: used is closed and opened again when it is needed, so a dossier of many PDFs does not run out of
+#: file descriptors.
+MAX_SHARED_DOCUMENTS = 64
+_SHARED: ContextVar[OrderedDict[str, pdfium.PdfDocument] | None] = ContextVar("pdf_documents", default=None)
+
+
+@contextmanager
+def documents_shared() -> Iterator[None]:
+    """Within this block (one scan, in this thread) every PDF is opened once: :func:`document`
+    keeps each PDFium document open and hands it out again; all are closed at the end."""
+    token = _SHARED.set(OrderedDict())
+    try:
+        yield
+    finally:
+        docs = _SHARED.get() or {}
+        _SHARED.reset(token)
+        for doc in docs.values():
+            doc.close()
+
+
+def shared_document(path: Path | str) -> pdfium.PdfDocument | None:
+    """The document of ``path`` already opened in this :func:`documents_shared` block, else None."""
+    docs = _SHARED.get()
+    if docs is None or str(path) not in docs:
+        return None
+    docs.move_to_end(str(path))
+    return docs[str(path)]
+
+
+@contextmanager
+def document(path: Path) -> Iterator[pdfium.PdfDocument]:
+    """The PDFium document of ``path`` (:func:`open_pdf`): inside :func:`documents_shared` opened once
+    and kept for the rest of the block, outside it opened and closed around the ``with`` block."""
+    docs = _SHARED.get()
+    if docs is None:
+        doc = open_pdf(path)
+        try:
+            yield doc
+        finally:
+            doc.close()
+        return
+    doc = shared_document(path)
+    if doc is None:
+        doc = docs[str(path)] = open_pdf(path)
+        while len(docs) > MAX_SHARED_DOCUMENTS:
+            docs.popitem(last=False)[1].close()
+    yield doc
 
 
 def open_pdf(path: Path) -> pdfium.PdfDocument:
@@ -84,18 +143,15 @@ def _diagnose(path: Path) -> str:
 
 
 def page_count(path: Path) -> int:
-    doc = open_pdf(path)
-    try:
+    """Pages of the PDF (PDFium). Raises :class:`FileReadError`."""
+    with document(path) as doc:
         return len(doc)
-    finally:
-        doc.close()
 
 
 def read_pdf(path: Path, name: str, max_pages: int | None = None, progress=None) -> list[Page]:
     """Text-layer pages of one PDF (1-based numbers). Raises :class:`FileReadError` for the file.
     ``progress(k)`` is called after each page with the number of pages read so far."""
-    doc = open_pdf(path)
-    try:
+    with document(path) as doc:
         n = len(doc) if max_pages is None else min(len(doc), max_pages)
         pages = []
         for i in range(n):
@@ -106,8 +162,6 @@ def read_pdf(path: Path, name: str, max_pages: int | None = None, progress=None)
             if progress is not None:
                 progress(i + 1)
         return pages
-    finally:
-        doc.close()
 
 
 def _read_page(page: pdfium.PdfPage, name: str, number: int) -> Page:
@@ -305,12 +359,11 @@ def render_pages(path: Path, numbers: list[int], dpi: int = 100,
 
 
 def pages_of(path: Path, numbers: list[int]) -> Iterator[tuple[int, pdfium.PdfPage]]:
-    """``(number, page)`` for the given 1-based pages that exist; each page is closed after use,
-    the document when the iteration ends."""
+    """``(number, page)`` for the given 1-based pages that exist; each page is closed after use, the
+    document when the iteration ends (unless a :func:`documents_shared` block keeps it)."""
     if not numbers:
         return
-    doc = open_pdf(path)
-    try:
+    with document(path) as doc:
         for n in numbers:
             if 1 <= n <= len(doc):
                 page = doc[n - 1]
@@ -318,8 +371,6 @@ def pages_of(path: Path, numbers: list[int]) -> Iterator[tuple[int, pdfium.PdfPa
                     yield n, page
                 finally:
                     page.close()
-    finally:
-        doc.close()
 
 
 def read_pdf_plumber(path: Path, name: str, max_pages: int | None = None) -> list[Page]:

@@ -138,7 +138,7 @@ def find_slots(doc_type: str, pages: list[Page], doc_id: str, analysed: set[tupl
                 line = whole
                 m = rule.match(t)
                 if not m and page.text_source == "ocr" and not any(r.match(t) for r in rules):
-                    m = _ocr_label(rule, t)
+                    m = _ocr_label(rule, t) or _label_under_seal(rule, page, whole, t)
                 cut = m.end() if m else 0
                 if not m and head:
                     # OCR read the label and what was written after it as one OCR line: the label is its
@@ -290,6 +290,20 @@ def _ocr_label(rule: SlotSpec, text: str) -> re.Match | None:
     if rule.kind == "name":
         return m if _signed_text(rest) else None
     return m if (m.group("sign") or m.group("colon")) and (not rest or _scribble(rest)) else None
+
+
+def _label_under_seal(rule: SlotSpec, page: Page, line: Line, text: str) -> re.Match | None:
+    """A line that is nothing but a label whose first character the seal covers (``察官`` for
+    ``检察官`` where the 院印 lies over the 落款): OCR loses the character under the red ink, and a
+    line of the label alone, starting inside a seal, is the label (text anywhere else is not)."""
+    if not any(mk.kind == "seal" and mk.bbox[0] <= line.bbox[0] <= mk.bbox[2] and _overlap(mk.bbox, line.bbox) > 0
+               for mk in page.marks):
+        return None
+    alts = sorted({lb[1:] for lb in rule.labels if not lb.startswith("re:") and len(lb) >= 3}, key=len, reverse=True)
+    if not alts:
+        return None
+    return re.fullmatch(rf"(?:{'|'.join(map(re.escape, alts))})(?P<sign>)(?P<colon>[：:])?",
+                        text.translate(templates.FULLWIDTH_PUNCT))
 
 
 def _content_of_slot(page: Page, rest: str) -> bool:

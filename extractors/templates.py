@@ -27,7 +27,10 @@ read too, so a new office's form is a data change. A template declares:
   ``zone`` (``end``: last page or lower part of a page; ``header``: upper part of the first
   page; ``every_page``), ``multi`` (one label, several signers), ``printed_name_ok``,
   ``with_fingerprint``;
-- ``sealed`` — the document carries its organ's seal at the 落款.
+- ``sealed`` — the document carries its organ's seal at the 落款;
+- ``fields`` — the type's field recognizers (top level of the file, or per variant): named patterns,
+  context words, zone and validator per field, or a named extractor (:mod:`extractors.field_specs`,
+  run by :mod:`extractors.recognizers`, format in ``docs/recognizers.md``).
 
 Classification, field extraction and slot finding read the union of the variants of a
 type (a dossier does not say which variant it uses). ``ASSISTANT_TEMPLATE_EXCLUDE``
@@ -46,6 +49,8 @@ from typing import Any
 import yaml
 
 from models.settings import template_set
+
+from extractors.field_specs import FieldSpec, FieldSpecError, parse_fields
 
 FORMS_DIR = Path(__file__).with_name("forms")
 
@@ -154,6 +159,8 @@ class Template:
     title_patterns: tuple[str, ...] = ()
     continued_title: bool = False
     rivals: tuple[str, ...] = ()
+    #: Field recognizers: the type's (file top level) followed by the variant's own.
+    fields: tuple[FieldSpec, ...] = ()
 
     @property
     def name(self) -> str:
@@ -171,9 +178,10 @@ def _tuple(v: Any) -> tuple:
     return tuple(v) if isinstance(v, (list, tuple)) else (v,)
 
 
-def _parse(doc_type: str, raw: dict[str, Any], origin: str) -> Template:
+def _parse(doc_type: str, raw: dict[str, Any], origin: str, type_fields: Any = None) -> Template:
     name = f"{doc_type}·{raw.get('variant', '?')}"
     try:
+        fields = parse_fields(type_fields, doc_type) + parse_fields(raw.get("fields"), name)
         sections = []
         for sname, s in (raw.get("sections") or {}).items():
             s = s or {}
@@ -195,14 +203,15 @@ def _parse(doc_type: str, raw: dict[str, Any], origin: str) -> Template:
                      cues=tuple((str(c[0]), float(c[1])) for c in raw.get("cues") or []),
                      end=_tuple(raw.get("end")), sections=tuple(sections), labels=labels, slots=tuple(slots),
                      sealed=bool(raw.get("sealed")), title_patterns=_tuple(raw.get("title_patterns")),
-                     continued_title=bool(raw.get("continued_title")), rivals=_tuple(raw.get("rivals")))
+                     continued_title=bool(raw.get("continued_title")), rivals=_tuple(raw.get("rivals")),
+                     fields=fields)
         for s in t.slots:
             s.regex  # noqa: B018 - compile now, so a bad label fails at load
         for sec in t.sections:
             sec.regexes()
         for e in t.end + t.title_patterns:
             re.compile(e)
-    except TemplateError as exc:
+    except (TemplateError, FieldSpecError) as exc:
         raise TemplateError(f"模板 {origin}（{name}）有误：{exc}") from None
     except (KeyError, TypeError, ValueError, IndexError, re.error) as exc:
         raise TemplateError(f"模板 {origin}（{name}）格式有误：{type(exc).__name__} {exc}") from None
@@ -233,7 +242,7 @@ def _load(key: tuple[str, str]) -> tuple[Template, ...]:
         if not doc_type:
             raise TemplateError(f"模板文件 {path.name} 缺少 type（文书类型）")
         for raw in data.get("variants") or []:
-            t = _parse(doc_type, raw, path.name)
+            t = _parse(doc_type, raw, path.name, data.get("fields"))
             if t.family and t.family in excluded:
                 continue
             out.append(t)
@@ -348,6 +357,18 @@ def label_specs(doc_type: str) -> dict[str, list[LabelSpec]]:
         for lb in t.labels:
             out.setdefault(lb.field, []).append(lb)
     return out
+
+
+@_per_template_set
+def field_specs(doc_type: str) -> tuple[FieldSpec, ...]:
+    """The field recognizers of a type, in declared order: each file's type-level list once, then what
+    each variant adds (an entry declared twice runs once)."""
+    out: list[FieldSpec] = []
+    for t in of_type(doc_type):
+        for spec in t.fields:
+            if spec not in out:
+                out.append(spec)
+    return tuple(out)
 
 
 @_per_template_set

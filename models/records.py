@@ -40,15 +40,26 @@ class Evidence(_Record):
     bbox: BBox | None = None
     text_source: TextSource = "text-layer"
     confidence: float = 1.0
+    #: Provenance, like Presidio's analysis explanation: the recognizer (a declared field recognizer or a
+    #: named extractor, ``extractors.recognizers``), its pattern and the ``[start, end)`` offsets in the
+    #: document's text that produced the value; None for evidence not made by field extraction.
+    recognizer: str | None = None
+    pattern: str | None = None
+    span: tuple[int, int] | None = None
 
     def contract(self) -> dict[str, Any]:
-        return {
+        out = {
             "document_id": self.document_id,
             "file": self.file,
             "page": self.page,
             "text": self.text,
             "bbox": [round(v, 1) for v in self.bbox] if self.bbox else None,
         }
+        if self.recognizer:  # additive keys of the contract: what produced the value
+            out["recognizer"] = self.recognizer
+            out["pattern"] = self.pattern
+            out["span"] = list(self.span) if self.span else None
+        return out
 
 
 class Line(_Record):
@@ -110,9 +121,16 @@ class Field(_Record):
     value: Any
     evidence: list[Evidence] = PField(default_factory=list)
     confidence: float = 1.0
+    #: The recognizer and pattern that produced the value (see :class:`Evidence`); None when unrecorded.
+    recognizer: str | None = None
+    pattern: str | None = None
 
     def contract(self) -> dict[str, Any]:
-        return {"value": self.value, "evidence": [e.contract() for e in self.evidence]}
+        out = {"value": self.value, "evidence": [e.contract() for e in self.evidence]}
+        if self.recognizer:
+            out["recognizer"] = self.recognizer
+            out["pattern"] = self.pattern
+        return out
 
 
 class Slot(_Record):

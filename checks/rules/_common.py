@@ -175,7 +175,7 @@ def in_custody(case: CaseFile) -> bool | None:
 
 def acceptances(case: CaseFile) -> list[tuple[dt.date, Document | None]]:
     """Every 受理 date known (受理案件登记表's date and received date, else the 起诉书's received date,
-    else the summary), oldest first."""
+    else the date the 审查起诉 notices say the case was received, else the summary), oldest first."""
     out: list[tuple[dt.date, Document | None]] = []
     for doc in case.of_type(V.CASE_ACCEPTANCE):  # its own date is the first 受理; received_date the latest
         out += [(d, doc) for d in (date_of(doc, V.DATE), date_of(doc, V.RECEIVED_DATE)) if d]
@@ -184,6 +184,8 @@ def acceptances(case: CaseFile) -> list[tuple[dt.date, Document | None]]:
             d = date_of(doc, V.RECEIVED_DATE)
             if d:
                 out.append((d, doc))
+    if not out:  # the notices of 审查起诉 say when the case was received (本院已于…收到…移送审查起诉的…一案)
+        out += notice_receipts(case)
     if not out and (d := parse_date(case.case.dates.get("受理"))):
         out.append((d, None))
     unique = {(d, doc.id if doc else ""): (d, doc) for d, doc in out}

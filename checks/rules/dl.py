@@ -1,4 +1,5 @@
-"""期限 (DL) rules: every period is computed by :mod:`checks.calendar` (DL-018)."""
+"""期限 (DL) rules: every period is computed by :mod:`checks.calendar` (DL-018); the judgments and start
+dates several of them share are :mod:`checks.rules._dates`."""
 
 from __future__ import annotations
 
@@ -7,33 +8,19 @@ import datetime as dt
 from models import CaseFile, Document
 from models import vocab as V
 
-from checks.calendar import DayDeadline, hours_end, period_end, policy_for
+from checks.calendar import hours_end, period_end, policy_for
 from checks.engine import Context, Rule, register, unsupported
 from checks.rules._common import (
-    acceptance_before, acceptances, date_of, dated, ev, fmt, in_custody, label, notice_receipts, procedure_of,
-    recommendation, time_of, transfer_bound, victims,
+    acceptance_before, acceptances, date_of, dated, ev, fmt, in_custody, label, notice_receipts, persons,
+    procedure_of, recommendation, time_of, transfer_bound, victims,
+)
+from checks.rules._dates import (
+    MAX_TRANSIT_DAYS, arrest_received, arrest_request_bound, first_interrogation_after, hours_rule, judge_days,
+    notice_rule,
 )
 
 unsupported("DL-009", "重新计算侦查羁押期限须判断新发现罪行是否属“另有重要罪行”，属实体判断，且卷内无统一格式的重新计算记录，无法仅凭文书核验。")
 unsupported("DL-018", "期间计算通则本身不产生问题：由期限计算引擎（checks/calendar.py）实现，供全部期限规则共用。")
-
-
-def _hours_rule(ctx: Context, start_doc: Document, start: dt.datetime, end: dt.datetime | None, end_doc: Document | None,
-                hours: int, what: str, start_what: str, missing: str) -> None:
-    """Shared body of the 24-hour rules: late → finding, grey zone → warning."""
-    limit = hours_end(start, hours)
-    if end is None:
-        ctx.warn(missing)
-        return
-    verdict = limit.judge(end)
-    base = (f"{label(start_doc)}{start_what}{fmt(start)}，{label(end_doc) if end_doc else ''}{what}{fmt(end)}，"
-            f"超过{hours}小时（届满{fmt(limit.deadline)}）")
-    evidence = ev(start_doc, V.EXECUTION_TIME) + (ev(end_doc) if end_doc else [])
-    if verdict == "late":
-        ctx.report(base + "。", evidence=evidence, key=f"{start_doc.id}|{end_doc.id if end_doc else ''}")
-    elif verdict == "ambiguous":
-        ctx.warn(f"{label(start_doc)}{start_what}{fmt(start)}，{what}{fmt(end)}，已超过{fmt(limit.warn_after)}，"
-                 f"但未超过按整点起算的届满时刻{fmt(limit.deadline)}，请人工确认。")
 
 
 @register
@@ -58,8 +45,8 @@ class DL001(Rule):
             return
         receipt = case.first(V.CUSTODY_RECEIPT)
         end = time_of(receipt, V.CUSTODY_TIME, V.DATE)
-        _hours_rule(ctx, warrant, start, end, receipt, 24, "收押时间", "执行拘留时间",
-                    f"{label(receipt)}未能读取收押时间（时分），无法核验。")
+        hours_rule(ctx, warrant, start, end, receipt, 24, "收押时间", "执行拘留时间",
+                   f"{label(receipt)}未能读取收押时间（时分），无法核验。")
 
 
 @register
@@ -77,7 +64,7 @@ class DL002(Rule):
     needs = (V.DETENTION_WARRANT, V.DETENTION_NOTICE)
 
     def check(self, case: CaseFile, ctx: Context) -> None:
-        _notice_rule(case, ctx, V.DETENTION_WARRANT, V.DETENTION_NOTICE, "执行拘留时间")
+        notice_rule(case, ctx, V.DETENTION_WARRANT, V.DETENTION_NOTICE, "执行拘留时间")
 
 
 @register
@@ -95,26 +82,7 @@ class DL007(Rule):
     needs = (V.ARREST_WARRANT, V.ARREST_NOTICE)
 
     def check(self, case: CaseFile, ctx: Context) -> None:
-        _notice_rule(case, ctx, V.ARREST_WARRANT, V.ARREST_NOTICE, "执行逮捕时间")
-
-
-def _notice_rule(case: CaseFile, ctx: Context, warrant_type: str, notice_type: str, start_what: str) -> None:
-    warrant = case.first(warrant_type)
-    notice = case.first(notice_type)
-    start = time_of(warrant, V.EXECUTION_TIME)
-    if start is None:
-        ctx.warn(f"{label(warrant)}未能读取执行时间（时分），无法核验。")
-        return
-    if notice.value(V.NOT_NOTIFIED_REASON):
-        return
-    end = time_of(notice, V.NOTIFY_TIME)
-    _hours_rule(ctx, warrant, start, end, notice, 24, "通知家属时间", start_what,
-                f"{label(notice)}未能读取通知时间（时分），无法核验。")
-
-
-def _first_interrogation_after(case: CaseFile, start: dt.datetime) -> tuple[dt.datetime, Document] | None:
-    times = sorted((t, d) for d in case.of_type(V.INTERROGATION) if (t := time_of(d, V.START_TIME)) and t >= start)
-    return times[0] if times else None
+        notice_rule(case, ctx, V.ARREST_WARRANT, V.ARREST_NOTICE, "执行逮捕时间")
 
 
 class _InterrogateAfter(Rule):
@@ -127,7 +95,7 @@ class _InterrogateAfter(Rule):
         if start is None:
             ctx.warn(f"{label(warrant)}未能读取执行时间（时分），无法核验。")
             return
-        first = _first_interrogation_after(case, start)
+        first = first_interrogation_after(case, start)
         later = [d for d in case.of_type(self.warrant_type) if (t := time_of(d, V.EXECUTION_TIME)) and t > start]
         if first is None:
             if not later:
@@ -141,7 +109,7 @@ class _InterrogateAfter(Rule):
                      f"{'、'.join(label(d) for d in unread)}未能读取讯问时间，首次讯问时间无法确定，请人工核对。",
                      ev(warrant, V.EXECUTION_TIME) + ev(first[1]) + [e for d in unread for e in ev(d)], key="unread")
             return
-        _hours_rule(ctx, warrant, start, first[0], first[1], 24, "首次讯问开始时间", self.start_what, "")
+        hours_rule(ctx, warrant, start, first[0], first[1], 24, "首次讯问开始时间", self.start_what, "")
 
 
 @register
@@ -178,15 +146,6 @@ class DL006(_InterrogateAfter):
     start_what = "执行逮捕时间"
 
 
-def _arrest_received(case: CaseFile) -> tuple[dt.date, Document] | None:
-    """The date the procuratorate received the 提请批准逮捕书 (exact records only)."""
-    for doc in case.of_type(V.ARREST_APPROVAL, V.ARREST_DISAPPROVAL, V.ARREST_REQUEST):
-        d = date_of(doc, V.RECEIVED_DATE)
-        if d:
-            return d, doc
-    return None
-
-
 @register
 class DL004(Rule):
     """拘留后提请批准逮捕超过三日，且无相应的延长拘留期限审批。
@@ -206,7 +165,7 @@ class DL004(Rule):
         start = date_of(warrant, V.EXECUTION_TIME, V.DATE)
         if start is None:
             ctx.unusable(warrant, V.EXECUTION_TIME, "执行拘留日期")
-        got = _arrest_received(case)
+        got = arrest_received(case)
         request = case.first(V.ARREST_REQUEST)
         if got:
             end, end_doc, what = got[0], got[1], "检察院收到提请批准逮捕书"
@@ -235,21 +194,6 @@ class DL004(Rule):
             ctx.report(f"{head}，超过3日（届满日{fmt(base.deadline)}），卷内未见延长拘留期限审批表。", evidence, absent=True)
 
 
-#: The longest plausible time (days) between the date of a 提请批准逮捕书 and its receipt by the
-#: procuratorate: the police of the same jurisdiction deliver it with the case file, at the latest
-#: the next day. Where the receipt is not written, a decision later than the limit counted from
-#: request + this margin is a finding; between that and the limit counted from the request, a hint.
-MAX_TRANSIT_DAYS = 1
-
-
-def _arrest_request_bound(case: CaseFile) -> tuple[dt.date, Document] | None:
-    """The earliest day the procuratorate can have received the request: the latest request date
-    the dossier states (the 提请批准逮捕书's own date, the decision's 你局于…提请批准逮捕)."""
-    found = [(d, doc) for doc in case.of_type(V.ARREST_REQUEST) if (d := date_of(doc, V.DATE))]
-    found += [(d, doc) for doc in case.of_type(V.ARREST_APPROVAL, V.ARREST_DISAPPROVAL) if (d := date_of(doc, V.REQUEST_DATE))]
-    return max(found, key=lambda p: p[0]) if found else None
-
-
 @register
 class DL005(Rule):
     """审查批准逮捕超过法定期限（已拘留七日；未拘留十五日，重大复杂二十日）。
@@ -272,7 +216,7 @@ class DL005(Rule):
                          if isinstance(d.value(V.DETAINED), bool)), None)
         if detained is None:
             detained = bool(case.of_type(V.DETENTION_WARRANT))
-        got = _arrest_received(case)
+        got = arrest_received(case)
         if got is None:
             self._from_request(case, ctx, decision, end, detained)
             return
@@ -293,7 +237,7 @@ class DL005(Rule):
 
     def _from_request(self, case: CaseFile, ctx: Context, decision: Document, end: dt.date, detained: bool) -> None:
         """No receipt written: the request's date is the earliest receipt, request + transit the latest plausible."""
-        bound = _arrest_request_bound(case)
+        bound = arrest_request_bound(case)
         if bound is None:
             ctx.warn("卷内未能读取检察院收到提请批准逮捕书的日期，也未能读取提请批准逮捕日期，无法核验审查批准逮捕期限。")
             return
@@ -317,15 +261,6 @@ class DL005(Rule):
                      f"若于{fmt(latest)}收到则未超期，请人工核实收到日期。", evidence, key="from-request")
         elif not detained and period_end(earliest, days=15, custody=False).judge(end) == "late":
             ctx.warn(f"{head}，按提请当日收到计算超过15日；如属重大、复杂案件可至20日，请人工确认。")
-
-
-def _judge_days(ctx: Context, limit: DayDeadline, actual: dt.date, message: str, evidence, key: str = "") -> None:
-    verdict = limit.judge(actual)
-    if verdict == "late":
-        ctx.report(message, evidence, key=key)
-    elif verdict == "ambiguous":
-        ctx.warn(message.rstrip("。") + f"；但届满日{fmt(limit.plain)}为节假日，按节假日顺延则至{fmt(limit.extended)}，"
-                 "是否顺延取决于是否在押等情况，请人工确认。")
 
 
 @register
@@ -418,15 +353,15 @@ class DL010(Rule):
         head = f"{label(decision)}作出日期{fmt(end)}，距{where_acc}受理日{fmt(start)}"
         evidence = ev(decision, V.DATE) + (ev(acc_doc, V.RECEIVED_DATE, V.DATE) if acc_doc else [])
         if not exts:
-            _judge_days(ctx, base, end, f"{head}已逾1个月（届满日{base.describe()}），卷内未见延长审查起诉期限决定。", evidence)
+            judge_days(ctx, base, end, f"{head}已逾1个月（届满日{base.describe()}），卷内未见延长审查起诉期限决定。", evidence)
             return
         days = exts[0][1].value(V.EXTENSION_DAYS)
         days = int(days) if isinstance(days, (int, float)) and 0 < days <= 15 else 15
         ext_limit = period_end(start, months=1, days=days, custody=custody)
         late_ext = [d for d, _ in exts if d > base.extended]
         note = f"；且延长决定日期{fmt(late_ext[0])}晚于原届满日{fmt(base.deadline)}" if late_ext else ""
-        _judge_days(ctx, ext_limit, end, f"{head}已逾延长后的期限1个月又{days}日（届满日{ext_limit.describe()}）{note}。",
-                    evidence + ev(exts[0][1], V.DATE))
+        judge_days(ctx, ext_limit, end, f"{head}已逾延长后的期限1个月又{days}日（届满日{ext_limit.describe()}）{note}。",
+                   evidence + ev(exts[0][1], V.DATE))
         if late_ext and ext_limit.judge(end) == "ok" and base.judge(end) == "late":
             ctx.report(f"{label(exts[0][1])}延长审查起诉期限的决定日期{fmt(late_ext[0])}晚于原届满日{fmt(base.deadline)}"
                        f"（受理日{fmt(start)}），延长无效，{label(decision)}作出日期{fmt(end)}已超期。", evidence + ev(exts[0][1], V.DATE))
@@ -464,8 +399,8 @@ class DL011(Rule):
             months = s.range_months[1] if s.range_months else s.months
         days = 15 if (rec and rec[0].kind == "有期徒刑" and months and months > 12) else 10
         limit = period_end(acc[0], days=days, custody=in_custody(case))
-        _judge_days(ctx, limit, end, f"{label(ind)}建议适用速裁程序，作出日期{fmt(end)}，距受理日{fmt(acc[0])}超过{days}日"
-                    f"（届满日{limit.describe()}）。", ev(ind, V.DATE) + ev(proc[1], V.PROCEDURE))
+        judge_days(ctx, limit, end, f"{label(ind)}建议适用速裁程序，作出日期{fmt(end)}，距受理日{fmt(acc[0])}超过{days}日"
+                   f"（届满日{limit.describe()}）。", ev(ind, V.DATE) + ev(proc[1], V.PROCEDURE))
 
 
 @register
@@ -537,8 +472,8 @@ class DL013(Rule):
             return
         when, notice = after[0]
         limit = period_end(start, days=3, custody=in_custody(case))
-        _judge_days(ctx, limit, when, f"{label(notice)}告知日期{fmt(when)}，距受理日{fmt(start)}超过3日（届满日{limit.describe()}）。",
-                    ev(notice, V.NOTIFY_RIGHTS_DATE, V.DATE) + (ev(acc_doc, V.RECEIVED_DATE, V.DATE) if acc_doc else []))
+        judge_days(ctx, limit, when, f"{label(notice)}告知日期{fmt(when)}，距受理日{fmt(start)}超过3日（届满日{limit.describe()}）。",
+                   ev(notice, V.NOTIFY_RIGHTS_DATE, V.DATE) + (ev(acc_doc, V.RECEIVED_DATE, V.DATE) if acc_doc else []))
 
     def _from_transfer(self, case: CaseFile, ctx: Context, notices: list) -> None:
         """No receipt written: the transfer date is the earliest receipt, transfer + transit the latest plausible."""
@@ -570,7 +505,7 @@ class DL013(Rule):
 class DL014(Rule):
     """有被害人的案件，审查起诉阶段未在三日内告知被害人有权委托诉讼代理人。
 
-    检查内容：卷内载有被害人的，自受理之日（不计）起三日内须有被害人诉讼权利义务告知书；告知晚于三日或卷内无告知书的报问题。卷内无告知书而起诉书等本案文书记载“已告知被害人……有权委托诉讼代理人”的，以所载告知日期核验；未载日期的不报问题，提示人工核实。
+    检查内容：卷内载有被害人的，自受理之日（不计）起三日内须有被害人诉讼权利义务告知书；告知晚于三日或卷内无告知书的报问题。卷内无告知书而起诉书等本案文书记载“已告知被害人……有权委托诉讼代理人”的，以所载告知日期核验；未载日期的不报问题，提示人工核实。卷内既无告知书也无起诉书（不起诉案件：不起诉决定书不记载告知情况）的，没有可定位的告知记载之处，只作提示。
     为何是问题：刑事诉讼法第四十六条、规则第五十五条要求三日内告知被害人及其法定代理人或近亲属有权委托诉讼代理人。
     违规示例：起诉书列明被害人李某，2024-04-01受理，卷内无被害人诉讼权利义务告知书。
     规范示例：2024-04-01受理，2024-04-03向被害人李某送达告知书。
@@ -593,8 +528,14 @@ class DL014(Rule):
         limit = period_end(start, days=3, custody=in_custody(case))
         if not case.of_type(V.VICTIM_RIGHTS_NOTICE):
             recorded = next((d for d in case.documents if d.value(V.VICTIM_NOTIFIED)), None)
+            if recorded is None and not case.of_type(V.INDICTMENT):
+                # the dossier holds neither the notice nor the 起诉书 whose 审查起诉 paragraph records it
+                # (a 不起诉决定书 does not): nothing located where the notice would show — a hint
+                ctx.hint(f"卷内载有被害人{names}，受理日{fmt(start)}，未见被害人诉讼权利义务告知书，亦无记载告知情况的起诉书，"
+                         "请人工核实是否已在受理后三日内告知被害人有权委托诉讼代理人。", ev(vs[0][0], V.PERSONS), key="missing")
+                return
             if recorded is None:
-                ctx.report(f"卷内载有被害人{names}，受理日{fmt(start)}，未见被害人诉讼权利义务告知书。",
+                ctx.report(f"卷内载有被害人{names}，受理日{fmt(start)}，未见被害人诉讼权利义务告知书，起诉书亦未记载已告知被害人。",
                            ev(vs[0][0], V.PERSONS), key="missing", absent=True)
                 return
             when = date_of(recorded, V.VICTIM_NOTIFIED)
@@ -602,15 +543,15 @@ class DL014(Rule):
                 ctx.hint(f"卷内未见被害人诉讼权利义务告知书，{label(recorded)}记载已告知被害人有权委托诉讼代理人但未载明告知日期，"
                          "请人工核实告知是否在受理后三日内。", ev(recorded, V.VICTIM_NOTIFIED), key="undated")
                 return
-            _judge_days(ctx, limit, when, f"{label(recorded)}记载告知被害人日期{fmt(when)}，距受理日{fmt(start)}超过3日"
-                        f"（届满日{limit.describe()}）。", ev(recorded, V.VICTIM_NOTIFIED))
+            judge_days(ctx, limit, when, f"{label(recorded)}记载告知被害人日期{fmt(when)}，距受理日{fmt(start)}超过3日"
+                       f"（届满日{limit.describe()}）。", ev(recorded, V.VICTIM_NOTIFIED))
             return
         if not notices:
             ctx.warn("未能读取被害人诉讼权利义务告知书的告知日期，无法核验。")
             return
         when, notice = notices[0]
-        _judge_days(ctx, limit, when, f"{label(notice)}告知被害人日期{fmt(when)}，距受理日{fmt(start)}超过3日（届满日{limit.describe()}）。",
-                    ev(notice, V.NOTIFY_RIGHTS_DATE, V.DATE))
+        judge_days(ctx, limit, when, f"{label(notice)}告知被害人日期{fmt(when)}，距受理日{fmt(start)}超过3日（届满日{limit.describe()}）。",
+                   ev(notice, V.NOTIFY_RIGHTS_DATE, V.DATE))
 
 
 @register
@@ -630,7 +571,7 @@ class DL015(Rule):
         np_doc = case.first(V.NON_PROSECUTION)
         receipts = [d for d in case.of_type(V.SERVICE_RECEIPT) if "不起诉" in str(d.value(V.SERVED_DOCUMENT) or "")]
         recips = [str(d.value(V.RECIPIENT) or "") for d in receipts]
-        party = np_doc.value(V.SUSPECT_NAME) or next((p.name for p in _persons(np_doc)), None)
+        party = np_doc.value(V.SUSPECT_NAME) or next((p.name for p in persons(np_doc)), None)
         missing = []
         if party and not any(party in r for r in recips):
             missing.append(f"被不起诉人{party}")
@@ -642,12 +583,6 @@ class DL015(Rule):
         if missing:
             ctx.report(f"{label(np_doc)}卷内未见向{'、'.join(missing)}送达的送达回证"
                        f"（现有送达对象：{'、'.join(r for r in recips if r) or '无'}）。", ev(np_doc, V.DATE), absent=True)
-
-
-def _persons(doc: Document):
-    from checks.rules._common import persons
-
-    return persons(doc)
 
 
 @register
@@ -676,8 +611,8 @@ class DL016(Rule):
             return
         start, receipt = got[0]
         limit = period_end(start, days=10, policy="unclear")
-        _judge_days(ctx, limit, end, f"{label(protest)}日期{fmt(end)}，检察院于{fmt(start)}签收判决书，超过10日抗诉期限"
-                    f"（届满日{fmt(limit.plain)}）。", ev(protest, V.DATE) + ev(receipt, V.SIGN_DATE))
+        judge_days(ctx, limit, end, f"{label(protest)}日期{fmt(end)}，检察院于{fmt(start)}签收判决书，超过10日抗诉期限"
+                   f"（届满日{fmt(limit.plain)}）。", ev(protest, V.DATE) + ev(receipt, V.SIGN_DATE))
 
 
 @register
@@ -708,8 +643,8 @@ class DL017(Rule):
             ctx.warn("未能读取撤回起诉后不起诉决定书的日期，无法核验。")
             return
         when, np_doc = nps[0]
-        _judge_days(ctx, limit, when, f"{label(np_doc)}日期{fmt(when)}，距{label(wd)}撤回起诉日{fmt(start)}超过30日"
-                    f"（届满日{limit.describe()}）。", ev(np_doc, V.DATE) + ev(wd, V.DATE))
+        judge_days(ctx, limit, when, f"{label(np_doc)}日期{fmt(when)}，距{label(wd)}撤回起诉日{fmt(start)}超过30日"
+                   f"（届满日{limit.describe()}）。", ev(np_doc, V.DATE) + ev(wd, V.DATE))
 
 
 @register
@@ -737,8 +672,8 @@ class DL019(Rule):
             return
         when, receipt = got[0]
         limit = period_end(start, days=5, policy="unclear")
-        _judge_days(ctx, limit, when, f"{label(judgment)}日期{fmt(start)}，{label(receipt)}检察院签收日期{fmt(when)}，"
-                    f"送达超过5日（届满日{fmt(limit.plain)}）。", ev(receipt, V.SIGN_DATE) + ev(judgment, V.DATE))
+        judge_days(ctx, limit, when, f"{label(judgment)}日期{fmt(start)}，{label(receipt)}检察院签收日期{fmt(when)}，"
+                   f"送达超过5日（届满日{fmt(limit.plain)}）。", ev(receipt, V.SIGN_DATE) + ev(judgment, V.DATE))
 
 
 @register

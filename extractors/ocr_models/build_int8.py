@@ -36,7 +36,7 @@ REC_BATCHES = 120
 
 def record_inputs(pages: int, work: Path) -> dict[str, list[np.ndarray]]:
     """The detector's and recogniser's inputs while the fp32 engine reads ``pages`` calibration pages."""
-    from extractors import ocr
+    from extractors import ocr, ocr_engine
     from fixtures.generator import generate_dossier
     from fixtures.scan import page_count, scan_dossier
 
@@ -65,7 +65,7 @@ def record_inputs(pages: int, work: Path) -> dict[str, list[np.ndarray]]:
             image, dpi = ocr.rasterize_pdf_page_at(pdf, i, ocr.DEFAULT_DPI)
             ocr.ocr_image(image, dpi=dpi, threads=1, config=ocr.EngineConfig(models="fp32"))
     finally:
-        ocr._ENGINES.clear()
+        ocr_engine._ENGINES.clear()
     rec = seen["rec"]
     random.Random(0).shuffle(rec)
     return {"det": seen["det"], "rec": rec[:REC_BATCHES]}

@@ -172,8 +172,8 @@ def test_ocr_pool_workers_die_with_their_parent(tmp_path):
 
     script = textwrap.dedent("""
         import os, sys, time
-        from extractors import ocr
-        pool = ocr._pool("none", 2)
+        from extractors import ocr_pool
+        pool = ocr_pool._pool("none", 2)
         pids = [f.result() for f in [pool.submit(os.getpid) for _ in range(4)]]
         print(" ".join(map(str, sorted(set(pids)))), flush=True)
         time.sleep(120)

@@ -1,7 +1,9 @@
 """One harness for every rule: each ``cases/<ID>.yaml`` lists ``fail`` cases (the rule must fire,
 with the expected count and message substring) and ``pass`` cases (it must run and not fire). A pass
 case the engine skips (trigger documents absent, a needed document missing) proves nothing about the
-rule itself: it fails unless it says so with ``skipped: true`` (then the rule must have been skipped)."""
+rule itself: it fails unless it says so with ``skipped: true`` (then the rule must have been skipped).
+Likewise a pass case on which the rule ran but could not decide (it stopped with ``Skip``: a value it
+needs was not read or not usable) must name the ``warning`` it expects."""
 
 from __future__ import annotations
 
@@ -49,6 +51,9 @@ def test_rule_case(rule_id, kind, case):
             assert f.basis or not load_catalog()[rule_id].basis
     else:
         assert findings == [], messages
+        assert rule_id not in run.undecided or "warning" in case, \
+            f"{rule_id} could not decide on this pass case (it stopped with Skip: {warnings}); " \
+            "a case meant to test that says which `warning` it expects"
     if "preview" in case:
         assert len(previews) == case["preview"], messages
     if "warning" in case:
@@ -86,3 +91,15 @@ def test_a_broken_rule_becomes_a_warning_not_a_crash(monkeypatch):
     run = run_rules(case, load_catalog(), enabled=["DL-010"])
     assert run.findings == []
     assert any("DL-010" in w and "规则执行出错" in w for w in run.warnings)
+
+
+def test_a_pass_case_that_proves_nothing_fails_the_harness():
+    """The guard itself: a pass case whose rule did not run, or ran but could not decide without
+    the case naming the expected warning, is a failure, not a silent pass."""
+    not_run = {"docs": [{"type": "提请批准逮捕书", "fields": {"date": "2024-03-28"}}]}  # no 拘留证: DL-004 never runs
+    with pytest.raises(AssertionError, match="did not run"):
+        test_rule_case("DL-004", "pass", not_run)
+    undecided = {"docs": [{"type": "拘留证", "fields": {}}, {"type": "提请批准逮捕书", "fields": {"date": "2024-03-28"}}]}
+    with pytest.raises(AssertionError, match="could not decide"):
+        test_rule_case("DL-004", "pass", undecided)
+    test_rule_case("DL-004", "pass", {**undecided, "warning": "未能读取执行拘留日期"})

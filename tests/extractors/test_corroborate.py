@@ -39,3 +39,23 @@ def test_a_reading_that_lost_a_character_takes_the_date_the_others_state():
     decision.fields["date"] = decision.fields["date"].model_copy(update={"value": "2021-01-13", "confidence": 0.47})
     other = _doc(3, "逮捕证", "2021年1月23日", date=("2021-12-21", 1.0))  # 二〇二一年一月二十三日 less 二
     assert corroborate_dates([decision, indictment, other]) == 0
+
+
+def _with_closing(doc: Document, closing: str) -> Document:
+    doc.fields["structure"] = Field(value={"template": doc.type, "end": "此致", "closing_date": closing},
+                                    evidence=[Evidence(document_id=doc.id, file=doc.file, page=1, text="此致",
+                                                       text_source="ocr")])
+    return doc
+
+
+def test_a_closing_date_that_did_not_parse_takes_the_one_date_it_is_a_reading_of():
+    """``二二年十月二十九日``: the 〇 of 二〇二〇 went with the seal; the 量刑建议书 of the case states
+    2020年10月29日, the only date this reading can be with characters lost."""
+    indictment = _with_closing(_doc(1, "起诉书", "……此致\n二二年十月二十九日"), "二二年十月二十九日")
+    recommendation = _doc(2, "量刑建议书", "……\n2020年10月29日", date=("2020-10-29", 1.0))
+    assert corroborate_dates([indictment, recommendation]) == 1
+    f = indictment.fields["date"]
+    assert (f.value, f.confidence) == ("2020-10-29", CONFIRMED) and f.evidence[0].text == "二二年十月二十九日"
+    # a closing reading no other date explains adds nothing
+    other = _with_closing(_doc(3, "起诉书", "……此致\n二二年三月九日"), "二二年三月九日")
+    assert corroborate_dates([other, recommendation]) == 0 and "date" not in other.fields

@@ -243,3 +243,22 @@ def test_non_prosecution_property_section(tail, present):
 def test_indictment_basic_info_with_wrong_term():
     f = _fields(_INDICT.format(plea="").replace("被告人谢俊杰，男", "犯罪嫌疑人谢俊杰，男"), vocab.INDICTMENT)
     assert f[vocab.SECTIONS]["被告人基本情况"] is True
+
+
+@pytest.mark.parametrize("seal_x, opened", [(350.0, True), (120.0, False)])
+def test_a_label_whose_first_character_the_seal_covers(seal_x, opened):
+    """``察官`` alone on a line that starts inside the 院印 is the 检察官 label with its first character
+    under the red ink: the 署名 slot opens (and nothing signed after it is missing). The same two
+    characters away from a seal open nothing."""
+    from extractors.slots import find_slots
+    from models import Mark
+
+    seal = Mark(kind="seal", bbox=(seal_x, 366.0, seal_x + 117.0, 483.0), score=0.99)
+    page = _slot_page([("此致", (106.0, 327.0, 130.0, 341.0)), ("佛山市南海区人民法院", (76.0, 354.0, 217.0, 368.0)),
+                       ("察官", (462.0, 391.0, 492.0, 405.0)), ("二〇二〇年十月二十九日", (315.0, 420.0, 492.0, 432.0))],
+                      marks=[seal])
+    first = _slot_page([("佛山市南海区人民检察院", (200.0, 80.0, 400.0, 100.0)), ("起诉书", (260.0, 110.0, 330.0, 130.0))])
+    page = page.model_copy(update={"number": 2})
+    got = [s for s in find_slots(vocab.INDICTMENT, [first, page], "d1", {("t.pdf", 1), ("t.pdf", 2)})
+           if s.role == vocab.SLOT_PROSECUTOR]
+    assert [s.filled for s in got] == ([False] if opened else [])

@@ -187,7 +187,7 @@ def test_pdf_pages_are_rasterised_within_the_pixel_cap(tmp_path, base):
 def test_multiframe_tiff_frames_are_decoded_once(tmp_path, base, monkeypatch):
     from PIL import TiffImagePlugin
 
-    from extractors.ocr import ImageFrame, _load_frame
+    from extractors.ocr_inputs import ImageFrame, load_frame
 
     from PIL import Image
 
@@ -203,7 +203,7 @@ def test_multiframe_tiff_frames_are_decoded_once(tmp_path, base, monkeypatch):
         return original(self)
 
     monkeypatch.setattr(TiffImagePlugin.TiffImageFile, "load", counting)
-    frame, _ = _load_frame(ImageFrame(p, last, 595.0, 80_000_000))
+    frame, _ = load_frame(ImageFrame(p, last, 595.0, 80_000_000))
     assert frame.shape[:2] == (877, 620)
     assert set(loads) == {last}  # the frames before it are not decoded (quadratic time for a long TIFF)
 

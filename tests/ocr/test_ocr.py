@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from extractors import ocr
+from extractors import ocr, ocr_engine, ocr_geometry
 from extractors.errors import FileReadError
 from fixtures.scan import Degradation, degrade
 from tests.ocr import pages
@@ -71,8 +71,8 @@ def test_orientation_is_judged_before_detection(page_image, turn, monkeypatch):
     top = page_image[: int(300 * 200 / 72)]
     page_in = degrade(top, Degradation(dpi=200, angle=1.2, noise=4.0, jpeg_quality=70, turn=turn), seed=3)
     runs = []
-    real = ocr._run_engine
-    monkeypatch.setattr(ocr, "_run_engine", lambda *a, **k: runs.append(1) or real(*a, **k))
+    real = ocr_engine.run_engine
+    monkeypatch.setattr(ocr_engine, "run_engine", lambda *a, **k: runs.append(1) or real(*a, **k))
     page = ocr.ocr_image(page_in, dpi=200, marks=False)
     assert page.rotation == (360 - turn) % 360
     assert len(runs) == 1
@@ -84,14 +84,14 @@ def test_line_crops_vote_on_orientation(page_image):
 
     engine = ocr.get_engine("rapidocr")
     gray = cv2.cvtColor(page_image, cv2.COLOR_RGB2GRAY)
-    binary, _ = ocr._binary_small(gray, 1000)
-    crops = ocr._line_crops(page_image, binary, 0.0)
+    binary, _ = ocr_geometry.binary_small(gray, 1000)
+    crops = ocr_geometry._line_crops(page_image, binary, 0.0)
     assert len(crops) == ocr.ORIENTATION_CROPS and all(c.shape[1] > 2 * c.shape[0] for c in crops)
-    assert not ocr._upside_down_lines(engine, page_image, binary, 0.0)
+    assert not ocr_geometry.upside_down_lines(engine, page_image, binary, 0.0)
     turned = np.ascontiguousarray(page_image[::-1, ::-1])
-    assert ocr._upside_down_lines(engine, turned, np.ascontiguousarray(binary[::-1, ::-1]), 0.0)
+    assert ocr_geometry.upside_down_lines(engine, turned, np.ascontiguousarray(binary[::-1, ::-1]), 0.0)
     blank = np.full_like(page_image, 255)
-    assert not ocr._upside_down_lines(engine, blank, np.zeros_like(binary), 0.0)
+    assert not ocr_geometry.upside_down_lines(engine, blank, np.zeros_like(binary), 0.0)
 
 
 @pytest.mark.parametrize("angle", [-1.8, 0.7, 2.0])
@@ -251,10 +251,10 @@ def test_label_swallowed_by_a_signature_is_read_again():
     """One detector box over 记录人： and the signature beside it, read as junk: the label is read
     again on its own (box cut in proportion) and the strokes are left to mark detection."""
     crop = _label_and_scribble()
-    assert ocr._swallowed(crop, "Y", 0.59)
-    assert not ocr._swallowed(crop, "记录人：张三", 0.99) and not ocr._swallowed(crop, "Y", 0.95)
+    assert ocr_engine._swallowed(crop, "Y", 0.59)
+    assert not ocr_engine._swallowed(crop, "记录人：张三", 0.99) and not ocr_engine._swallowed(crop, "Y", 0.95)
     quad = np.array([[100.0, 500.0], [500.0, 500.0], [500.0, 562.0], [100.0, 562.0]])
-    parts = ocr._read_parts(ocr.get_engine("rapidocr"), crop, quad)
+    parts = ocr_engine._read_parts(ocr.get_engine("rapidocr"), crop, quad)
     assert [p[1] for p in parts] == ["记录人："]
     box = parts[0][0]
     assert box[0, 0] == 100.0 and 100.0 + 110 < box[1, 0] < 100.0 + 170   # between the colon and the first stroke

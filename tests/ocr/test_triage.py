@@ -10,7 +10,7 @@ from fixtures.scan import Degradation, degrade
 from models import CaseFile, Page, SourceFile
 
 from assistant import coverage as cov_mod
-from extractors import ocr, triage
+from extractors import ocr, ocr_engine, ocr_pool, triage
 
 SCAN = Degradation(dpi=200, angle=0.9, blur=0.6, noise=4.0, jpeg_quality=65)
 
@@ -44,7 +44,7 @@ def page_image(indictment_pdf):
 
 
 def test_blank_page_is_not_ocred(monkeypatch):
-    monkeypatch.setattr(ocr, "get_engine", lambda *a, **k: pytest.fail("a blank page reached the engine"))
+    monkeypatch.setattr(ocr_engine, "get_engine", lambda *a, **k: pytest.fail("a blank page reached the engine"))
     page = ocr.ocr_image(_scanned(sheets.blank_sheet(7)), dpi=200)
     assert page.skipped == "blank" and not page.lines and not page.marks
     assert abs(page.width - 595) < 2 and abs(page.height - 842) < 2
@@ -101,7 +101,7 @@ def test_page_cache_keeps_results_and_reads_on_after_an_interruption(tmp_path, i
         src.save(pdf)
     cache = ocr.PageCache(tmp_path / "cache")
     calls = []
-    real = ocr._safe_page
+    real = ocr_pool._safe_page
 
     def counting(src, *a, **k):
         calls.append(src.index)
@@ -109,7 +109,7 @@ def test_page_cache_keeps_results_and_reads_on_after_an_interruption(tmp_path, i
             raise KeyboardInterrupt  # the scan is interrupted on its second page
         return real(src, *a, **k)
 
-    monkeypatch.setattr(ocr, "_safe_page", counting)
+    monkeypatch.setattr(ocr_pool, "_safe_page", counting)
     with pytest.raises(KeyboardInterrupt):
         ocr.ocr_pages([ocr.PdfPage(pdf, 0), ocr.PdfPage(pdf, 1)], _S(), dpi=100, cache=cache)
     assert len(list((tmp_path / "cache").glob("*.pkl"))) == 1   # the first page was kept
