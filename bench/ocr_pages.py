@@ -133,6 +133,7 @@ VARIANTS: list[tuple[str, EngineConfig]] = [
     ("+ recogniser batches of 3", EngineConfig(models="int8", det_side=960, rec_batch=3)),
     ("  batches of 1", EngineConfig(models="int8", det_side=960, rec_batch=1)),
     ("  det 736", EngineConfig(models="int8", det_side=736, rec_batch=3)),
+    ("  det 736, batches of 1", EngineConfig(models="int8", det_side=736, rec_batch=1)),
     ("  openvino, int8", EngineConfig(models="int8", backend="openvino", det_side=960, rec_batch=3)),
     ("  openvino, fp32", EngineConfig(models="fp32", backend="openvino", det_side=960, rec_batch=3)),
 ]

@@ -48,6 +48,9 @@ def _mentions(doc: Document) -> dict[str, tuple[int, int]]:
 MAX_LOST = 2
 _CN_DIGITS = "〇一二三四五六七八九"
 _DATE_CHARS = frozenset("0123456789〇零○一二三四五六七八九十年月日")
+_WHOLE_PARTS = re.compile(r"[^年月日]+年[^年月日]+月[^年月日]+日")
+#: How many of a document's last lines may hold its 落款 date.
+CLOSING_LINES = 8
 
 
 def _date_text(f: Field) -> str:
@@ -74,7 +77,11 @@ def _spellings(iso: str) -> list[str]:
 
 def _lost_from(read: str, iso: str) -> bool:
     """``read`` is one spelling of the date ``iso`` with 1–:data:`MAX_LOST` characters missing and
-    nothing else changed (a subsequence)."""
+    nothing else changed (a subsequence), and still has something of its year, month and day: a
+    part lost whole (``二〇二二年月二十七日``) fits any month, and which one the document said is a
+    guess, even when only one of them is written elsewhere in the case."""
+    if not _WHOLE_PARTS.fullmatch(read):
+        return False
     for full in _spellings(iso):
         if not 0 < len(full) - len(read) <= MAX_LOST:
             continue
@@ -85,16 +92,25 @@ def _lost_from(read: str, iso: str) -> bool:
 
 
 def _unparsed_closing_date(doc: Document) -> Field | None:
-    """The 落款 date the templates located but that did not parse, as a placeholder reading
-    (``二二年十月二十九日``: the 〇 of 二〇二〇 went with the seal's ink), when the document has no date."""
+    """The 落款 date OCR read with characters lost, so that it did not parse (``二二年十月二十九日``:
+    the 〇 of 二〇二〇 went with the seal's ink; ``二〇二一年十月二六日``: the 十 of 二十六), as a placeholder
+    reading, when the document has no date: the date the templates located as the 落款, else the
+    last line of the document that is nothing but a date. Text layers are what they say: OCR only."""
+    if vocab.DATE in doc.fields or doc.text_source != "ocr":
+        return None
     structure = doc.fields.get(vocab.STRUCTURE)
-    if vocab.DATE in doc.fields or structure is None or not isinstance(structure.value, dict):
-        return None
-    read = "".join(ch for ch in structure.value.get("closing_date") or "" if ch in _DATE_CHARS)
-    if not re.fullmatch(r"[^年月日]+年[^年月日]+月[^年月日]+日", read) or parse_date(read) or not structure.evidence:
-        return None
-    return Field(value=UNREAD_DATE, evidence=[structure.evidence[0].model_copy(update={"text": read})],
-                 confidence=0.0)
+    candidates = []
+    if structure is not None and isinstance(structure.value, dict) and structure.evidence:
+        candidates.append((structure.value.get("closing_date") or "", structure.evidence[0]))
+    tail = [ln for ln in (doc.text or "").split("\n") if ln.strip()][-CLOSING_LINES:]
+    page = doc.pages[-1] if doc.pages else 1
+    candidates += [(ln, Evidence(document_id=doc.id, file=doc.file, page=page, text=ln.strip(), text_source="ocr"))
+                   for ln in reversed(tail) if re.fullmatch(r"[\s" + "".join(sorted(_DATE_CHARS)) + "]+", ln)]
+    for text, evidence in candidates:
+        read = "".join(ch for ch in text if ch in _DATE_CHARS)
+        if re.fullmatch(r"[^年月日]+年[^年月日]*月?[^年月日]+日", read) and not parse_date(read):
+            return Field(value=UNREAD_DATE, evidence=[evidence.model_copy(update={"text": read})], confidence=0.0)
+    return None
 
 
 def corroborate_dates(documents: list[Document], text_of: dict[str, object] | None = None) -> int:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import functools
 import re
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -159,11 +160,29 @@ def is_person_name(name: str) -> bool:
     return name[0] in SURNAMES and len(name) <= 3
 
 
+def _import_spacy() -> Any:
+    """``spacy`` imported without thinc's probe for torch: thinc imports torch when it is installed
+    (2–3 s of every scan's start-up, measured with ``python -X importtime``) for neural layers a
+    blank pipeline with a PhraseMatcher never runs. Where torch is already loaded (the torch
+    embedder of a batch worker) nothing changes; a later ``import torch`` works as usual."""
+    if "spacy" in sys.modules or "torch" in sys.modules:
+        import spacy
+        return spacy
+    sys.modules["torch"] = None  # type: ignore[assignment]  # ``import torch`` → ImportError in thinc.compat
+    try:
+        import spacy
+        import spacy.matcher  # noqa: F401
+    finally:
+        del sys.modules["torch"]
+    return spacy
+
+
 @functools.lru_cache(maxsize=1)
 def nlp() -> Any:
     """``(pipeline, matcher)``: spaCy blank zh with jieba, and a PhraseMatcher of 罪名 and terms."""
     import jieba
-    import spacy
+
+    spacy = _import_spacy()
     from spacy.matcher import PhraseMatcher
 
     jieba.setLogLevel(60)

@@ -69,7 +69,10 @@ class EngineConfig:
       OCR'd, photo pages are read outside their photographs only.
 
     The default is the fastest variant whose character accuracy stayed within 0.5 point of the fp32
-    models at 1280 px. ``ASSISTANT_OCR_MODELS`` and ``ASSISTANT_OCR_BACKEND`` override its models
+    models at 1280 px and whose findings on scanned dossiers did not get worse: the detector at 736 px
+    with batches of 1 was 20 % cheaper again (0.69–0.73 against 0.88–0.89 CPU-s/page) at the same
+    character accuracy on generated scans, but on scans of the 21 foreign text dossiers it lost a
+    DL-005 date and added three false findings, so 960 px and batches of 3 stay. ``ASSISTANT_OCR_MODELS`` and ``ASSISTANT_OCR_BACKEND`` override its models
     and runtime; ``ASSISTANT_OCR_VARIANT`` any field, for comparisons (``before`` is the engine as
     it ran before issue 20: ``models=fp32,det_side=1280,rec_batch=6,line_cls=1,triage=0``).
     """

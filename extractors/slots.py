@@ -219,11 +219,18 @@ def _multi(rule: SlotSpec, page: Page, line: Line, doc_id: str, expected: int = 
                          confidence=0.5 if unsure else 0.7, bbox=gap, evidence=ev) for _ in range(expected - signed)]
 
 
+#: Below this recognition confidence, 2–4 characters right of a signature label are a handwritten
+#: name OCR misread (``思慧心``), not printed text: print is read at 0.9 and above.
+SCRAWL_CONFIDENCE = 0.8
+_NAME_SHAPE = re.compile(r"[\u4e00-\u9fff]{2,4}")
+
+
 def _ocr_read_signatures(page: Page, label: Line) -> list[Mark]:
     """On a scan, handwritten names that OCR read as printed text, right of a shared signature label.
 
     Takes the lines on the label's row, right of it and before the next label (text with ：),
-    whose text is a person's name; each counts as a signature with a lower score.
+    whose text is a person's name — or has a name's shape but was read with low confidence (a
+    handwritten name misread); each counts as a signature with a lower score.
     """
     if page.text_source != "ocr":
         return []
@@ -235,7 +242,7 @@ def _ocr_read_signatures(page: Page, label: Line) -> list[Mark]:
         text = compact(ln.text)
         if "：" in text or ":" in text:
             break
-        if is_person_name(text):
+        if is_person_name(text) or (ln.confidence < SCRAWL_CONFIDENCE and _NAME_SHAPE.fullmatch(text)):
             out.append(Mark(kind="handwriting", bbox=ln.bbox, score=0.5))
     return out
 

@@ -59,3 +59,25 @@ def test_a_closing_date_that_did_not_parse_takes_the_one_date_it_is_a_reading_of
     # a closing reading no other date explains adds nothing
     other = _with_closing(_doc(3, "起诉书", "……此致\n二二年三月九日"), "二二年三月九日")
     assert corroborate_dates([other, recommendation]) == 0 and "date" not in other.fields
+
+
+def test_a_last_line_that_is_a_date_with_a_character_lost_is_matched_too():
+    """No template located the 落款 (no structure field): the last line that is nothing but a date is
+    the reading — ``二〇二一年十月二六日`` lost the 十 of 二十六; the 起诉书 states 同年10月26日."""
+    decision = _doc(1, "批准逮捕决定书", "……请依法立即执行。\n二〇二一年十月二六日")
+    indictment = _doc(2, "起诉书", "于2021年10月18日被刑事拘留，同年10月26日经本院批准逮捕。", date=("2021-12-07", 1.0))
+    assert corroborate_dates([decision, indictment]) == 1
+    assert decision.fields["date"].value == "2021-10-26"
+    # on a text layer the line is what the document says: nothing is filled in
+    typed = _doc(3, "批准逮捕决定书", "……请依法立即执行。\n二〇二一年十月二六日")
+    typed.text_source = "text-layer"
+    assert corroborate_dates([typed, indictment]) == 0 and "date" not in typed.fields
+
+
+def test_a_month_lost_whole_is_not_guessed_from_the_one_date_that_fits():
+    """``二〇二二年月二十七日``: the month went whole with the seal's ink. That 2022-06-27 is the only
+    date of the case it fits says nothing about this document's month (its own date is written
+    nowhere else): the date stays unread."""
+    indictment = _doc(1, "起诉书", "……此致\n二〇二二年月二十七日")
+    other = _doc(2, "起诉意见书", "于2022年6月27日移送审查起诉。", date=("2022-06-27", 1.0))
+    assert corroborate_dates([indictment, other]) == 0 and "date" not in indictment.fields

@@ -262,3 +262,20 @@ def test_a_label_whose_first_character_the_seal_covers(seal_x, opened):
     got = [s for s in find_slots(vocab.INDICTMENT, [first, page], "d1", {("t.pdf", 1), ("t.pdf", 2)})
            if s.role == vocab.SLOT_PROSECUTOR]
     assert [s.filled for s in got] == ([False] if opened else [])
+
+
+@pytest.mark.parametrize("second, conf, signed", [("思慧心", 0.59, [True, True]), ("思慧心", 0.97, [True, False])])
+def test_a_handwritten_name_ocr_misread_counts_as_the_second_signature(second, conf, signed):
+    """Two interrogators: one signature is ink beside the label, the other OCR read as 「思慧心」 with
+    low confidence (not a name, but a name's shape written by hand). Read with print's confidence it
+    is not a signature, and the second slot stays unsigned."""
+    from extractors.slots import find_slots
+    from models import Mark
+
+    label = Line(text="讯问人：", bbox=(99.0, 490.0, 151.0, 502.0))
+    scrawl = Line(text=second, bbox=(239.0, 488.0, 295.0, 509.0), confidence=conf)
+    marks = [Mark(kind="handwriting", bbox=(157.0, 486.0, 203.0, 510.0), score=1.0)]
+    page = Page(file="t.pdf", number=1, width=595.0, height=842.0, text="讯问人：\n" + second, lines=[label, scrawl],
+                marks=marks, text_source="ocr")
+    got = find_slots(vocab.INTERROGATION, [page], "d1", {("t.pdf", 1)}, {vocab.SLOT_INTERROGATOR_SIGNATURE: 2})
+    assert [s.filled for s in got if s.role == vocab.SLOT_INTERROGATOR_SIGNATURE] == signed

@@ -34,7 +34,8 @@ def dashboard_page(request: Request, user: UserDep, session: SessionDep) -> Resp
         "department": dashboard.bars(tables["department"], "部门", "问题数"),
         "prosecutor": dashboard.bars(tables["prosecutor"], "承办检察官", "问题数"),
         "month": dashboard.bars(list(reversed(tables["month"][:12])), "办结月份", "案件数"),
-        "grade": dashboard.bars(grade_rows, "等次", "评查结论（件）"),
+        # no conclusion yet: no chart (the macro says 暂无数据) rather than a bar of zeros
+        "grade": dashboard.bars([r for r in grade_rows if r["评查结论（件）"]], "等次", "评查结论（件）"),
         "machine": dashboard.bars(grade_rows, "等次", "机器建议（件）"),
         "fp": dashboard.bars([r for r in tables["rule"] if r["误报率(%)"] is not None], "规则", "误报率(%)"),
     }
