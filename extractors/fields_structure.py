@@ -33,9 +33,14 @@ def doc_numbers(x: Extraction, title_end: str = "") -> None:
     """Own 文号/案号 (first in the header: a number alone on its row, else one right after the title,
     ``title_end`` being the declared regex of a title and its bracketed kind) and the other 文号 it cites."""
     found: list[tuple[int, int, str]] = []
-    for p in (pt.CASE_NUMBER, pt.DOC_NUMBER):
+    for p in (pt.CASE_NUMBER, pt.DOC_NUMBER, pt.DOC_NUMBER_OCR):
         for m in p.regex.finditer(x.s):
-            value = _clean_number(m.group(0))
+            if p is pt.DOC_NUMBER_OCR:
+                if not x.ocr_at(m.start()):
+                    continue  # a text layer is what the document says
+                value = _clean_number(x.s[m.start():m.end("year")] + "〕" + x.s[m.end("year"):m.end()])
+            else:
+                value = _clean_number(m.group(0))
             if not any(a <= m.start() < b for a, b, _ in found):
                 found.append((m.start(), m.end(), value))
     found.sort()

@@ -30,6 +30,14 @@ DOC_NUMBER = Pattern(
                rf"[{_OPEN}]\s*(?:19|20)\d\d\s*[{_CLOSE}]\s*(?:第)?\s*\d{{1,6}}\s*号"),
     0.9,
 )
+#: The same 文号 as OCR reads it with the closing bracket lost in a gap (``京公丰(刑)提捕字〔2024 1956号``):
+#: taken on OCR text only (:func:`extractors.fields_structure.doc_numbers`), the bracket put back.
+DOC_NUMBER_OCR = Pattern(
+    "doc_number_bracket_lost",
+    re.compile(rf"[\u4e00-\u9fff]{{1,14}}(?:[（(][\u4e00-\u9fff]{{1,3}}[）)])?[\u4e00-\u9fff]{{0,8}}"
+               rf"[{_OPEN}]\s*(?P<year>(?:19|20)\d\d)\s+(?:第)?\s*\d{{1,6}}\s*号"),
+    0.7,
+)
 #: Between 刑 and 初/终 a court may write its division (刑一终, 刑二初) or the kind of case: 公诉 (刑公初),
 #: 自诉 (刑自初), 少年 (刑少初), 附带民事 (刑附民初).
 _CASE_KIND = r"(?:[一二三四五六七八九]|公|自|少|附民)?"

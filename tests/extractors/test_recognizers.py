@@ -283,3 +283,13 @@ def test_a_field_added_purely_as_data(tmp_path, monkeypatch):
     assert after["vehicle_plate"].value == "浙G12345"
     assert after["vehicle_plate"].evidence[0].pattern == "车牌"
     assert after[vocab.DATE].value == "2024-05-06"  # the declared fields still run
+
+
+@pytest.mark.parametrize("source, expected", [("ocr", "京公丰(刑)提捕字〔2024〕1956号"), ("text-layer", None)])
+def test_a_doc_number_whose_closing_bracket_ocr_lost(source, expected):
+    """``京公丰(刑)提捕字〔2024 1956号``: the 〕 went in a gap. On OCR text the 文号 is read with the
+    bracket put back; a text layer that says so is left as it is."""
+    got = _run("{extractor: doc_numbers}", "北京市公安局丰台分局\n提请批准逮捕书\n京公丰(刑)提捕字〔2024 1956号\n犯罪嫌疑人余某，男，",
+               source=source, doc_type=vocab.ARREST_REQUEST)
+    value = got.fields.get(vocab.DOC_NUMBER)
+    assert (value.value if value else None) == expected
