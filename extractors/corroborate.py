@@ -20,7 +20,7 @@ from collections import defaultdict
 
 from models import Document, Evidence, Field, vocab
 
-from extractors.normalize import DATE_RE, parse_date
+from extractors.normalize import DATE_CHARS, DATE_RE, date_spellings, parse_date
 
 #: Fields below this confidence are uncertain (the rules' ``UNSURE_BELOW``; numbers under a seal).
 UNCERTAIN_BELOW = 0.6
@@ -46,8 +46,8 @@ def _mentions(doc: Document) -> dict[str, tuple[int, int]]:
 
 #: Characters a reading under a seal may have lost, at most.
 MAX_LOST = 2
-_CN_DIGITS = "〇一二三四五六七八九"
-_DATE_CHARS = frozenset("0123456789〇零○一二三四五六七八九十年月日")
+#: A line that is nothing but a date.
+_DATE_LINE = re.compile("[\\s" + "".join(sorted(DATE_CHARS)) + "]+")
 _WHOLE_PARTS = re.compile(r"[^年月日]+年[^年月日]+月[^年月日]+日")
 #: How many of a document's last lines may hold its 落款 date.
 CLOSING_LINES = 8
@@ -64,17 +64,6 @@ def _date_text(f: Field) -> str:
     return ""
 
 
-def _cn_number(n: int) -> str:
-    """A month or day in the numerals a 落款 is written in (11 → 十一, 20 → 二十, 3 → 三)."""
-    tens, ones = divmod(n, 10)
-    return ("" if tens == 0 else ("十" if tens == 1 else _CN_DIGITS[tens] + "十")) + (_CN_DIGITS[ones] if ones else "")
-
-
-def _spellings(iso: str) -> list[str]:
-    y, m, d = (int(p) for p in iso.split("-"))
-    return [f"{y}年{m}月{d}日", "".join(_CN_DIGITS[int(c)] for c in str(y)) + f"年{_cn_number(m)}月{_cn_number(d)}日"]
-
-
 def _lost_from(read: str, iso: str) -> bool:
     """``read`` is one spelling of the date ``iso`` with 1–:data:`MAX_LOST` characters missing and
     nothing else changed (a subsequence), and still has something of its year, month and day: a
@@ -82,7 +71,7 @@ def _lost_from(read: str, iso: str) -> bool:
     guess, even when only one of them is written elsewhere in the case."""
     if not _WHOLE_PARTS.fullmatch(read):
         return False
-    for full in _spellings(iso):
+    for full in date_spellings(iso):
         if not 0 < len(full) - len(read) <= MAX_LOST:
             continue
         it = iter(full)
@@ -105,9 +94,9 @@ def _unparsed_closing_date(doc: Document) -> Field | None:
     tail = [ln for ln in (doc.text or "").split("\n") if ln.strip()][-CLOSING_LINES:]
     page = doc.pages[-1] if doc.pages else 1
     candidates += [(ln, Evidence(document_id=doc.id, file=doc.file, page=page, text=ln.strip(), text_source="ocr"))
-                   for ln in reversed(tail) if re.fullmatch(r"[\s" + "".join(sorted(_DATE_CHARS)) + "]+", ln)]
+                   for ln in reversed(tail) if _DATE_LINE.fullmatch(ln)]
     for text, evidence in candidates:
-        read = "".join(ch for ch in text if ch in _DATE_CHARS)
+        read = "".join(ch for ch in text if ch in DATE_CHARS)
         if re.fullmatch(r"[^年月日]+年[^年月日]*月?[^年月日]+日", read) and not parse_date(read):
             return Field(value=UNREAD_DATE, evidence=[evidence.model_copy(update={"text": read})], confidence=0.0)
     return None

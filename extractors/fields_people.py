@@ -288,7 +288,7 @@ def labelled(x: Extraction) -> None:
             row = header[m.end(): nl if nl >= 0 else len(header)]
             cut = stop.search(row)
             value = re.sub(r"[（(][^（()）]{0,12}[）)]", "", row[: cut.start()] if cut else row)
-            # a duty whose brackets OCR lost (段勇检察官助理) or half-read (赵洁国（书记员)
+            # a duty whose brackets OCR lost (张某检察官助理) or half-read (李某（书记员)
             value = _DUTY.sub("", value)
             names = [n for n in re.split(r"[、，,\s\t]+", value) if n and is_person_name(n)]
             if not names:

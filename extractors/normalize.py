@@ -278,6 +278,17 @@ def _cn(n: int) -> str:
     return cn2an.an2cn(n)
 
 
+#: The characters a written date is made of (Arabic and full-width digits, Chinese numerals, 年月日).
+DATE_CHARS = frozenset("0123456789０１２３４５６７８９年月日〇零○一二三四五六七八九十")
+_CN_DIGITS = "〇一二三四五六七八九"
+
+
+def date_spellings(iso: str) -> tuple[str, str]:
+    """The two ways a dossier writes ``iso``: ``2021年11月13日`` and, as a 落款, ``二〇二一年十一月十三日``."""
+    y, m, d = (int(p) for p in iso[:10].split("-"))
+    return f"{y}年{m}月{d}日", "".join(_CN_DIGITS[int(c)] for c in str(y)) + f"年{_cn(m)}月{_cn(d)}日"
+
+
 def canonical_article(text: str) -> str | None:
     """``第264条`` → ``第二百六十四条``; ``第六十七条第3款`` → ``第六十七条第三款``; 之一 kept."""
     m = ARTICLE_RE.search(text)

@@ -209,7 +209,7 @@ def section_bounds(x: Extraction, name: str) -> tuple[int, int] | None:
 
 # ----------------------------------------------------------------------------- dates near context words
 
-_DATE_CHARS = frozenset("0123456789０１２３４５６７８９年月日〇零○一二三四五六七八九十")
+_DATE_CHARS = nz.DATE_CHARS
 
 
 def date_near(x: Extraction, keywords: tuple[str, ...], field: str, *, datetime: bool = False,

@@ -220,7 +220,7 @@ def _multi(rule: SlotSpec, page: Page, line: Line, doc_id: str, expected: int = 
 
 
 #: Below this recognition confidence, 2–4 characters right of a signature label are a handwritten
-#: name OCR misread (``思慧心``), not printed text: print is read at 0.9 and above.
+#: name OCR misread as characters that make no name, not printed text: print is read at 0.9 and above.
 SCRAWL_CONFIDENCE = 0.8
 _NAME_SHAPE = re.compile(r"[\u4e00-\u9fff]{2,4}")
 

@@ -254,20 +254,20 @@ def test_a_label_whose_first_character_the_seal_covers(seal_x, opened):
     from models import Mark
 
     seal = Mark(kind="seal", bbox=(seal_x, 366.0, seal_x + 117.0, 483.0), score=0.99)
-    page = _slot_page([("此致", (106.0, 327.0, 130.0, 341.0)), ("佛山市南海区人民法院", (76.0, 354.0, 217.0, 368.0)),
+    page = _slot_page([("此致", (106.0, 327.0, 130.0, 341.0)), ("北湖市南山区人民法院", (76.0, 354.0, 217.0, 368.0)),
                        ("察官", (462.0, 391.0, 492.0, 405.0)), ("二〇二〇年十月二十九日", (315.0, 420.0, 492.0, 432.0))],
                       marks=[seal])
-    first = _slot_page([("佛山市南海区人民检察院", (200.0, 80.0, 400.0, 100.0)), ("起诉书", (260.0, 110.0, 330.0, 130.0))])
+    first = _slot_page([("北湖市南山区人民检察院", (200.0, 80.0, 400.0, 100.0)), ("起诉书", (260.0, 110.0, 330.0, 130.0))])
     page = page.model_copy(update={"number": 2})
     got = [s for s in find_slots(vocab.INDICTMENT, [first, page], "d1", {("t.pdf", 1), ("t.pdf", 2)})
            if s.role == vocab.SLOT_PROSECUTOR]
     assert [s.filled for s in got] == ([False] if opened else [])
 
 
-@pytest.mark.parametrize("second, conf, signed", [("思慧心", 0.59, [True, True]), ("思慧心", 0.97, [True, False])])
+@pytest.mark.parametrize("second, conf, signed", [("忌文心", 0.59, [True, True]), ("忌文心", 0.97, [True, False])])
 def test_a_handwritten_name_ocr_misread_counts_as_the_second_signature(second, conf, signed):
-    """Two interrogators: one signature is ink beside the label, the other OCR read as 「思慧心」 with
-    low confidence (not a name, but a name's shape written by hand). Read with print's confidence it
+    """Two interrogators: one signature is ink beside the label, the other OCR read with
+    low confidence as 「忌文心」 (not a name, but a name's shape written by hand). Read with print's confidence it
     is not a signature, and the second slot stays unsigned."""
     from extractors.slots import find_slots
     from models import Mark
