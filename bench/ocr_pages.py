@@ -21,6 +21,7 @@ for agreement at the cost of extraction alone.
 
     python bench/ocr_pages.py --dossiers 2 --out /tmp/ocr_bench          # ≈ 60 pages
     python bench/ocr_pages.py --variants --dossiers 1 [--variant-pages 30] [--only-variants]
+    python bench/ocr_pages.py --sheets 8      # only blank, separator and photo pages, 8 of each
 
 ``--variants`` first measures every engine variant (:class:`extractors.ocr.EngineConfig`) one step
 at a time on the same scanned pages, in this process on one thread as a worker runs them: CPU and
@@ -211,22 +212,31 @@ def variants(made, limit: int, dpi: int) -> None:
     print(f"default, 1 worker × 2 threads: wall {wall2:.3f} s/page (CPU {cpu2:.3f}); "
           f"2 workers × 1 thread: wall {_pool_wall(pages, 2):.3f} s/page; "
           f"1 worker × 1 thread: wall {_pool_wall(pages, 1):.3f} s/page", flush=True)
+    sheet_pages(dpi)
+
+
+def sheet_pages(dpi: int, repeat: int = 4) -> None:
+    """CPU s/page of blank, separator and photo pages (``fixtures.sheets``, scanned) through the
+    triage and the OCR of one worker; each kind on ``repeat`` pages, the engine warmed first."""
     from fixtures import sheets
     from fixtures.scan import Degradation, degrade
 
     kinds = {"blank": lambda k: sheets.blank_sheet(k, dpi), "separator": lambda k: sheets.separator_sheet(seed=k, dpi=dpi),
-             "photo": lambda k: sheets.photo_page(k, dpi), "photo, no caption": lambda k: sheets.photo_page(k, dpi, captions=False)}
-    ocr.get_engine("rapidocr", 1)
+             "photo": lambda k: sheets.photo_page(k, dpi), "photo, no caption": lambda k: sheets.photo_page(k, dpi, captions=False),
+             "photo, title + seal": lambda k: sheets.photo_page(k, dpi, title="现场照片（一）", seal=True)}
+    warm = degrade(sheets.photo_page(99, dpi, title="现场照片", seal=True), Degradation(dpi=dpi), seed=99)
+    ocr.ocr_image(warm, dpi=dpi, threads=1)   # loads the engine, first runs of its sessions
+    print(f"--- blank, separator and photo pages at {dpi} dpi, one thread, load {os.getloadavg()[0]:.1f}", flush=True)
     for kind, make in kinds.items():
         cpu = 0.0
         got = []
-        for k in range(4):
-            image = degrade(make(k), Degradation(dpi=dpi, angle=0.8 * (k - 1.5), blur=0.5, noise=3, jpeg_quality=70), seed=k)
+        for k in range(repeat):
+            image = degrade(make(k), Degradation(dpi=dpi, angle=0.8 * (k % 4 - 1.5), blur=0.5, noise=3, jpeg_quality=70), seed=k)
             c = time.process_time()
             page = ocr.ocr_image(image, dpi=dpi, threads=1)
             cpu += time.process_time() - c
             got.append(page.skipped or "read")
-        print(f"{kind:18s} CPU {cpu / 4:.3f} s/page (OCR in a worker; rasterising not included), triage: "
+        print(f"{kind:20s} CPU {cpu / repeat:.3f} s/page (OCR in a worker; rasterising not included), triage: "
               f"{', '.join(got)}", flush=True)
 
 
@@ -272,7 +282,12 @@ def main() -> None:
     ap.add_argument("--variants", action="store_true", help="first measure every engine variant (see the docstring)")
     ap.add_argument("--variant-pages", type=int, default=30, help="scanned pages the variants are measured on")
     ap.add_argument("--only-variants", action="store_true", help="stop after the variants")
+    ap.add_argument("--sheets", type=int, default=0, metavar="K",
+                    help="only blank, separator and photo pages, K of each (no dossiers generated)")
     args = ap.parse_args()
+    if args.sheets:
+        sheet_pages(Settings().ocr_dpi, args.sheets)
+        return
     pool = [d for d in args.defects.split(",") if d]
     settings = Settings()
     workers = min(settings.ocr_workers or os.cpu_count() or 1, os.cpu_count() or 1)

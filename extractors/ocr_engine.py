@@ -6,7 +6,8 @@ direction classifier runs, page triage); :func:`get_engine` loads it once per pr
 configuration; :func:`run_engine` detects, judges the orientation from the detector's boxes and
 the direction classifier, recognises, and gives each line its character boxes (a label and a
 signature detected as one box are read again in parts, :func:`_read_parts`); :func:`run_bands` reads
-only the bands of ink of a page whose photographs were whitened.
+only the bands of ink of a page whose photographs were whitened (a photo page the light pass of
+:mod:`extractors.ocr_photo` could not read upright).
 
 The other OCR modules call :func:`get_engine`, :func:`bundled_model_paths`, :func:`run_engine` and
 :func:`run_bands` through this module (``ocr_engine.get_engine(...)``), so a test or benchmark that
@@ -18,6 +19,8 @@ from __future__ import annotations
 
 import importlib.util
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -214,7 +217,8 @@ Chars = list[tuple[str, float, np.ndarray]]
 
 
 def run_engine(engine: Any, name: str, image: np.ndarray, vertical: bool = False, flip: bool = False,
-                line_cls: bool = True) -> tuple[list[tuple[np.ndarray, str, float, bool, Chars]], int]:
+                line_cls: bool = True, det_scale: float | None = None, rec_batch: int | None = None
+                ) -> tuple[list[tuple[np.ndarray, str, float, bool, Chars]], int]:
     """Text boxes of one RGB image: ``(quad px, text, score, flipped-180, [(char, score, quad px)])``.
 
     The page's orientation is judged from the detector's boxes (``vertical``) and the
@@ -224,6 +228,10 @@ def run_engine(engine: Any, name: str, image: np.ndarray, vertical: bool = False
     wasted recognition pass. (Recognising the turned crops of an upside-down page instead
     of detecting again lost a line under a seal on a judgment's last page.) Otherwise 0.
     ``line_cls`` False skips the direction classifier on the lines (the page was judged upright).
+    ``det_scale`` shrinks the image the detector sees by this factor (a strip cut from a page is
+    detected at the scale the page would be, :mod:`extractors.ocr_photo`); recognition still reads
+    the crops at full resolution. ``rec_batch`` overrides the variant's recogniser batch (a batch is
+    padded to its widest crop: a few lines of different lengths are cheaper one at a time).
     """
     bgr = cv2.cvtColor(image, cv2.COLOR_RGB2BGR)
     if name == "paddleocr":
@@ -234,12 +242,40 @@ def run_engine(engine: Any, name: str, image: np.ndarray, vertical: bool = False
             quad = np.asarray(box, float)
             out.append((quad, txt, float(score), False, _even_chars(quad, txt, float(score))))
         return out, (90 if vertical and _mostly_vertical(out) else 0)
-    from rapidocr.main import RapidOCRError
-    from rapidocr.utils.process_img import map_boxes_to_original
-
     engine.return_word_box = True
     engine.return_single_char_box = True
     img, op_record = engine.preprocess_img(bgr)
+    side = None
+    if det_scale is not None and det_scale < 1:
+        side = max(64, round(max(img.shape[:2]) * det_scale))
+    with _overrides(engine, side, rec_batch):
+        return _detect_and_read(engine, bgr, img, op_record, vertical, flip, line_cls)
+
+
+@contextmanager
+def _overrides(engine: Any, det_side: int | None, rec_batch: int | None) -> Iterator[None]:
+    """The detector's longest side (only ever lowered) and the recogniser's batch set for one pass."""
+    det, rec = getattr(engine, "text_det", None), getattr(engine, "text_rec", None)
+    side, batch = getattr(det, "limit_side_len", None), getattr(rec, "rec_batch_num", None)
+    if det_side is not None and side is not None:
+        det.limit_side_len = min(side, det_side)
+    if rec_batch is not None and batch is not None:
+        rec.rec_batch_num = rec_batch
+    try:
+        yield
+    finally:
+        if side is not None:
+            det.limit_side_len = side
+        if batch is not None:
+            rec.rec_batch_num = batch
+
+
+def _detect_and_read(engine: Any, bgr: np.ndarray, img: np.ndarray, op_record: dict, vertical: bool, flip: bool,
+                     line_cls: bool) -> tuple[list[tuple[np.ndarray, str, float, bool, Chars]], int]:
+    """The rapidocr part of :func:`run_engine`."""
+    from rapidocr.main import RapidOCRError
+    from rapidocr.utils.process_img import map_boxes_to_original
+
     try:
         crops, det_res = engine.detect_and_crop(img, op_record)
     except RapidOCRError:

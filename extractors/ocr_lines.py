@@ -76,7 +76,8 @@ PEN_BLUE = 8.0
 
 
 def classify_chars(
-    image: np.ndarray, red: np.ndarray, results: list, scale: float, gray: np.ndarray | None = None
+    image: np.ndarray, red: np.ndarray, results: list, scale: float, gray: np.ndarray | None = None,
+    centres: list[float] | None = None,
 ) -> tuple[list[tuple[tuple[float, float, float, float], str, float]], list[tuple[tuple[float, float, float, float], str, float]]]:
     """Split recognised characters into printed text and handwriting.
 
@@ -86,7 +87,8 @@ def classify_chars(
     is bluer than toner (:data:`PEN_BLUE`). Lines set entirely in a larger size and
     centred (titles) stay printed. Printed boxes come back in points, each spanning its
     line's printed ink height so punctuation stays on its row. ``gray`` is the page in
-    grey when the caller has it already.
+    grey when the caller has it already. ``centres`` gives, per result, the x (px) of the page's
+    centre line when the image is not the whole page (blocks cut from it, :mod:`extractors.ocr_photo`).
     """
     if not results:
         return [], []
@@ -129,14 +131,17 @@ def classify_chars(
     page_tint = float(np.median([r[6] for _, row in measured for r in row]))
     printed: list = []
     written: list = []
-    for quad, row in measured:
+    for n, (quad, row) in enumerate(measured):
         if not row:
             continue
         heights = np.array([r[5] - r[3] for r in row], float)
         tail = _written_tail(row, heights)
         centre = (quad[:, 0].min() + quad[:, 0].max()) / 2
+        middle, width = (w_px / 2, w_px) if centres is None else (centres[n], 2 * centres[n])
+        # a flat glyph (一, 、, brackets) is no sign of a smaller size: the line's lowest full glyph decides
+        full = heights[heights >= 0.6 * float(np.median(heights))]
         title = (len(row) <= 15 and float(np.median(heights)) > 1.25 * body
-                 and abs(centre - w_px / 2) < 0.08 * w_px and float(np.min(heights)) > 0.9 * body)
+                 and abs(centre - middle) < 0.08 * width and float(np.min(full)) > 0.9 * body)
         keep = []
         for i, (r, hgt) in enumerate(zip(row, heights)):
             ch, score, x0, top, x1, bottom, tint, sealed = r

@@ -1,7 +1,7 @@
 """OCR of one page image in this process: :func:`ocr_image` → :class:`OcrPage`.
 
 Per page: triage (:mod:`extractors.triage`: a blank sheet is not OCR'd, a photo page is read outside
-its photographs only), red ink suppressed in the copy given to OCR (black text under a seal stays
+its photographs only, on a strip of its blocks of ink, :mod:`extractors.ocr_photo`), red ink suppressed in the copy given to OCR (black text under a seal stays
 readable), orientation and skew (:mod:`extractors.ocr_geometry`), one engine pass
 (:mod:`extractors.ocr_engine`), the boxes turned into the frame of the straightened page, printed text
 told from handwriting and merged into lines (:mod:`extractors.ocr_lines`), and the page's marks
@@ -11,6 +11,7 @@ told from handwriting and merged into lines (:mod:`extractors.ocr_lines`), and t
 
 from __future__ import annotations
 
+import logging
 import time
 from dataclasses import dataclass, field
 
@@ -19,11 +20,13 @@ import numpy as np
 
 from models import Line, Mark
 
-from extractors import ocr_engine, triage, vision
+from extractors import ocr_engine, ocr_photo, triage, vision
 from extractors.ocr_engine import Chars, EngineConfig
 from extractors.ocr_geometry import axis_of, binary_small, deskew, rotate, skew_of, straighten, upside_down_lines
 from extractors.ocr_inputs import DEFAULT_DPI
 from extractors.ocr_lines import classify_chars, merge_lines, pad_box
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -99,6 +102,20 @@ def ocr_image(
                            skipped="blank", timings=timings)
         if judged.kind == "photo":
             kind = "photo"
+            if engine_name != "none":
+                # the light pass: the blocks of ink outside the photographs on one strip (None: not
+                # upright text, read below band by band on the whitened page, turned as any page)
+                engine = ocr_engine.get_engine(engine_name, threads, config)
+                try:
+                    light = ocr_photo.read_outside_photos(image, judged, dpi, engine, engine_name, suppress_red, marks, lap)
+                except Exception:  # noqa: BLE001 - the page is still read, the slower way; the log keeps the cause
+                    log.warning("light pass over a photo page failed, reading it band by band", exc_info=True)
+                    light = None
+                if light is not None:
+                    lines, found, confidence, skew = light
+                    return OcrPage(lines=lines, confidence=confidence, marks=found, skew=skew, skipped="photo",
+                                   width=round(image.shape[1] * scale, 2), height=round(image.shape[0] * scale, 2),
+                                   timings=timings)
             original = image = triage.whiten(image, judged)
             lap("triage")
     red = vision.red_mask(image)

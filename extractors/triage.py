@@ -7,8 +7,9 @@
 * ``photo`` — photographs cover a good part of the page (a 照片 page of the evidence, a disc
   sleeve): blocks that are almost entirely non-paper over a large connected area, which text
   never is (lines leave paper between them). Only what lies outside the photographs is read
-  (captions, the page heading), in bands; the photographs themselves are neither OCR'd nor
-  searched for seals. The report lists the page as read in part.
+  (captions, the page heading, a seal beside them): :mod:`extractors.ocr_photo` stacks those
+  blocks of ink on one small strip; the photographs themselves are neither OCR'd nor searched
+  for seals. The report lists the page as read in part.
 * ``text`` — everything else, read in full.
 
 The thresholds lean towards ``text``: a page with one short line or a page number is read.
@@ -51,21 +52,28 @@ class Triage:
     photos: list[tuple[int, int, int, int]] = field(default_factory=list)
     #: Pixels of the photographs on the small copy (every non-paper pixel connected to a photograph).
     mask: np.ndarray | None = None
+    #: Ink outside the photographs on the small copy (captions, headings, seals, a page number).
+    text_ink: np.ndarray | None = None
+    #: Full-image pixels per pixel of the small copy (a whole number).
+    scale: int = 1
 
 
-def _small(image: np.ndarray) -> tuple[np.ndarray, float]:
-    k = max(image.shape[:2]) / SIDE
-    if k <= 1:
-        return image, 1.0
-    return cv2.resize(image, (max(1, round(image.shape[1] / k)), max(1, round(image.shape[0] / k))),
-                      interpolation=cv2.INTER_AREA), k
+def _small(image: np.ndarray) -> tuple[np.ndarray, int]:
+    """A copy of about :data:`SIDE` px, shrunk by a whole factor (OpenCV's area averaging is several
+    times faster for whole factors); the image's last rows and columns beyond a multiple are dropped."""
+    k = max(1, round(max(image.shape[:2]) / SIDE))
+    if k == 1:
+        return image, 1
+    h, w = image.shape[0] // k, image.shape[1] // k
+    return cv2.resize(image[: h * k, : w * k], (w, h), interpolation=cv2.INTER_AREA), k
 
 
-def _non_paper(small_rgb: np.ndarray, darker: int) -> np.ndarray:
+def _non_paper(small_rgb: np.ndarray, *darker: int) -> list[np.ndarray]:
+    """Masks (0/1) of the pixels this much darker than the paper, or saturated, one per ``darker``."""
     gray = cv2.cvtColor(small_rgb, cv2.COLOR_RGB2GRAY)
     paper = float(np.percentile(gray, 90))
-    sat = cv2.cvtColor(small_rgb, cv2.COLOR_RGB2HSV)[:, :, 1]
-    return ((gray < paper - darker) | (sat > INK_SATURATION)).astype(np.uint8)
+    coloured = cv2.cvtColor(small_rgb, cv2.COLOR_RGB2HSV)[:, :, 1] > INK_SATURATION
+    return [((gray < paper - d) | coloured).astype(np.uint8) for d in darker]
 
 
 def triage(image: np.ndarray) -> Triage:
@@ -73,17 +81,17 @@ def triage(image: np.ndarray) -> Triage:
     if image.ndim == 2:
         image = cv2.cvtColor(image, cv2.COLOR_GRAY2RGB)
     small, k = _small(np.ascontiguousarray(image[:, :, :3]))
-    ink = _non_paper(small, INK_DARKER)
+    ink, tone = _non_paper(small, INK_DARKER, 25)
     opened = cv2.morphologyEx(ink, cv2.MORPH_OPEN, np.ones((2, 2), np.uint8))
     count = int(cv2.countNonZero(opened))
     share = count / ink.size
     if count < BLANK_PIXELS:
         return Triage("blank", share)
-    tone = _non_paper(small, 25)
     photos = _photo_regions(tone, k, image.shape[:2])
     covered = sum((x1 - x0) * (y1 - y0) for x0, y0, x1, y1 in photos) / float(image.shape[0] * image.shape[1])
     if covered >= PHOTO_PAGE:
-        return Triage("photo", share, round(covered, 3), photos, _photo_mask(tone, photos, k))
+        mask = _photo_mask(tone, photos, k)
+        return Triage("photo", share, round(covered, 3), photos, mask, ink & (1 - mask), k)
     return Triage("text", share, round(covered, 3))
 
 
@@ -132,10 +140,15 @@ def _grow(mask: np.ndarray, x0: int, y0: int, x1: int, y1: int) -> tuple[int, in
     return x0, y0, x1, y1
 
 
+def paper_colour(image: np.ndarray) -> np.ndarray:
+    """The page's paper colour (per channel, the 90th percentile of a sample of its pixels)."""
+    return np.percentile(image[:: 8, :: 8].reshape(-1, image.shape[2] if image.ndim == 3 else 1), 90, axis=0)
+
+
 def whiten(image: np.ndarray, verdict: Triage) -> np.ndarray:
     """A copy of ``image`` with the photographs of ``verdict`` painted over in the page's paper colour."""
     out = image.copy()
-    paper = np.percentile(image[:: 8, :: 8].reshape(-1, image.shape[2] if image.ndim == 3 else 1), 90, axis=0)
+    paper = paper_colour(image)
     if verdict.mask is not None:
         full = cv2.resize(verdict.mask, (image.shape[1], image.shape[0]), interpolation=cv2.INTER_NEAREST)
         out[full > 0] = paper.astype(image.dtype)

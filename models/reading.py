@@ -113,6 +113,28 @@ def same_reading(a: str, b: str, max_look_alike: int | None = None) -> bool:
     return d.look_alike <= limit
 
 
+def lost_in_reading(short: str, long: str, max_lost: int = 2) -> bool:
+    """True when ``short`` is ``long`` with 1 to ``max_lost`` characters missing and nothing else
+    changed but look-alikes (``〔2024 889号`` read for ``〔2024〕2889号``: OCR loses a character or two
+    where glyphs run together or a gap swallows them). Whitespace is ignored."""
+    short = "".join(ch for ch in short if not ch.isspace())
+    long = "".join(ch for ch in long if not ch.isspace())
+    if not 1 <= len(long) - len(short) <= max_lost or not short:
+        return False
+    # the shortest alignment that keeps every character of ``short`` (an O(n·m) table of the
+    # fewest characters of ``long`` skipped to match its first i characters within the first j)
+    n, m = len(short), len(long)
+    inf = m + 1
+    best = [[inf] * (m + 1) for _ in range(n + 1)]
+    best[0] = list(range(m + 1))
+    for i in range(1, n + 1):
+        for j in range(i, m + 1):
+            x, y = short[i - 1], long[j - 1]
+            keep = best[i - 1][j - 1] if (x == y or _fold(x) == _fold(y) or look_alike(x, y)) else inf
+            best[i][j] = min(keep, best[i][j - 1] + 1)
+    return best[n][m] == m - n
+
+
 def majority_reading(values: Sequence[str] | Iterable[str]) -> str | None:
     """The reading most values agree on, counting a value's look-alike variants as votes for it
     (ties: the exact value seen most often, then the first); None for no values."""

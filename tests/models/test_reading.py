@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from models.reading import confusables, look_alike, majority_reading, reading_diff, same_reading
+from models.reading import confusables, look_alike, lost_in_reading, majority_reading, reading_diff, same_reading
 
 
 def test_the_table_is_loaded_and_symmetric():
@@ -63,3 +63,18 @@ def test_tolerant_patterns_match_look_alikes_one_for_one():
     assert tolerant("[^检]+").pattern == "[^检]+"          # a negated class is left as written
     m = tolerant("检察官").search("落款：检蔡官尹杰军")
     assert m and (m.start(), m.end()) == (3, 6)
+
+
+@pytest.mark.parametrize("short, long, lost", [
+    ("京丰检刑诉〔2024 889号", "京丰检刑诉〔2024〕2889号", True),    # the bracket and a digit lost where glyphs ran together
+    ("〔2024〕889号", "〔2024〕2889号", True),
+    ("〔2024〕89号", "〔2024〕2889号", True),
+    ("〔2024〕9号", "〔2024〕2889号", False),                 # three lost: too many to be a reading
+    ("宁六检刑诉〔2021〕1569号", "宁六检刑诉〔2021〕1567号", False),  # a different number
+    ("〔2021〕799号", "〔2021〕801号", False),
+    ("〔2024〕2889号", "〔2024〕2889号", False),               # nothing lost
+    ("京丰捡〔2024〕889号", "京丰检〔2024〕2889号", True),      # a look-alike besides the lost digit
+    ("〔2024〕2889号", "〔2024〕889号", False),                # the longer one is not lost from the shorter
+])
+def test_lost_in_reading(short, long, lost):
+    assert lost_in_reading(short, long) is lost

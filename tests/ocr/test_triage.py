@@ -143,3 +143,98 @@ def test_engine_variants_are_cached_apart_and_fall_back(monkeypatch):
     monkeypatch.setenv("ASSISTANT_OCR_BACKEND", "nonsense")
     assert ocr.EngineConfig.from_env() == ocr.EngineConfig(models="fp32")
     assert ocr.get_engine("rapidocr", 1) is not ocr.get_engine("rapidocr", 1, default)
+
+
+def _band_pass(image, monkeypatch):
+    """The page read as before the light pass: whitened, band by band."""
+    from extractors import ocr_photo
+
+    with monkeypatch.context() as m:
+        m.setattr(ocr_photo, "read_outside_photos", lambda *a, **k: None)
+        return ocr.ocr_image(image, dpi=200)
+
+
+@pytest.mark.parametrize("angle, dpi", [(-1.6, 200), (1.2, 200.0)])   # the pipeline passes its dpi as a float
+def test_photo_page_light_pass_reads_what_the_page_holds_where_it_lies(angle, dpi, monkeypatch):
+    """The blocks of ink outside the photographs are read on one strip: the same lines as reading
+    the whitened page band by band, a centred title stays printed, and the seal beside a caption
+    is found where it lies on the page (the strip's boxes are put back on the straightened page)."""
+    page = sheets.photo_page(12, title="现场照片（一）", seal=True)
+    image = degrade(page, Degradation(dpi=200, angle=angle, blur=0.5, noise=3.0, jpeg_quality=70), seed=12)
+    calls = []
+    real = ocr_engine.run_engine
+    monkeypatch.setattr(ocr_engine, "run_engine", lambda engine, name, img, *a, **k: calls.append(img.shape) or
+                        real(engine, name, img, *a, **k))
+    monkeypatch.setattr(triage, "whiten", lambda *a, **k: pytest.fail("the light pass fell back to the whitened page"))
+    light = ocr.ocr_image(image, dpi=dpi)
+    monkeypatch.undo()
+    assert light.skipped == "photo" and len(calls) == 1
+    assert calls[0][0] * calls[0][1] < 0.1 * image.shape[0] * image.shape[1]   # a strip, not the page
+    texts = [ln.text for ln in light.lines]
+    assert texts[0].startswith("现场照片") and any("照片1" in t for t in texts) and any("照片2" in t for t in texts)
+    assert abs(light.skew - angle) < 0.4
+    seals = [m for m in light.marks if m.kind == "seal"]
+    bands = _band_pass(image, monkeypatch)
+    [band_seal] = [m for m in bands.marks if m.kind == "seal"]
+    assert len(seals) == 1 and all(abs(a - b) < 6 for a, b in zip(seals[0].bbox, band_seal.bbox))
+    assert [t.replace("（", "(").replace("）", ")") for t in texts] == \
+        [ln.text.replace("（", "(").replace("）", ")") for ln in bands.lines]
+    for mine, theirs in zip(light.lines, bands.lines):
+        assert all(abs(a - b) < 6 for a, b in zip(mine.bbox, theirs.bbox)), (mine, theirs)
+
+
+def test_photo_page_on_its_side_falls_back_and_is_turned():
+    import numpy as np
+
+    image = np.ascontiguousarray(np.rot90(_scanned(sheets.photo_page(13), seed=13)))
+    page = ocr.ocr_image(image, dpi=200)
+    assert page.skipped == "photo" and page.rotation in (90, 270)
+    assert "照片1" in page.text and "照片2" in page.text
+
+
+def test_light_pass_blocks_and_reading_order():
+    from models import Line
+
+    from extractors import ocr_photo
+
+    image = _scanned(sheets.photo_page(14), seed=14)
+    verdict = triage.triage(image)
+    boxes = ocr_photo.blocks(verdict, image.shape[:2])
+    assert len(boxes) == 2 and all(y1 - y0 < 120 for _, y0, _, y1 in boxes)   # the two captions, nothing else
+    assert boxes[0][1] < boxes[1][1]
+    right_higher = Line(text="侧面", bbox=(400, 300, 430, 312))
+    left = Line(text="正面", bbox=(100, 303, 130, 315))
+    below = Line(text="姓名：某某", bbox=(90, 340, 200, 352))
+    assert [ln.text for ln in ocr_photo.reading_order([below, right_higher, left])] == ["正面", "侧面", "姓名：某某"]
+
+
+def test_engine_overrides_last_one_pass(monkeypatch):
+    """The light pass detects at page scale and recognises lines one at a time; the engine every
+    other page shares keeps its own settings afterwards, also when the pass fails."""
+    engine = ocr_engine.get_engine("rapidocr", 1)
+    side, batch = engine.text_det.limit_side_len, engine.text_rec.rec_batch_num
+    seen = []
+    real = engine.detect_and_crop
+
+    def spy(*a, **k):
+        seen.append((engine.text_det.limit_side_len, engine.text_rec.rec_batch_num))
+        return real(*a, **k)
+
+    monkeypatch.setattr(engine, "detect_and_crop", spy)
+    strip = _scanned(sheets.separator_sheet("证据材料", seed=15))[600:900]
+    results, _ = ocr_engine.run_engine(engine, "rapidocr", strip, det_scale=0.4, rec_batch=1)
+    assert seen == [(round(max(strip.shape[:2]) * 0.4), 1)] and any("证据" in r[1] for r in results)
+    assert (engine.text_det.limit_side_len, engine.text_rec.rec_batch_num) == (side, batch)
+    monkeypatch.setattr(engine, "detect_and_crop", lambda *a, **k: 1 / 0)
+    with pytest.raises(ZeroDivisionError):
+        ocr_engine.run_engine(engine, "rapidocr", strip, det_scale=0.4, rec_batch=1)
+    assert (engine.text_det.limit_side_len, engine.text_rec.rec_batch_num) == (side, batch)
+
+
+def test_a_failing_light_pass_loses_no_page(monkeypatch, caplog):
+    from extractors import ocr_photo
+
+    monkeypatch.setattr(ocr_photo, "read_outside_photos", lambda *a, **k: 1 / 0)
+    page = ocr.ocr_image(_scanned(sheets.photo_page(16)), dpi=200.0)
+    assert page.skipped == "photo" and "照片1" in page.text and "照片2" in page.text
+    assert "light pass over a photo page failed" in caplog.text
