@@ -115,7 +115,7 @@ def same_reading(a: str, b: str, max_look_alike: int | None = None) -> bool:
 
 def lost_in_reading(short: str, long: str, max_lost: int = 2) -> bool:
     """True when ``short`` is ``long`` with 1 to ``max_lost`` characters missing and nothing else
-    changed but look-alikes (``〔2024 889号`` read for ``〔2024〕2889号``: OCR loses a character or two
+    changed but look-alikes (``〔2024 712号`` read for ``〔2024〕4712号``: OCR loses a character or two
     where glyphs run together or a gap swallows them). Whitespace is ignored."""
     short = "".join(ch for ch in short if not ch.isspace())
     long = "".join(ch for ch in long if not ch.isspace())

@@ -194,7 +194,7 @@ def _prefix(number: str) -> str:
 class CON004(Rule):
     """文号、案号格式不规范，年份与成文日期不符，或引用的文号与原文书不一致。
 
-    检查内容：检察院文书文号须为“××检××〔年份〕×号”，公安文书“××〔年份〕×号”，法院案号“（年份）××刑×号”；文号年份与成文日期年份不同即报（法院案号为立案年份，仅晚于判决年份时报）；文书引用的文号（如起诉书引用起诉意见书文号、判决书引用起诉书文号）与卷内原文书文号机关代字相同而编号不同即报；识别文字中两者仅差识别漏掉的一两个字符（“〔2024 889号”与“〔2024〕2889号”）只作核对提示。
+    检查内容：检察院文书文号须为“××检××〔年份〕×号”，公安文书“××〔年份〕×号”，法院案号“（年份）××刑×号”；文号年份与成文日期年份不同即报（法院案号为立案年份，仅晚于判决年份时报）；文书引用的文号（如起诉书引用起诉意见书文号、判决书引用起诉书文号）与卷内原文书文号机关代字相同而编号不同即报；识别文字中两者仅差识别漏掉的一两个字符（“〔2024 712号”与“〔2024〕4712号”）只作核对提示。
     为何是问题：文号错误影响文书的唯一识别和引用关系，多见于套用模板。
     违规示例：起诉书引用“京朝公诉字〔2024〕101号”起诉意见书，而卷内起诉意见书文号为“京朝公诉字〔2024〕110号”；或文号用“[2024]”。
     规范示例：京朝检刑诉〔2024〕123号，成文日期2024年。
@@ -239,7 +239,7 @@ class CON004(Rule):
                     evidence = ev(doc, V.CITED_DOC_NUMBERS) + ev(d, V.DOC_NUMBER)
                     if ((ocr_grade(doc, V.CITED_DOC_NUMBERS) or ocr_grade(d, V.DOC_NUMBER))
                             and (lost_in_reading(cited, n) or lost_in_reading(n, cited))):
-                        # 〔2024 889号 against 〔2024〕2889号: characters lost in recognition, not a
+                        # 〔2024 712号 against 〔2024〕4712号: characters lost in recognition, not a
                         # different number — a reading to check, never an inconsistency
                         ctx.hint(f"{label(doc)}引用文号读作“{cited}”，卷内{label(d)}文号读作“{n}”，两者仅差识别中可能漏掉的"
                                  "个别字符，请人工核对。", evidence, key=f"reading|cite|{doc.id}|{cited}")
