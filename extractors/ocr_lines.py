@@ -19,6 +19,7 @@ from models import Line
 
 from extractors import vision
 from extractors.ocr_engine import MIN_LINE_SCORE
+from extractors.patterns import page_stamp
 
 
 def merge_lines(chars: list[tuple[tuple[float, float, float, float], str, float]], gap_factor: float = 2.5) -> list[Line]:
@@ -77,7 +78,7 @@ PEN_BLUE = 8.0
 
 def classify_chars(
     image: np.ndarray, red: np.ndarray, results: list, scale: float, gray: np.ndarray | None = None,
-    centres: list[float] | None = None,
+    centres: list[float] | None = None, stamps: list[bool] | None = None,
 ) -> tuple[list[tuple[tuple[float, float, float, float], str, float]], list[tuple[tuple[float, float, float, float], str, float]]]:
     """Split recognised characters into printed text and handwriting.
 
@@ -89,9 +90,16 @@ def classify_chars(
     line's printed ink height so punctuation stays on its row. ``gray`` is the page in
     grey when the caller has it already. ``centres`` gives, per result, the x (px) of the page's
     centre line when the image is not the whole page (blocks cut from it, :mod:`extractors.ocr_photo`).
+    A page number stamped in the top or bottom margin (:func:`extractors.patterns.page_stamp`) stays
+    printed whatever its ink — a numbering stamp's blue or red, a larger size — for the volume's page
+    numbers are read from it; ``stamps`` says per result which are stamps when the image is not
+    the whole page (default: judged from the results' boxes on this image).
     """
     if not results:
         return [], []
+    if stamps is None:
+        stamps = [page_stamp(r[1], float(r[0][:, 1].min()), float(r[0][:, 1].max()), image.shape[0]) is not None
+                  for r in results]
     gray = cv2.cvtColor(image, cv2.COLOR_RGB2GRAY) if gray is None else gray.copy()
     near_red = None
     if cv2.countNonZero(red):
@@ -140,8 +148,8 @@ def classify_chars(
         middle, width = (w_px / 2, w_px) if centres is None else (centres[n], 2 * centres[n])
         # a flat glyph (一, 、, brackets) is no sign of a smaller size: the line's lowest full glyph decides
         full = heights[heights >= 0.6 * float(np.median(heights))]
-        title = (len(row) <= 15 and float(np.median(heights)) > 1.25 * body
-                 and abs(centre - middle) < 0.08 * width and float(np.min(full)) > 0.9 * body)
+        title = stamps[n] or (len(row) <= 15 and float(np.median(heights)) > 1.25 * body
+                              and abs(centre - middle) < 0.08 * width and float(np.min(full)) > 0.9 * body)
         keep = []
         for i, (r, hgt) in enumerate(zip(row, heights)):
             ch, score, x0, top, x1, bottom, tint, sealed = r

@@ -1,12 +1,13 @@
 """OCR of one page image in this process: :func:`ocr_image` → :class:`OcrPage`.
 
-Per page: triage (:mod:`extractors.triage`: a blank sheet is not OCR'd, a photo page is read outside
-its photographs only, on a strip of its blocks of ink, :mod:`extractors.ocr_photo`), red ink suppressed in the copy given to OCR (black text under a seal stays
-readable), orientation and skew (:mod:`extractors.ocr_geometry`), one engine pass
-(:mod:`extractors.ocr_engine`), the boxes turned into the frame of the straightened page, printed text
-told from handwriting and merged into lines (:mod:`extractors.ocr_lines`), and the page's marks
-(:mod:`extractors.vision`). ``OcrPage.timings`` holds the CPU seconds of each stage
-(``bench/ocr_pages.py`` sums them).
+Per page: triage (:mod:`extractors.triage`: a blank sheet is not OCR'd, a photo page is read
+outside its photographs only, on a strip of its blocks of ink, :mod:`extractors.ocr_photo`), red
+ink suppressed in the copy given to OCR (black text under a seal stays readable), orientation and
+skew (:mod:`extractors.ocr_geometry`), one engine pass (:mod:`extractors.ocr_engine`), page numbers
+stamped in red read apart (:mod:`extractors.ocr_stamps`), the boxes turned into the frame of the
+straightened page, printed text told from handwriting and merged into lines
+(:mod:`extractors.ocr_lines`), and the page's marks (:mod:`extractors.vision`).
+``OcrPage.timings`` holds the CPU seconds of each stage (``bench/ocr_pages.py`` sums them).
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ import numpy as np
 
 from models import Line, Mark
 
-from extractors import ocr_engine, ocr_photo, triage, vision
+from extractors import ocr_engine, ocr_photo, ocr_stamps, triage, vision
 from extractors.ocr_engine import Chars, EngineConfig
 from extractors.ocr_geometry import axis_of, binary_small, deskew, rotate, skew_of, straighten, upside_down_lines
 from extractors.ocr_inputs import DEFAULT_DPI
@@ -163,6 +164,11 @@ def ocr_image(
             lap("engine")
     else:
         page.warning = "未启用文字识别（ASSISTANT_OCR_ENGINE=none），图像页未识别文字。"
+    if engine_name != "none" and suppress_red:
+        # a page number stamped in red faded with the seals: read from the page as it is
+        results = results + ocr_stamps.new_ones(
+            ocr_stamps.red_stamps(ocr_engine.get_engine(engine_name, threads, config), engine_name, image, dpi), results)
+        lap("engine")
     if skew:
         # the engine read the page as it lies (its crops follow each tilted line); boxes are turned
         # into the frame of the straightened page, where characters, lines and marks are measured

@@ -22,9 +22,10 @@ import numpy as np
 
 from models import Line, Mark
 
-from extractors import ocr_engine, vision
+from extractors import ocr_engine, ocr_stamps, vision
 from extractors.ocr_geometry import deskew, straighten
 from extractors.ocr_lines import classify_chars, merge_lines, pad_box
+from extractors.patterns import page_stamp
 from extractors.triage import Triage, paper_colour
 
 #: Growth (small-copy px, rows × columns) that joins the characters of a line into one block.
@@ -110,6 +111,11 @@ class Strip:
         i = self._block(float(quad[:, 1].mean()))
         return self.page_width / 2 - self.boxes[i][0] + self.left
 
+    def quad_on_page(self, quad: np.ndarray) -> np.ndarray:
+        """A quad (px) of the strip as cut on the page as cut (px)."""
+        i = self._block(float(quad[:, 1].mean()))
+        return quad + np.array([float(self.boxes[i][0] - self.left), float(self.boxes[i][1] - self.tops[i])])
+
     def to_page(self, box: tuple[float, ...], scale: float, back: np.ndarray | None, turn: np.ndarray | None
                 ) -> tuple[float, float, float, float]:
         """A box (points) of the straightened strip on the straightened page (points).
@@ -175,6 +181,12 @@ def read_outside_photos(
         return None
     scale = 72.0 / dpi
     centres = [strip.centre(r[0]) for r in results]
+    on_page = [strip.quad_on_page(r[0]) for r in results]
+    stamps = [page_stamp(r[1], float(q[:, 1].min()), float(q[:, 1].max()), page_shape[0]) is not None
+              for r, q in zip(results, on_page)]
+    # a page number stamped in red faded with the strip's red ink: read from the page as it is
+    red_numbers = (ocr_stamps.new_ones(ocr_stamps.red_stamps(engine, engine_name, image, dpi), [(q,) for q in on_page])
+                   if suppress_red else [])
     skew = skew_of_lines(results)
     image, back, turn = strip.image, None, None
     if skew:
@@ -188,7 +200,7 @@ def read_outside_photos(
         back = cv2.invertAffineTransform(m)
         turn = cv2.getRotationMatrix2D((page_shape[1] / 2, page_shape[0] / 2), -skew, 1.0)
     gray = cv2.cvtColor(image, cv2.COLOR_RGB2GRAY)
-    printed, _ = classify_chars(image, red, results, scale, gray, centres)
+    printed, _ = classify_chars(image, red, results, scale, gray, centres, stamps)
     lines = merge_lines(printed)
     confidence = 0.0
     if lines:
@@ -203,6 +215,10 @@ def read_outside_photos(
         found = [m.model_copy(update={"bbox": strip.to_page(m.bbox, scale, back, turn)}) for m in found]
         lap("marks")
     lines = [ln.model_copy(update={"bbox": strip.to_page(ln.bbox, scale, back, turn)}) for ln in lines]
+    for quad, text, score, *_ in red_numbers:
+        q = quad @ turn[:, :2].T + turn[:, 2] if turn is not None else quad
+        lines.append(Line(text=text.strip(), confidence=round(float(score), 4),
+                          bbox=tuple(round(float(v) * scale, 1) for v in (q[:, 0].min(), q[:, 1].min(), q[:, 0].max(), q[:, 1].max()))))
     return reading_order(lines), found, confidence, skew
 
 

@@ -63,3 +63,20 @@ LABELLED_NAME = re.compile(rf"(?P<label>姓名|被讯问人|被告知人|受送�
                            rf"(?P<name>[\u4e00-\u9fff]{{2,4}}(?:[、，,][\u4e00-\u9fff]{{2,4}})*)")
 FACT_START = re.compile(r"(经依法审查查明|经审查查明|经审理查明|经依法侦查查明|经侦查查明|现查明|审查查明|查明)[：:，,]?")
 OPINION_START = re.compile(r"(本院认为|综上所述|上述犯罪事实)")
+
+#: A page number stamped (or printed by the filing system) alone in the top or bottom margin of a
+#: dossier page: ``12``, ``第12页``, ``- 12 -``, ``12页`` (never with 共: that is a document's own count).
+PAGE_STAMP = re.compile(r"^(?:第\s*)?[-—–]?\s*(\d{1,4})\s*[-—–]?\s*(?:页)?$")
+#: Share of the page height at the top and at the foot where page stamps stand.
+STAMP_MARGIN = 0.1
+
+
+def page_stamp(text: str, y0: float, y1: float, height: float) -> int | None:
+    """The number of a page stamp: ``text`` (spaces removed) is :data:`PAGE_STAMP`, at most 8
+    characters, and its box (``y0``–``y1`` in the units of ``height``) lies in the top or bottom
+    :data:`STAMP_MARGIN` of the page; else None."""
+    text = re.sub(r"\s+", "", text)
+    m = PAGE_STAMP.match(text)
+    if not m or len(text) > 8 or not height:
+        return None
+    return int(m.group(1)) if y1 <= height * STAMP_MARGIN or y0 >= height * (1 - STAMP_MARGIN) else None

@@ -28,12 +28,9 @@ from dataclasses import dataclass
 
 from models import Line, Page, TocEntry, Volume, vocab
 
+from extractors.patterns import STAMP_MARGIN, page_stamp
 from extractors.text import compact
 
-#: A stamped page number: ``12``, ``第12页``, ``- 12 -``, ``12页`` (never with 共: that is a document's own count).
-_STAMP = re.compile(r"^(?:第\s*)?[-—–]?\s*(\d{1,4})\s*[-—–]?\s*(?:页)?$")
-#: Share of the page height at the top and at the foot where stamps are looked for.
-_MARGIN = 0.1
 #: A 目录 header row: 序号 and a page column, with a name column.
 _TOC_HEAD = re.compile(r"序\s*号")
 _TOC_PAGE_COL = re.compile(r"页\s*(?:号|次|码)|起止页|页\s*数")
@@ -62,13 +59,9 @@ def _stamp_candidate(page: Page) -> tuple[Line, int] | None:
     if not page.lines or not page.height:
         return None
     for line in (page.lines[0], page.lines[-1]):
-        text = compact(line.text)
-        m = _STAMP.match(text)
-        if not m or len(text) > 8:
-            continue
-        top, bottom = line.bbox[3] <= page.height * _MARGIN, line.bbox[1] >= page.height * (1 - _MARGIN)
-        if top or bottom:
-            return line, int(m.group(1))
+        number = page_stamp(compact(line.text), line.bbox[1], line.bbox[3], page.height)
+        if number is not None:
+            return line, number
     return None
 
 
@@ -475,8 +468,8 @@ def read_toc(page: Page, entries: list[TocEntry], columns: list[tuple[str, float
             if columns:
                 columns = anchor_columns(columns, rows[i + 1:])
             continue
-        if not head or _NOTE.match(compact(text)) or (_STAMP.match(compact(text)) and len(compact(text)) <= 8
-                                                       and box[1] >= page.height * (1 - _MARGIN)):
+        if not head or _NOTE.match(compact(text)) or (box[1] >= page.height * (1 - STAMP_MARGIN)
+                                                       and page_stamp(compact(text), box[1], box[3], page.height) is not None):
             continue
         cells = _split_columns(row, columns) if columns else None
         entry = _entry_from_columns(cells) if cells else parse_toc_row(text)
