@@ -69,6 +69,8 @@ def _clean_number(text: str) -> str:
     s = re.sub(r"^(?:文号|案号|编号)", "", re.sub(r"\s", "", text))
     s = re.split(r"[以院局经据照于的书为与及和对、，,：:]", s.split("〔")[0].split("[")[0].split("［")[0])[-1] + s[len(s.split("〔")[0].split("[")[0].split("［")[0]):]
     s = s.replace("[", "〔").replace("]", "〕").replace("［", "〔").replace("］", "〕")
+    # a bracket pair read in two widths (``(刑）`` through OCR): one width, the full one it also has
+    s = re.sub(r"\(([^()（）]{1,4})）|（([^()（）]{1,4})\)", lambda m: f"（{m.group(1) or m.group(2)}）", s)
     return re.sub(r"^[(（](\d{4})[)）]", r"（\1）", s)
 
 

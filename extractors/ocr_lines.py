@@ -78,7 +78,7 @@ PEN_BLUE = 8.0
 
 def classify_chars(
     image: np.ndarray, red: np.ndarray, results: list, scale: float, gray: np.ndarray | None = None,
-    centres: list[float] | None = None, stamps: list[bool] | None = None,
+    centres: list[float] | None = None, stamps: list[bool] | None = None, sealed: np.ndarray | None = None,
 ) -> tuple[list[tuple[tuple[float, float, float, float], str, float]], list[tuple[tuple[float, float, float, float], str, float]]]:
     """Split recognised characters into printed text and handwriting.
 
@@ -93,7 +93,9 @@ def classify_chars(
     A page number stamped in the top or bottom margin (:func:`extractors.patterns.page_stamp`) stays
     printed whatever its ink — a numbering stamp's blue or red, a larger size — for the volume's page
     numbers are read from it; ``stamps`` says per result which are stamps when the image is not
-    the whole page (default: judged from the results' boxes on this image).
+    the whole page (default: judged from the results' boxes on this image). ``sealed`` marks the
+    discs of the seals of a greyscale page: a character under one is never judged handwritten by its
+    height (the seal's strokes make it tall), as a black character under red ink is not.
     """
     if not results:
         return [], []
@@ -130,9 +132,10 @@ def classify_chars(
                 top, bottom, tint = ly0, ly1, 0.0
             # a black character under a seal: seal ink the red mask misses stretches its ink upwards
             # (the seal's own red characters leave only sparse traces once red is whitened)
-            sealed = (near_red is not None and rows.size > 0 and bool(near_red[ly0:ly1, x0:x1].any())
-                      and float(cell.mean()) >= SEALED_INK)
-            row.append((ch, score, x0, top, x1, bottom, tint, sealed))
+            under = ((near_red is not None and bool(near_red[ly0:ly1, x0:x1].any()))
+                     or (sealed is not None and bool(sealed[ly0:ly1, x0:x1].any())))
+            in_seal = under and rows.size > 0 and float(cell.mean()) >= SEALED_INK
+            row.append((ch, score, x0, top, x1, bottom, tint, in_seal))
         measured.append((quad, row))
     cjk = [r[5] - r[3] for _, row in measured for r in row if "\u4e00" <= r[0] <= "\u9fff"]
     body = float(np.median(cjk)) if cjk else float(np.median([r[5] - r[3] for _, row in measured for r in row] or [1.0]))
@@ -152,10 +155,13 @@ def classify_chars(
                               and abs(centre - middle) < 0.08 * width and float(np.min(full)) > 0.9 * body)
         keep = []
         for i, (r, hgt) in enumerate(zip(row, heights)):
-            ch, score, x0, top, x1, bottom, tint, sealed = r
-            if score < MIN_LINE_SCORE:
+            ch, score, x0, top, x1, bottom, tint, in_seal = r
+            if score < MIN_LINE_SCORE and not in_seal:
+                # an unsure character under a seal is kept: the seal's strokes are the doubt, and a
+                # name or date missing a character reads as another one (a surname lost, the given
+                # name left looks like a name of its own)
                 continue
-            high = hgt > HANDWRITING_HEIGHT * body and not sealed
+            high = hgt > HANDWRITING_HEIGHT * body and not in_seal
             if not title and (i >= tail or high or tint - page_tint > PEN_BLUE):
                 written.append(((x0 * scale, top * scale, x1 * scale, bottom * scale), ch, score))
             else:

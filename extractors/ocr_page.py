@@ -178,7 +178,13 @@ def ocr_image(
         image, red = deskew(image, skew), deskew(red, skew, cv2.INTER_NEAREST)
     lap("geometry")
     gray = cv2.cvtColor(image, cv2.COLOR_RGB2GRAY)
-    printed, written = classify_chars(image, red, results, scale, gray)
+    seals = None
+    if results and vision.colourless(image):
+        # a greyscale scan: a seal's strokes crossing the 落款 make its characters look tall, like
+        # handwriting (on a colour page the red mask tells; here the seal's disc does)
+        seals = vision.grey_seals(gray, 1.0 / (scale * 25.4 / 72.0))
+    printed, written = classify_chars(image, red, results, scale, gray,
+                                      sealed=seals.discs if seals is not None and seals.rings else None)
     page.lines = merge_lines(printed)
     if page.lines:
         total = sum(len(ln.text) for ln in page.lines) or 1
@@ -186,6 +192,7 @@ def ocr_image(
     lap("lines")
     if marks and not (page.skipped == "photo" and not results):  # a photo page without a line: no slot to mark
         boxes = [pad_box(ln.bbox) for ln in page.lines]
-        page.marks = vision.detect_marks(image, page.width, page.height, boxes if results else None, red=red, gray=gray)
+        page.marks = vision.detect_marks(image, page.width, page.height, boxes if results else None, red=red, gray=gray,
+                                         seals=seals)
         lap("marks")
     return page

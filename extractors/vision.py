@@ -33,6 +33,8 @@ reported on seeds 900–903): see the figures in that script's docstring.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import cv2
 import numpy as np
 
@@ -172,6 +174,7 @@ def detect_marks(
     handwriting: bool = True,
     red: np.ndarray | None = None,
     gray: np.ndarray | None = None,
+    seals: GreySeals | None = None,
 ) -> list[Mark]:
     """Find seals, fingerprints, other red ink and handwriting on one page image.
 
@@ -179,7 +182,7 @@ def detect_marks(
     OCR lines of printed text; dark ink outside them is a handwriting candidate. Without
     them, handwriting is looked for with shape cues only (less reliable). ``red`` (the
     :func:`red_mask` of the image) and ``gray`` (the image in grey) save recomputing them
-    when the caller has them.
+    when the caller has them; ``seals`` the :func:`grey_seals` of a greyscale page, likewise.
     """
     if image_rgb.ndim == 2:
         image_rgb = cv2.cvtColor(image_rgb, cv2.COLOR_GRAY2RGB)
@@ -193,7 +196,7 @@ def detect_marks(
         gray = cv2.cvtColor(image_rgb, cv2.COLOR_RGB2GRAY)
     if colourless(image_rgb):
         # a greyscale scan: seals and fingerprints have no colour, only their shape
-        found, mask = _grey_marks(gray, px_per_mm, sx, sy, text_boxes)
+        found, mask = _grey_marks(gray, px_per_mm, sx, sy, text_boxes, seals)
         marks.extend(found)
     if handwriting:
         red_boxes = [m.bbox for m in marks]
@@ -229,8 +232,34 @@ def colourless(image_rgb: np.ndarray, step: int = 7) -> bool:
     return float(np.percentile(spread, 99.9)) < COLOURLESS_SPREAD
 
 
+@dataclass
+class GreySeals:
+    """Seal rings of a greyscale page (``(x, y, r, cover)`` px), their discs, and their ink: the
+    pixels inside a disc with the grey of its ring (the role the red mask plays on a colour page)."""
+
+    rings: list[tuple[float, float, float, float]]
+    discs: np.ndarray
+    ink: np.ndarray
+
+
+def grey_seals(gray: np.ndarray, px_per_mm: float) -> GreySeals:
+    """The seals of a greyscale page (see :class:`GreySeals`); darker ink inside a seal (a signature,
+    the 落款 date) is not the seal's ink."""
+    _, ink = cv2.threshold(gray, 0, 255, cv2.THRESH_BINARY_INV | cv2.THRESH_OTSU)
+    discs = np.zeros_like(gray)
+    mask = np.zeros_like(gray)
+    rings = _grey_rings(gray, ink > 0, px_per_mm)
+    for x, y, r, _ in rings:
+        disc = np.zeros_like(gray)
+        cv2.circle(disc, (int(x), int(y)), int(r * 1.04), 255, -1)
+        discs |= disc
+        level = _ring_level(gray, ink > 0, x, y, r)
+        mask[(disc > 0) & (np.abs(gray.astype(np.int16) - int(level)) <= GREY_SEAL_TOLERANCE)] = 255
+    return GreySeals(rings, discs, mask)
+
+
 def _grey_marks(gray: np.ndarray, px_per_mm: float, sx: float, sy: float,
-                text_boxes: list[BBoxPt] | None) -> tuple[list[Mark], np.ndarray]:
+                text_boxes: list[BBoxPt] | None, seals: GreySeals | None = None) -> tuple[list[Mark], np.ndarray]:
     """Seals and fingerprints of a greyscale page, and a mask of their ink (the role the red mask
     plays on a colour page: their strokes are not handwriting).
 
@@ -240,18 +269,10 @@ def _grey_marks(gray: np.ndarray, px_per_mm: float, sx: float, sy: float,
     * fingerprint — a filled, round blob of fingerprint size outside printed text and seals
       (:func:`_grey_blobs`).
     """
-    _, ink = cv2.threshold(gray, 0, 255, cv2.THRESH_BINARY_INV | cv2.THRESH_OTSU)
-    discs = np.zeros_like(gray)
-    mask = np.zeros_like(gray)
-    marks: list[Mark] = []
-    for x, y, r, cover in _grey_rings(gray, ink > 0, px_per_mm):
-        marks.append(Mark(kind="seal", bbox=_to_pt(x - r, y - r, 2 * r, 2 * r, sx, sy), score=round(cover, 3)))
-        disc = np.zeros_like(gray)
-        cv2.circle(disc, (int(x), int(y)), int(r * 1.04), 255, -1)
-        discs |= disc
-        # the seal's own ink has the grey of its ring; darker ink inside it (a signature, the 落款 date) stays ink
-        level = _ring_level(gray, ink > 0, x, y, r)
-        mask[(disc > 0) & (np.abs(gray.astype(np.int16) - int(level)) <= GREY_SEAL_TOLERANCE)] = 255
+    seals = grey_seals(gray, px_per_mm) if seals is None else seals
+    rings, discs, mask = seals.rings, seals.discs, seals.ink.copy()
+    marks = [Mark(kind="seal", bbox=_to_pt(x - r, y - r, 2 * r, 2 * r, sx, sy), score=round(cover, 3))
+             for x, y, r, cover in rings]
     paper = _paper_level(gray)
     for x, y, w, h, score in _grey_blobs(gray, px_per_mm, sx, sy, text_boxes, discs, paper):
         marks.append(Mark(kind="fingerprint", bbox=_to_pt(x, y, w, h, sx, sy), score=score))

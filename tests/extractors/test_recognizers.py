@@ -293,3 +293,14 @@ def test_a_doc_number_whose_closing_bracket_ocr_lost(source, expected):
                source=source, doc_type=vocab.ARREST_REQUEST)
     value = got.fields.get(vocab.DOC_NUMBER)
     assert (value.value if value else None) == expected
+
+
+@pytest.mark.parametrize("read, expected", [
+    ("京公朝(刑）提捕字〔2021〕1357号", "京公朝（刑）提捕字〔2021〕1357号"),   # one bracket of the pair read half-width
+    ("京公朝（刑)诉字〔2021〕2468号", "京公朝（刑）诉字〔2021〕2468号"),
+    ("京公朝(刑)诉字〔2021〕2468号", "京公朝(刑)诉字〔2021〕2468号"),      # one width throughout: as written
+])
+def test_a_doc_number_read_with_brackets_of_two_widths(read, expected):
+    got = _run("{extractor: doc_numbers}", f"北京市公安局朝阳分局\n起诉意见书\n{read}\n犯罪嫌疑人某某，男，",
+               source="ocr", doc_type=vocab.PROSECUTION_OPINION)
+    assert got.fields[vocab.DOC_NUMBER].value == expected
