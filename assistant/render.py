@@ -261,7 +261,7 @@ def html_context(report: dict[str, Any]) -> dict[str, Any]:
     return {
         "schema_version": report.get("schema_version", "1"),
         "dossier": {"name": dossier.get("name", ""), "files": dossier.get("files") or [], "pages": dossier.get("pages", 0)},
-        "case": {"doc_numbers": [], "suspects": [], "charges": [], "dates": {}, **(report.get("case") or {})},
+        "case": {"doc_numbers": [], "suspects": [], "charges": [], "dates": {}, "unsure_dates": [], **(report.get("case") or {})},
         "grade": report.get("grade", ""),
         "grade_class": _grade_class(report.get("grade", "")),
         "points": report.get("points", 0),

@@ -76,8 +76,9 @@ def department_of(report: dict[str, Any]) -> str:
 
 def closing_date(report: dict[str, Any]) -> str:
     dates = (report.get("case") or {}).get("dates") or {}
+    unsure = set((report.get("case") or {}).get("unsure_dates") or [])
     for event in ("判决", "不起诉", "起诉"):
-        if dates.get(event):
+        if dates.get(event) and event not in unsure:   # a date under a seal read uncertainly is no 办结日期
             return str(dates[event])
     return ""
 

@@ -39,17 +39,13 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Iterable, NoReturn
 
-from models import CaseFile, Document, Evidence, Finding, vocab
+from models import UNSURE_BELOW, CaseFile, Document, Evidence, Finding, vocab
 
 from checks.catalog import Catalog, CatalogEntry
 
 DOC_HEADINGS = ("检查内容", "为何是问题", "违规示例", "规范示例")
-
-
-
-#: Field values read below this confidence are not concluded on (an OCR date under a seal, where a
-#: digit is easily lost in the red ink); a rule needing one skips with a warning (:meth:`Context.unusable`).
-UNSURE_BELOW = 0.6
+# Field values read below models.UNSURE_BELOW are not concluded on (an OCR date under a seal, where a
+# digit is easily lost in the seal's ink); a rule needing one skips with a warning (:meth:`Context.unusable`).
 
 
 class Skip(Exception):

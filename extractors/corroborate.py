@@ -18,12 +18,10 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 
-from models import Document, Evidence, Field, vocab
+from models import UNSURE_BELOW, Document, Evidence, Field, vocab
 
 from extractors.normalize import DATE_CHARS, DATE_RE, date_spellings, parse_date
 
-#: Fields below this confidence are uncertain (the rules' ``UNSURE_BELOW``; numbers under a seal).
-UNCERTAIN_BELOW = 0.6
 #: Confidence of a reading another document confirms.
 CONFIRMED = 0.85
 _ISO = re.compile(r"^\d{4}-\d{2}-\d{2}")
@@ -108,7 +106,7 @@ def corroborate_dates(documents: list[Document], text_of: dict[str, object] | No
     seal) takes that date. ``text_of`` maps a document id to its :class:`~extractors.text.DocText`,
     for the confirming evidence's page and box. Returns how many fields were confirmed."""
     uncertain = [(d, name, f) for d in documents for name, f in d.fields.items()
-                 if f.confidence < UNCERTAIN_BELOW and isinstance(f.value, str) and _ISO.match(f.value)]
+                 if f.confidence < UNSURE_BELOW and isinstance(f.value, str) and _ISO.match(f.value)]
     uncertain += [(d, vocab.DATE, f) for d in documents if (f := _unparsed_closing_date(d)) is not None]
     if not uncertain:
         return 0

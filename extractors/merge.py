@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from models import CaseSummary, Document, Person, vocab
+from models import UNSURE_BELOW, CaseSummary, Document, Person, vocab
 
 #: Case events (``CaseSummary.dates`` keys) and where they are read: (document type, field), first found wins.
 EVENT_SOURCES: dict[str, tuple[tuple[str, str], ...]] = {
@@ -46,11 +46,15 @@ def summarize(documents: list[Document]) -> CaseSummary:
             elif c.count("、") > summary.charges[same].count("、"):  # the spelling with its 、 (OCR drops marks)
                 summary.charges[same] = c
     for event, sources in EVENT_SOURCES.items():
-        for doc_type, field in sources:
-            v = next((d.value(field) for d in documents if d.type == doc_type and d.value(field)), None)
-            if v:
-                summary.dates[event] = str(v)
-                break
+        # a sure reading first; an uncertain one (a date under a seal) only where there is no other,
+        # and marked as such in the overview
+        read = [(d.fields[field], doc_type) for doc_type, field in sources for d in documents
+                if d.type == doc_type and d.value(field)]
+        sure = next((f for f, _ in read if f.confidence >= UNSURE_BELOW), None)
+        if sure is not None or read:
+            summary.dates[event] = str((sure or read[0][0]).value)
+            if sure is None:
+                summary.unsure_dates.append(event)
     pleas = [d.value(vocab.PLEA) for d in documents if d.value(vocab.PLEA) is not None]
     summary.plea = any(pleas) if pleas else (True if any(d.type == vocab.PLEA_AGREEMENT for d in documents) else None)
     if any(d.type in (vocab.ARREST_WARRANT, vocab.DETENTION_WARRANT) for d in documents):

@@ -115,6 +115,11 @@ class SourceFile(_Record):
     error: str | None = None
 
 
+#: A field read with less confidence than this is uncertain (an OCR date under a seal): rules do not
+#: judge with it, the case overview marks it.
+UNSURE_BELOW = 0.6
+
+
 class Field(_Record):
     """A value extracted from a document, with the evidence it was read from."""
 
@@ -320,6 +325,8 @@ class CaseSummary(_Record):
     suspects: list[Person] = PField(default_factory=list)
     charges: list[str] = PField(default_factory=list)
     dates: dict[str, str] = PField(default_factory=dict)
+    #: Events of ``dates`` whose only reading was uncertain (:data:`UNSURE_BELOW`).
+    unsure_dates: list[str] = PField(default_factory=list)
     plea: bool | None = None
     in_custody: bool | None = None
     facts: str = ""
@@ -333,6 +340,7 @@ class CaseSummary(_Record):
             ],
             "charges": self.charges,
             "dates": self.dates,
+            "unsure_dates": self.unsure_dates,
         }
 
 

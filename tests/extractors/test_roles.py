@@ -130,3 +130,14 @@ def test_a_table_whose_heading_repeats_on_every_page_is_one_document():
     pages = [_page(n, ["通话详单", f"2024-03-0{n} 10:00:00  主叫  13800000000  60秒  本地"]) for n in range(1, 5)]
     segs = split_documents(pages)
     assert [len(s.pages) for s in segs] == [4]
+
+
+def test_an_uncertain_date_is_used_only_without_a_sure_one_and_marked():
+    """The case overview states a date another document reads surely; a date read only uncertainly
+    (an OCR date under a seal) is shown marked, never as a plain fact."""
+    docs = _case()
+    indictment = next(d for d in docs if d.type == vocab.INDICTMENT)
+    indictment.fields[vocab.DATE] = indictment.fields[vocab.DATE].model_copy(update={"value": "2034-12-05", "confidence": 0.4})
+    summary = summarize(docs)
+    assert summary.dates.get("起诉") == "2034-12-05" and summary.unsure_dates == ["起诉"]
+    assert summary.contract()["unsure_dates"] == ["起诉"]
