@@ -215,6 +215,12 @@ def _written_tail(row: list, heights: np.ndarray) -> int:
     return len(row)
 
 
+def text_confidence(lines: list[Line]) -> float:
+    """The confidence of a page's text: its lines' confidences weighted by their length (0 without text)."""
+    total = sum(len(ln.text) for ln in lines)
+    return round(sum(ln.confidence * len(ln.text) for ln in lines) / total, 4) if total else 0.0
+
+
 def pad_box(bbox: tuple[float, float, float, float]) -> tuple[float, float, float, float]:
     """A printed line's box grown by a little so glyph ink at its edges is covered."""
     h = bbox[3] - bbox[1]

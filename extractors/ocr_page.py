@@ -25,7 +25,7 @@ from extractors import ocr_engine, ocr_photo, ocr_stamps, triage, vision
 from extractors.ocr_engine import Chars, EngineConfig
 from extractors.ocr_geometry import axis_of, binary_small, deskew, rotate, skew_of, straighten, upside_down_lines
 from extractors.ocr_inputs import DEFAULT_DPI
-from extractors.ocr_lines import classify_chars, merge_lines, pad_box
+from extractors.ocr_lines import classify_chars, merge_lines, pad_box, text_confidence
 
 log = logging.getLogger(__name__)
 
@@ -167,7 +167,7 @@ def ocr_image(
     if engine_name != "none" and suppress_red:
         # a page number stamped in red faded with the seals: read from the page as it is
         results = results + ocr_stamps.new_ones(
-            ocr_stamps.red_stamps(ocr_engine.get_engine(engine_name, threads, config), engine_name, image, dpi), results)
+            ocr_stamps.red_stamps(ocr_engine.get_engine(engine_name, threads, config), engine_name, image, dpi, red), results)
         lap("engine")
     if skew:
         # the engine read the page as it lies (its crops follow each tilted line); boxes are turned
@@ -182,13 +182,11 @@ def ocr_image(
     if results and vision.colourless(image):
         # a greyscale scan: a seal's strokes crossing the 落款 make its characters look tall, like
         # handwriting (on a colour page the red mask tells; here the seal's disc does)
-        seals = vision.grey_seals(gray, 1.0 / (scale * 25.4 / 72.0))
+        seals = vision.grey_seals(gray, dpi / 25.4)
     printed, written = classify_chars(image, red, results, scale, gray,
                                       sealed=seals.discs if seals is not None and seals.rings else None)
     page.lines = merge_lines(printed)
-    if page.lines:
-        total = sum(len(ln.text) for ln in page.lines) or 1
-        page.confidence = round(sum(ln.confidence * len(ln.text) for ln in page.lines) / total, 4)
+    page.confidence = text_confidence(page.lines)
     lap("lines")
     if marks and not (page.skipped == "photo" and not results):  # a photo page without a line: no slot to mark
         boxes = [pad_box(ln.bbox) for ln in page.lines]

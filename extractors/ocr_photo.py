@@ -24,7 +24,7 @@ from models import Line, Mark
 
 from extractors import ocr_engine, ocr_stamps, vision
 from extractors.ocr_geometry import deskew, straighten
-from extractors.ocr_lines import classify_chars, merge_lines, pad_box
+from extractors.ocr_lines import classify_chars, merge_lines, pad_box, text_confidence
 from extractors.patterns import page_stamp
 from extractors.triage import Triage, paper_colour
 
@@ -106,15 +106,18 @@ class Strip:
         i = int(np.searchsorted(self.tops, y, side="right")) - 1
         return max(0, i)
 
+    def _shift(self, y: float) -> tuple[float, float]:
+        """What to add to a strip point (px) at row ``y`` to have it on the page as cut (px)."""
+        i = self._block(y)
+        return float(self.boxes[i][0] - self.left), float(self.boxes[i][1] - self.tops[i])
+
     def centre(self, quad: np.ndarray) -> float:
         """The x (strip px) of the page's centre line, for the block of a quad (strip px): titles are centred."""
-        i = self._block(float(quad[:, 1].mean()))
-        return self.page_width / 2 - self.boxes[i][0] + self.left
+        return self.page_width / 2 - self._shift(float(quad[:, 1].mean()))[0]
 
     def quad_on_page(self, quad: np.ndarray) -> np.ndarray:
         """A quad (px) of the strip as cut on the page as cut (px)."""
-        i = self._block(float(quad[:, 1].mean()))
-        return quad + np.array([float(self.boxes[i][0] - self.left), float(self.boxes[i][1] - self.tops[i])])
+        return quad + np.array(self._shift(float(quad[:, 1].mean())))
 
     def to_page(self, box: tuple[float, ...], scale: float, back: np.ndarray | None, turn: np.ndarray | None
                 ) -> tuple[float, float, float, float]:
@@ -126,8 +129,8 @@ class Strip:
         cx, cy = (box[0] + box[2]) / 2 / scale, (box[1] + box[3]) / 2 / scale
         if back is not None:
             cx, cy = back @ (cx, cy, 1.0)
-        i = self._block(cy)
-        cx, cy = cx + self.boxes[i][0] - self.left, cy + self.boxes[i][1] - self.tops[i]
+        dx, dy = self._shift(cy)
+        cx, cy = cx + dx, cy + dy
         if turn is not None:
             cx, cy = turn @ (cx, cy, 1.0)
         hw, hh = (box[2] - box[0]) / 2, (box[3] - box[1]) / 2
@@ -202,10 +205,7 @@ def read_outside_photos(
     gray = cv2.cvtColor(image, cv2.COLOR_RGB2GRAY)
     printed, _ = classify_chars(image, red, results, scale, gray, centres, stamps)
     lines = merge_lines(printed)
-    confidence = 0.0
-    if lines:
-        total = sum(len(ln.text) for ln in lines) or 1
-        confidence = round(sum(ln.confidence * len(ln.text) for ln in lines) / total, 4)
+    confidence = text_confidence(lines)
     lap("lines")
     found: list[Mark] = []
     if marks and results:

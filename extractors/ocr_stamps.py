@@ -26,8 +26,11 @@ STAMP_WIDTH_MM = 40.0
 MIN_SCORE = 0.8
 
 
-def red_stamps(engine: Any, name: str, image: np.ndarray, dpi: float) -> list[tuple]:
-    """Engine results (``run_engine``'s tuples, page px) of the red page numbers in the margins of ``image``."""
+def red_stamps(engine: Any, name: str, image: np.ndarray, dpi: float, red: np.ndarray | None = None) -> list[tuple]:
+    """Engine results (``run_engine``'s tuples, page px) of the red page numbers in the margins of
+    ``image``; ``red`` is its :func:`~extractors.vision.red_mask` when the caller has it already."""
+    if red is not None and not cv2.countNonZero(red):
+        return []
     h, w = image.shape[:2]
     band = int(h * STAMP_MARGIN)
     px_per_mm = float(dpi) / 25.4
@@ -37,11 +40,11 @@ def red_stamps(engine: Any, name: str, image: np.ndarray, dpi: float) -> list[tu
     for top, bottom, inside in ((0, band + beyond, (0, band)), (h - band - beyond, h, (beyond, band + beyond))):
         top = max(0, top)
         region = np.ascontiguousarray(image[top:bottom])
-        red = vision.red_mask(region)
-        if not cv2.countNonZero(red):
+        ink = vision.red_mask(region) if red is None else red[top:bottom]
+        if not cv2.countNonZero(ink):
             continue
         # the digits of one number joined, numbers apart
-        grown = cv2.dilate(red, np.ones((max(3, round(1.0 * px_per_mm)), max(3, round(2.5 * px_per_mm))), np.uint8))
+        grown = cv2.dilate(ink, np.ones((max(3, round(1.0 * px_per_mm)), max(3, round(2.5 * px_per_mm))), np.uint8))
         n, _, stats, _ = cv2.connectedComponentsWithStats(grown, connectivity=8)
         for x, y, bw, bh, _ in stats[1:n].tolist():
             height_mm, width_mm = bh / px_per_mm, bw / px_per_mm
